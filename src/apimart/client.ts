@@ -1,0 +1,146 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Logger } from '../log';
+import type { GenerationRequest } from '../validation';
+import { ApimartError, Malformed, RateLimited, Transient } from './errors';
+import type { RequestGate } from './gate';
+import { errorFromResponse, parseSubmit, parseTask, type Submitted, type TaskView } from './parse';
+
+export interface ApimartClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  gate: RequestGate;
+  logger: Logger;
+  /** Per call, headers and body together. */
+  timeoutMs?: number;
+  /** Extra attempts of a poll after a transient failure. */
+  pollRetries?: number;
+  /** Extra attempts of a submit answered 429 or refused before sending. */
+  submitRetries?: number;
+  dispatcher?: Dispatcher;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Apimart {
+  submit(body: GenerationRequest, opts: { idempotencyKey: string }): Promise<Submitted>;
+  getTask(taskId: string): Promise<TaskView>;
+}
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-apimart-request-id', 'x-trace-id'];
+/** Errors raised before a single byte left: the provider cannot have seen the request. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class ApimartClient implements Apimart {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly pollRetries: number;
+  private readonly submitRetries: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly opts: ApimartClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 20_000;
+    this.pollRetries = opts.pollRetries ?? 2;
+    this.submitRetries = opts.submitRetries ?? 3;
+    this.dispatcher = opts.dispatcher ?? new Agent({ connections: 32, keepAliveTimeout: 30_000 });
+    this.random = opts.random ?? Math.random;
+    this.sleep = opts.sleep ?? defaultSleep;
+  }
+
+  /**
+   * Submits once. Retried only when the provider provably did not get it (connection refused before
+   * sending) or answered 429: anything else could create a second, billed task.
+   */
+  async submit(body: GenerationRequest, { idempotencyKey }: { idempotencyKey: string }): Promise<Submitted> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const json = await this.call('POST', '/v1/videos/generations', body, { 'idempotency-key': idempotencyKey });
+        return parseSubmit(json);
+      } catch (err) {
+        const retriable = (err instanceof RateLimited || (err instanceof Transient && !err.maybeSent)) && attempt < this.submitRetries;
+        if (!retriable) throw err;
+        await this.sleep(this.backoff(attempt, err));
+      }
+    }
+  }
+
+  /** Polls a task; transient failures and 429s are retried with jittered backoff. */
+  async getTask(taskId: string): Promise<TaskView> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const view = parseTask(await this.call('GET', `/v1/tasks/${encodeURIComponent(taskId)}`), taskId);
+        if (!view.known) this.opts.logger.warn({ taskId, status: view.rawStatus }, 'APIMart answered an unknown task status; treating it as running');
+        return view;
+      } catch (err) {
+        const retriable = (err instanceof RateLimited || err instanceof Transient) && attempt < this.pollRetries;
+        if (!retriable) throw err;
+        await this.sleep(this.backoff(attempt, err));
+      }
+    }
+  }
+
+  /** Full jitter on an exponential base; a Retry-After is a floor, not a suggestion. */
+  private backoff(attempt: number, err: ApimartError): number {
+    const jittered = Math.round(this.random() * Math.min(10_000, 500 * 2 ** attempt));
+    return err instanceof RateLimited && err.retryAfterMs !== undefined ? err.retryAfterMs + jittered / 10 : jittered;
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
+    await this.opts.gate.acquire();
+    const started = performance.now();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${this.base}${path}`, {
+        method,
+        dispatcher: this.dispatcher,
+        headers: {
+          authorization: `Bearer ${this.opts.apiKey}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extraHeaders,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? (err as Error).name;
+      const maybeSent = !NOT_SENT_CODES.has(code);
+      this.opts.logger.warn({ method, path, code, maybeSent }, 'APIMart request failed without an answer');
+      throw new Transient(`APIMart unreachable (${code})`, { maybeSent });
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw new Transient(`APIMart answer cut short (${(err as Error).name})`, { status: res.statusCode, maybeSent: true });
+    }
+    const header = (name: string) => {
+      const v = res.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const requestId = REQUEST_ID_HEADERS.map(header).find(Boolean);
+    const ms = Math.round(performance.now() - started);
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const err = errorFromResponse(res.statusCode, text, { requestId, retryAfter: res.headers['retry-after'] });
+      if (err instanceof RateLimited && err.retryAfterMs !== undefined) await this.opts.gate.pause(err.retryAfterMs);
+      this.opts.logger.warn({ method, path, status: res.statusCode, requestId, kind: err.kind, providerMessage: err.providerMessage, ms }, 'APIMart error');
+      throw err;
+    }
+    this.opts.logger.debug({ method, path, status: res.statusCode, requestId, ms }, 'APIMart call');
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Malformed('APIMart answered a body that is not JSON', { status: res.statusCode, requestId });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './gate';
+export * from './client';
+export * from './parse';

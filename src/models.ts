@@ -1,0 +1,60 @@
+/**
+ * Per-model rules: the one table that both the slash command's choices and validation read, so the two
+ * cannot disagree. Values from APIMART.md.
+ */
+
+export const RESOLUTIONS = ['540p', '720p', '1080p'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+export const ASPECT_RATIOS = ['16:9', '9:16', '4:3', '3:4', '1:1'] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+export interface ModelRules {
+  id: string;
+  label: string;
+  minDuration: number;
+  maxDuration: number;
+  resolutions: readonly Resolution[];
+}
+
+export const MODELS = [
+  { id: 'viduq3', label: 'Vidu Q3 (smarter shot changes)', minDuration: 3, maxDuration: 16, resolutions: ['540p', '720p', '1080p'] },
+  { id: 'viduq3-mix', label: 'Vidu Q3 Mix (best quality, 1-2 s clips)', minDuration: 1, maxDuration: 16, resolutions: ['720p', '1080p'] },
+] as const satisfies readonly ModelRules[];
+
+export type ModelId = (typeof MODELS)[number]['id'];
+export const MODEL_IDS = MODELS.map((m) => m.id) as [ModelId, ...ModelId[]];
+
+export const DEFAULTS = {
+  model: 'viduq3' as ModelId,
+  duration: 5,
+  resolution: '720p' as Resolution,
+  aspectRatio: '16:9' as AspectRatio,
+};
+
+export const PROMPT_MAX = 5000;
+export const SEED_MAX = 2_147_483_647;
+
+export const IMAGE_RULES = {
+  minImages: 1,
+  maxImages: 7,
+  minSide: 128,
+  /** long side / short side */
+  maxAspect: 4,
+  maxBytes: 50 * 1024 * 1024,
+  contentTypes: { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WebP' } as Record<string, string>,
+};
+
+/** The slash command's duration bounds: the widest any model allows; validation narrows per model. */
+export const DURATION_BOUNDS = {
+  min: Math.min(...MODELS.map((m) => m.minDuration)),
+  max: Math.max(...MODELS.map((m) => m.maxDuration)),
+};
+
+export function modelRules(id: string): ModelRules | undefined {
+  return MODELS.find((m) => m.id === id);
+}
+
+export function isModelId(id: string): id is ModelId {
+  return MODELS.some((m) => m.id === id);
+}

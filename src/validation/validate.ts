@@ -1,0 +1,159 @@
+import {
+  ASPECT_RATIOS,
+  DEFAULTS,
+  IMAGE_RULES,
+  MODELS,
+  PROMPT_MAX,
+  RESOLUTIONS,
+  SEED_MAX,
+  modelRules,
+  type AspectRatio,
+  type ModelId,
+  type Resolution,
+} from '../models';
+
+/** What Discord tells us about an attachment, before any byte is read. */
+export interface AttachmentMeta {
+  url: string;
+  filename: string;
+  contentType: string | null;
+  size: number;
+  width: number | null;
+  height: number | null;
+}
+
+export interface VideoRequestInput {
+  prompt: string;
+  model?: string | null;
+  duration?: number | null;
+  resolution?: string | null;
+  aspectRatio?: string | null;
+  seed?: number | null;
+  attachments: AttachmentMeta[];
+}
+
+/** A server's caps (from /video-limits server), narrowing what the models allow. */
+export interface ServerCaps {
+  maxDuration?: number | undefined;
+  maxResolution?: Resolution | undefined;
+  models?: readonly ModelId[] | undefined;
+}
+
+/** The APIMart submit body, exactly as sent. */
+export interface GenerationRequest {
+  model: ModelId;
+  prompt: string;
+  image_urls: string[];
+  duration: number;
+  resolution: Resolution;
+  aspect_ratio: AspectRatio;
+  seed?: number;
+}
+
+export type ValidationResult = { ok: true; request: GenerationRequest } | { ok: false; problems: string[] };
+
+const MB = 1024 * 1024;
+const fmtMb = (bytes: number) => `${(bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1)} MB`;
+const codePoints = (s: string) => [...s].length;
+
+/** Extension fallback for attachments whose content type Discord did not set. */
+function imageKind(a: AttachmentMeta): string | undefined {
+  const type = a.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type) return IMAGE_RULES.contentTypes[type === 'image/jpg' ? 'image/jpeg' : type];
+  const ext = a.filename.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  return ext && { png: 'PNG', jpg: 'JPEG', jpeg: 'JPEG', webp: 'WebP' }[ext];
+}
+
+function attachmentProblems(a: AttachmentMeta, label: string): string[] {
+  const problems: string[] = [];
+  const name = `${label} (${a.filename})`;
+  if (!imageKind(a)) {
+    problems.push(`${name} is ${a.contentType ? `of type ${a.contentType}` : 'not a recognised image'}; use PNG, JPEG or WebP.`);
+  }
+  if (a.size > IMAGE_RULES.maxBytes) {
+    problems.push(`${name} is ${fmtMb(a.size)}; each image can be at most ${fmtMb(IMAGE_RULES.maxBytes)}.`);
+  }
+  if (!/^https?:\/\//i.test(a.url)) problems.push(`${name} has no usable link; upload it again.`);
+  const { width, height } = a;
+  if (width == null || height == null || width <= 0 || height <= 0) {
+    problems.push(`${name}: its size could not be read; make sure it is a valid image file.`);
+    return problems;
+  }
+  const { minSide, maxAspect } = IMAGE_RULES;
+  if (width < minSide || height < minSide) {
+    problems.push(`${name} is ${width}x${height} px; images must be at least ${minSide}x${minSide} px.`);
+  }
+  // Exact rational comparison: 512x128 is allowed, 513x128 is not.
+  if (width > height * maxAspect || height > width * maxAspect) {
+    problems.push(`${name} is ${width}x${height} px, too ${width > height ? 'wide' : 'tall'}; the aspect ratio must be between 1:4 and 4:1.`);
+  }
+  return problems;
+}
+
+/**
+ * Request + attachment metadata -> the APIMart body with defaults applied, or every problem found, each a
+ * sentence a Discord user understands. Pure: no I/O. Attachments whose size is unknown must have been probed
+ * (see probe.ts) before this runs.
+ */
+export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps = {}): ValidationResult {
+  const problems: string[] = [];
+
+  const prompt = input.prompt.trim();
+  if (!prompt) problems.push('The prompt is empty; describe the motion and camera you want.');
+  else if (codePoints(prompt) > PROMPT_MAX) {
+    problems.push(`The prompt is ${codePoints(prompt)} characters; the limit is ${PROMPT_MAX}.`);
+  }
+
+  const modelId = input.model ?? DEFAULTS.model;
+  const rules = modelRules(modelId);
+  if (!rules) problems.push(`Unknown model "${modelId}"; choose ${MODELS.map((m) => m.id).join(' or ')}.`);
+  else if (caps.models && !caps.models.includes(rules.id as ModelId)) {
+    problems.push(`This server does not allow ${rules.id}; allowed: ${caps.models.join(', ') || 'none'}.`);
+  }
+
+  const duration = input.duration ?? DEFAULTS.duration;
+  if (!Number.isInteger(duration)) problems.push(`The duration must be a whole number of seconds; you asked for ${duration}.`);
+  else if (rules && (duration < rules.minDuration || duration > rules.maxDuration)) {
+    problems.push(`${rules.id} supports ${rules.minDuration} to ${rules.maxDuration} seconds; you asked for ${duration}.`);
+  } else if (caps.maxDuration !== undefined && duration > caps.maxDuration) {
+    problems.push(`This server allows videos of at most ${caps.maxDuration} seconds; you asked for ${duration}.`);
+  }
+
+  const resolution = (input.resolution ?? DEFAULTS.resolution) as Resolution;
+  if (!RESOLUTIONS.includes(resolution)) {
+    problems.push(`Unknown resolution "${resolution}"; choose ${RESOLUTIONS.join(', ')}.`);
+  } else if (rules && !rules.resolutions.includes(resolution)) {
+    problems.push(`${rules.id} does not offer ${resolution}; choose ${rules.resolutions.join(' or ')}.`);
+  } else if (caps.maxResolution && RESOLUTIONS.indexOf(resolution) > RESOLUTIONS.indexOf(caps.maxResolution)) {
+    problems.push(`This server allows at most ${caps.maxResolution}; you asked for ${resolution}.`);
+  }
+
+  const aspect = (input.aspectRatio ?? DEFAULTS.aspectRatio) as AspectRatio;
+  if (!ASPECT_RATIOS.includes(aspect)) problems.push(`Unknown aspect ratio "${aspect}"; choose ${ASPECT_RATIOS.join(', ')}.`);
+
+  const seed = input.seed ?? undefined;
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > SEED_MAX)) {
+    problems.push(`The seed must be a whole number from 0 to ${SEED_MAX}; you gave ${seed}.`);
+  }
+
+  const { attachments } = input;
+  if (attachments.length < IMAGE_RULES.minImages) problems.push('Attach at least one reference image.');
+  else if (attachments.length > IMAGE_RULES.maxImages) {
+    problems.push(`You attached ${attachments.length} images; the limit is ${IMAGE_RULES.maxImages}.`);
+  }
+  attachments.forEach((a, i) => problems.push(...attachmentProblems(a, `image${i + 1}`)));
+
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    request: {
+      model: modelId as ModelId,
+      prompt,
+      image_urls: attachments.map((a) => a.url),
+      duration,
+      resolution,
+      aspect_ratio: aspect,
+      ...(seed !== undefined ? { seed } : {}),
+    },
+  };
+}
