@@ -127,7 +127,8 @@ export class ApimartClient implements Apimart {
     const requestId = REQUEST_ID_HEADERS.map(header).find(Boolean);
     const ms = Math.round(performance.now() - started);
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      const err = errorFromResponse(res.statusCode, text, { requestId, retryAfter: res.headers['retry-after'] });
+      // Gateways have been known to echo the Authorization header back; the key must not reach users or logs.
+      const err = errorFromResponse(res.statusCode, text.split(this.opts.apiKey).join('[REDACTED]'), { requestId, retryAfter: res.headers['retry-after'] });
       if (err instanceof RateLimited && err.retryAfterMs !== undefined) await this.opts.gate.pause(err.retryAfterMs);
       this.opts.logger.warn({ method, path, status: res.statusCode, requestId, kind: err.kind, providerMessage: err.providerMessage, ms }, 'APIMart error');
       throw err;

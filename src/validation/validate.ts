@@ -90,12 +90,14 @@ function attachmentProblems(a: AttachmentMeta, label: string): string[] {
   return problems;
 }
 
+/** The options a request carries, without its images. */
+export type RequestOptions = Omit<VideoRequestInput, 'attachments'>;
+
 /**
- * Request + attachment metadata -> the APIMart body with defaults applied, or every problem found, each a
- * sentence a Discord user understands. Pure: no I/O. Attachments whose size is unknown must have been probed
- * (see probe.ts) before this runs.
+ * Problems with a request's options (prompt, model, duration, resolution, aspect ratio, seed) and the
+ * server's caps. Re-roll checks only these: its images were checked when they were first submitted.
  */
-export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps = {}): ValidationResult {
+export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): string[] {
   const problems: string[] = [];
 
   const prompt = input.prompt.trim();
@@ -136,24 +138,41 @@ export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps 
     problems.push(`The seed must be a whole number from 0 to ${SEED_MAX}; you gave ${seed}.`);
   }
 
-  const { attachments } = input;
+  return problems;
+}
+
+/** Problems with the images: count, type, size, dimensions, aspect. */
+export function imageProblems(attachments: AttachmentMeta[]): string[] {
+  const problems: string[] = [];
   if (attachments.length < IMAGE_RULES.minImages) problems.push('Attach at least one reference image.');
   else if (attachments.length > IMAGE_RULES.maxImages) {
     problems.push(`You attached ${attachments.length} images; the limit is ${IMAGE_RULES.maxImages}.`);
   }
   attachments.forEach((a, i) => problems.push(...attachmentProblems(a, `image${i + 1}`)));
+  return problems;
+}
 
+/**
+ * Request + attachment metadata -> the APIMart body with defaults applied, or every problem found, each a
+ * sentence a Discord user understands. Pure: no I/O. Attachments whose size is unknown must have been probed
+ * (see probe.ts) before this runs.
+ */
+export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps = {}): ValidationResult {
+  const problems = [...optionProblems(input, caps), ...imageProblems(input.attachments)];
   if (problems.length) return { ok: false, problems };
+  return { ok: true, request: toRequest(input, input.attachments.map((a) => a.url)) };
+}
+
+/** The submit body of options already checked by optionProblems. */
+export function toRequest(input: RequestOptions, imageUrls: string[]): GenerationRequest {
+  const seed = input.seed ?? undefined;
   return {
-    ok: true,
-    request: {
-      model: modelId as ModelId,
-      prompt,
-      image_urls: attachments.map((a) => a.url),
-      duration,
-      resolution,
-      aspect_ratio: aspect,
-      ...(seed !== undefined ? { seed } : {}),
-    },
+    model: (input.model ?? DEFAULTS.model) as ModelId,
+    prompt: input.prompt.trim(),
+    image_urls: imageUrls,
+    duration: input.duration ?? DEFAULTS.duration,
+    resolution: (input.resolution ?? DEFAULTS.resolution) as Resolution,
+    aspect_ratio: (input.aspectRatio ?? DEFAULTS.aspectRatio) as AspectRatio,
+    ...(seed !== undefined ? { seed } : {}),
   };
 }

@@ -1,0 +1,96 @@
+import { InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIONS, SEED_MAX } from '../src/models';
+import { renderProblems } from '../src/discord/render';
+import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
+import type { AppContext } from '../src/context';
+import { deferForJob } from '../src/discord/job-origin';
+
+/** `/video`: DESIGN.md section 1. Option names are a contract: operators' scripts and outside tests use them. */
+
+export const IMAGE_OPTIONS = ['image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7'] as const;
+
+const builder = new SlashCommandBuilder()
+  .setName('video')
+  .setDescription('Turn 1 to 7 reference images into a short AI video')
+  .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+  .addStringOption((o) => o.setName('prompt').setDescription('Describe the motion and camera, not the looks (the images give those)').setRequired(true).setMinLength(1).setMaxLength(PROMPT_MAX))
+  .addAttachmentOption((o) => o.setName('image1').setDescription('First reference image (PNG, JPEG or WebP)').setRequired(true).setFileTypes('image'));
+for (const name of IMAGE_OPTIONS.slice(1)) {
+  builder.addAttachmentOption((o) => o.setName(name).setDescription(`Reference image ${name.slice(5)}`).setRequired(false).setFileTypes('image'));
+}
+builder
+  .addStringOption((o) =>
+    o
+      .setName('model')
+      .setDescription(`Model (default ${DEFAULTS.model})`)
+      .addChoices(...MODELS.map((m) => ({ name: m.label, value: m.id }))),
+  )
+  .addIntegerOption((o) =>
+    o
+      .setName('duration')
+      .setDescription(`Seconds (default ${DEFAULTS.duration}; ${MODELS.map((m) => `${m.id} ${m.minDuration}-${m.maxDuration}`).join(', ')})`)
+      .setMinValue(DURATION_BOUNDS.min)
+      .setMaxValue(DURATION_BOUNDS.max),
+  )
+  .addStringOption((o) =>
+    o
+      .setName('resolution')
+      .setDescription(`Resolution (default ${DEFAULTS.resolution}; ${MODELS.filter((m) => !m.resolutions.includes('540p' as never)).map((m) => m.id).join(', ')} has no 540p)`)
+      .addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))),
+  )
+  .addStringOption((o) =>
+    o
+      .setName('aspect_ratio')
+      .setDescription(`Aspect ratio (default ${DEFAULTS.aspectRatio})`)
+      .addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))),
+  )
+  .addIntegerOption((o) => o.setName('seed').setDescription('Seed for similar results (optional)').setMinValue(0).setMaxValue(SEED_MAX));
+
+export const data = builder;
+
+export function attachmentMeta(a: Attachment): AttachmentMeta {
+  return { url: a.url, filename: a.name, contentType: a.contentType, size: a.size, width: a.width, height: a.height };
+}
+
+export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
+  // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
+  const origin = await deferForJob(interaction, ctx);
+
+  const o = interaction.options;
+  const images = IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null);
+  const attachments = await ctx.probe(images.map(attachmentMeta));
+  const { guildId } = origin;
+  const caps = await ctx.limits.caps(guildId);
+  const result = validateVideoRequest(
+    {
+      prompt: o.getString('prompt', true),
+      model: o.getString('model'),
+      duration: o.getInteger('duration'),
+      resolution: o.getString('resolution'),
+      aspectRatio: o.getString('aspect_ratio'),
+      seed: o.getInteger('seed'),
+      attachments,
+    },
+    caps,
+  );
+  if (!result.ok) {
+    await interaction.editReply(renderProblems(result.problems.length === 1 ? 'This request has a problem' : `This request has ${result.problems.length} problems`, result.problems));
+    return;
+  }
+
+  const jobId = ctx.newJobId();
+  const reserved = await ctx.limits.reserve({ guildId, userId: interaction.user.id }, jobId, result.request.duration);
+  if (!reserved.ok) {
+    await interaction.editReply(renderProblems('Limit reached', [reserved.message]));
+    return;
+  }
+
+  await ctx.jobs.start({
+    ...origin,
+    id: jobId,
+    request: result.request,
+    imageNames: images.map((a) => a.name),
+    usage: reserved.usage,
+    rerollOf: null,
+  });
+}

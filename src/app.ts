@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { Client, GatewayIntentBits, Routes } from 'discord.js';
+import type { Config } from './config';
+import { createLogger, type Logger } from './log';
+import type { DestinationStream } from 'pino';
+import { openStore, type KV } from './store/kv';
+import { ApimartClient, memoryGate, redisGate } from './apimart';
+import { createUploadRest, RestMessenger } from './discord/messenger';
+import { registerCommands } from './discord/registry';
+import { routeInteractions } from './discord/router';
+import { buttonHandlers } from './discord/buttons';
+import { commands } from './discord/commands';
+import { Delivery } from './jobs/delivery';
+import { downloadVideo } from './jobs/download';
+import { JobRepo } from './jobs/repo';
+import { JobService, type JobEvents } from './jobs/service';
+import { isFinal } from './jobs/record';
+import { LimitsService } from './limits/service';
+import { LimitSettings, UsageLedger } from './limits/usage';
+import { completeAttachmentSizes } from './validation';
+import { systemClock, type Clock } from './util/clock';
+import type { AppContext } from './context';
+
+export interface App {
+  client: Client;
+  ctx: AppContext;
+  kv: KV;
+  logger: Logger;
+  /** Stops polling, lets in-flight work and writes finish, closes the store and the gateway. */
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  logDestination?: DestinationStream;
+  clock?: Clock;
+  events?: JobEvents;
+  /** Register slash commands at start (npm start does; tests may skip). */
+  registerCommands?: boolean;
+}
+
+/** The shard Discord sends a guild's interactions to; DMs go to shard 0. */
+export function shardOfGuild(guildId: string | null, shardCount: number): number {
+  return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(shardCount)) : 0;
+}
+
+/** The composition root: builds every service from the config, logs in, resumes this process's jobs. */
+export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const logger = createLogger({ level: config.logLevel, secrets: [config.apimartApiKey, config.discordToken], destination: opts.logDestination });
+  const clock = opts.clock ?? systemClock;
+  const kv = await openStore(config.storeUrl);
+  const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis) : memoryGate(config.apimartMaxRps);
+  const apimart = new ApimartClient({ baseUrl: config.apimartBaseUrl, apiKey: config.apimartApiKey, gate, logger: logger.child({ component: 'apimart' }) });
+
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: config.discordApiUrl },
+    ...(config.shardIds ? { shards: config.shardIds } : {}),
+    ...(config.shardCount ? { shardCount: config.shardCount } : {}),
+  });
+  client.rest.setToken(config.discordToken);
+  const messenger = new RestMessenger(client.rest, createUploadRest(config.discordApiUrl, config.discordToken));
+  const repo = new JobRepo(kv, logger);
+  const limits = new LimitsService(
+    config.defaultLimits,
+    new LimitSettings(kv),
+    new UsageLedger(kv, {
+      isJobActive: async (id) => {
+        const job = await repo.get(id);
+        return job !== undefined && !isFinal(job.state);
+      },
+    }),
+  );
+  const delivery = new Delivery({ messenger, download: (url, max) => downloadVideo(url, max), logger, clock });
+  const jobs = new JobService({ repo, apimart, messenger, delivery, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events: opts.events });
+
+  const ctx: AppContext = {
+    config,
+    logger,
+    jobs,
+    repo,
+    messenger,
+    limits,
+    probe: (a) => completeAttachmentSizes(a),
+    shardOf: (guildId) => shardOfGuild(guildId, client.options.shardCount ?? 1),
+    newJobId: () => randomBytes(10).toString('hex'),
+    now: () => clock.now(),
+  };
+  routeInteractions(client, ctx, commands, buttonHandlers);
+  client.on('error', (err) => logger.error({ err }, 'discord client error'));
+  client.on('shardError', (err, shard) => logger.warn({ err: err.message, shard }, 'gateway shard error'));
+
+  if (opts.registerCommands !== false) {
+    const application = (await client.rest.get(Routes.currentApplication())) as { id: string };
+    await registerCommands({ rest: client.rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
+  }
+  await client.login(config.discordToken);
+  const shards = client.options.shards === 'auto' || client.options.shards === undefined ? [0] : ([] as number[]).concat(client.options.shards);
+  const resumed = await jobs.resume(shards);
+  logger.info({ shards, shardCount: client.options.shardCount, ...resumed, store: kv.kind }, 'bot started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    client,
+    ctx,
+    kv,
+    logger,
+    stop: () =>
+      (stopping ??= (async () => {
+        logger.info('shutting down');
+        await jobs.stop();
+        await client.destroy();
+        await apimart.close();
+        await kv.close();
+        logger.flush();
+      })()),
+  };
+}

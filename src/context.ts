@@ -1,0 +1,26 @@
+import type { Config } from './config';
+import type { Logger } from './log';
+import type { Messenger } from './discord/messenger';
+import type { JobRepo } from './jobs/repo';
+import type { JobService } from './jobs/service';
+import type { Job } from './jobs/record';
+import type { AttachmentMeta, ServerCaps } from './validation';
+import type { LimitsService } from './limits/service';
+
+/** What command and button handlers get: the services, never the raw config secrets' consumers. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  jobs: JobService;
+  repo: JobRepo;
+  messenger: Messenger;
+  limits: LimitsService;
+  /** Fills in image sizes Discord did not report (validation/probe.ts). */
+  probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
+  /** The shard that owns a guild's jobs (DMs: 0). */
+  shardOf: (guildId: string | null) => number;
+  newJobId: () => string;
+  now: () => number;
+}
+
+export type { Job, ServerCaps };

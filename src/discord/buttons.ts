@@ -1,0 +1,84 @@
+import { randomInt } from 'node:crypto';
+import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import type { AppContext } from '../context';
+import { SEED_MAX } from '../models';
+import { optionProblems, toRequest } from '../validation';
+import { isModerator } from '../limits/service';
+import { renderProblems } from './render';
+import type { ButtonAction } from './custom-id';
+import { deferForJob } from './job-origin';
+
+export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
+
+const ephemeral = (content: string) => ({ content, flags: MessageFlags.Ephemeral as const });
+
+/** A moderator of the job's own server; a moderator elsewhere has no say over it. */
+function moderates(interaction: ButtonInteraction, guildId: string | null): boolean {
+  return guildId !== null && interaction.guildId === guildId && isModerator(interaction.memberPermissions);
+}
+
+export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
+  const job = await ctx.repo.get(jobId);
+  if (!job) return void (await interaction.reply(ephemeral('This video job no longer exists.')));
+  if (job.userId !== interaction.user.id && !moderates(interaction, job.guildId)) {
+    return void (await interaction.reply(ephemeral('This is not your video: only the person who started it or a moderator can cancel it.')));
+  }
+  const outcome = await ctx.jobs.cancel(jobId, interaction.user.id);
+  await interaction.reply(
+    ephemeral(
+      outcome === 'cancelled'
+        ? 'Cancelled. The quota for it was given back. (The video service may still finish it on its side.)'
+        : outcome === 'finished'
+          ? 'This video has already finished; there is nothing to cancel.'
+          : 'This video job no longer exists.',
+    ),
+  );
+};
+
+/**
+ * Same inputs, new seed, a new job message, counted against the presser's limits. Discord's image links
+ * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
+ */
+export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
+  const source = await ctx.repo.get(jobId);
+  if (!source) return void (await interaction.reply(ephemeral('This video job is too old to re-roll; please run /video again.')));
+  if (source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
+    return void (await interaction.reply(ephemeral('This video is still being made; re-roll it once it is finished.')));
+  }
+  const origin = await deferForJob(interaction, ctx);
+  const { guildId } = origin;
+
+  const r = source.request;
+  const problems = optionProblems(
+    { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio },
+    await ctx.limits.caps(guildId),
+  );
+  if (problems.length) return void (await interaction.editReply(renderProblems('This video can no longer be re-rolled here', problems)));
+
+  let refreshed: Map<string, string>;
+  try {
+    refreshed = await ctx.messenger.refreshAttachmentUrls(r.image_urls);
+  } catch (err) {
+    ctx.logger.warn({ jobId, err: (err as Error).message }, 'refreshing attachment links failed');
+    refreshed = new Map();
+  }
+  const urls = r.image_urls.map((u) => refreshed.get(u));
+  if (urls.some((u) => u === undefined)) {
+    return void (await interaction.editReply(renderProblems('The reference images are gone', ['Discord no longer has the images of this video. Please run /video again with the images attached.'])));
+  }
+
+  const newId = ctx.newJobId();
+  const reserved = await ctx.limits.reserve({ guildId, userId: interaction.user.id }, newId, r.duration);
+  if (!reserved.ok) return void (await interaction.editReply(renderProblems('Limit reached', [reserved.message])));
+
+  await ctx.jobs.start({
+    ...origin,
+    id: newId,
+    request: { ...toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]), seed: randomInt(0, SEED_MAX) },
+    imageNames: source.imageNames,
+    usage: reserved.usage,
+    rerollOf: source.id,
+  });
+};
+
+export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: cancelButton, reroll: rerollButton };

@@ -1,0 +1,120 @@
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIMessageTopLevelComponent } from 'discord.js';
+import type { Job } from '../jobs/record';
+import { buttonId } from './custom-id';
+
+/**
+ * Every message the bot shows about a job, as plain API payloads. Pure: the same job renders the same
+ * message, which is what lets progress edits be skipped when nothing changed.
+ */
+
+export interface MessagePayload {
+  content: string;
+  components: APIMessageTopLevelComponent[];
+  allowed_mentions: { parse: []; users?: string[] };
+}
+
+const NO_MENTIONS = { parse: [] as [] };
+const CONTENT_MAX = 2000;
+
+const ts = (ms: number, style: 'R' | 'f' = 'R') => `<t:${Math.floor(ms / 1000)}:${style}>`;
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Quoted prompt, each line prefixed so Discord keeps it inside the quote. */
+function quotePrompt(prompt: string, max = 300): string {
+  return clip(prompt, max)
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+}
+
+export function optionsLine(job: Pick<Job, 'request' | 'imageNames'>): string {
+  const r = job.request;
+  const images = `${job.imageNames.length} image${job.imageNames.length === 1 ? '' : 's'}`;
+  return [r.model, `${r.duration} s`, r.resolution, r.aspect_ratio, r.seed === undefined ? 'random seed' : `seed ${r.seed}`, images].join(' · ');
+}
+
+function progressBar(pct: number): string {
+  const filled = Math.round(pct / 10);
+  return `${'█'.repeat(filled)}${'░'.repeat(10 - filled)}`;
+}
+
+function elapsed(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+function row(...buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent> {
+  return { type: ComponentType.ActionRow, components: buttons };
+}
+
+const cancelButton = (jobId: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Cancel', custom_id: buttonId('cancel', jobId) });
+const rerollButton = (jobId: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Re-roll', emoji: { name: '🎲' }, custom_id: buttonId('reroll', jobId) });
+const linkButton = (label: string, url: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
+
+/** The part of a running job's message that changes: used to decide whether an edit is worth sending. */
+export function progressKey(job: Job): string {
+  return `${job.state}:${Math.floor(job.progress)}`;
+}
+
+export function renderRunning(job: Job, now: number): MessagePayload {
+  const status =
+    job.state === 'generating'
+      ? `🎬 **Generating** · ${Math.floor(job.progress)}% \`${progressBar(job.progress)}\``
+      : job.state === 'submitting' || job.state === 'reserved'
+        ? '📨 **Submitting**'
+        : '⏳ **Queued**';
+  const since = job.submittedAt ?? job.createdAt;
+  return {
+    content: clip(`${status} · ${elapsed(now - since)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    components: [row(cancelButton(job.id))],
+    allowed_mentions: NO_MENTIONS,
+  };
+}
+
+export function renderDelivered(job: Job, opts: { attached: boolean; mention?: string | undefined; sizeBytes?: number | undefined; limitBytes?: number | undefined }): MessagePayload {
+  const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}✅ **Your video is ready**`, quotePrompt(job.request.prompt), `-# ${optionsLine(job)}`];
+  const buttons = [rerollButton(job.id)];
+  if (job.videoUrl) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl));
+  if (!opts.attached) {
+    const size = opts.sizeBytes !== undefined ? `${(opts.sizeBytes / 1048576).toFixed(1)} MB` : 'too large';
+    const limit = opts.limitBytes !== undefined ? ` (upload limit here: ${(opts.limitBytes / 1048576).toFixed(0)} MB)` : '';
+    const expiry = job.videoExpiresAt ? `; the link expires ${ts(job.videoExpiresAt)}` : '';
+    lines.push(`The video is ${size}, too large to upload here${limit}. Use the button below to download it${expiry}.`);
+  }
+  return {
+    content: clip(lines.join('\n'), CONTENT_MAX),
+    components: [row(...buttons)],
+    allowed_mentions: opts.mention ? { parse: [], users: [opts.mention] } : NO_MENTIONS,
+  };
+}
+
+export function renderFailed(job: Job, reason: string, opts: { retryable?: boolean } = {}): MessagePayload {
+  return {
+    content: clip(`❌ **The video could not be made.** ${reason}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    components: opts.retryable ? [row(rerollButton(job.id))] : [],
+    allowed_mentions: NO_MENTIONS,
+  };
+}
+
+export function renderCancelled(job: Job, byUserId: string): MessagePayload {
+  const by = byUserId === job.userId ? '' : ` by <@${byUserId}>`;
+  return {
+    content: clip(`🛑 **Cancelled${by}.** Your quota for it was given back.\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    components: [],
+    allowed_mentions: NO_MENTIONS,
+  };
+}
+
+/** Validation problems and limit refusals: the whole list, so one correction fixes everything. */
+export function renderProblems(title: string, problems: string[]): MessagePayload {
+  const list = problems.map((p) => `• ${p}`).join('\n');
+  return { content: clip(`⚠️ **${title}**\n${list}\n-# Nothing was submitted and no quota was used.`, CONTENT_MAX), components: [], allowed_mentions: NO_MENTIONS };
+}
+
+export function renderError(sentence: string, reference?: string): MessagePayload {
+  return { content: clip(`❌ ${sentence}${reference ? `\n-# Reference: \`${reference}\`` : ''}`, CONTENT_MAX), components: [], allowed_mentions: NO_MENTIONS };
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
+import type { AppContext } from '../context';
+import type { CommandModule } from './command';
+import { parseButtonId, type ButtonAction } from './custom-id';
+import type { ButtonHandler } from './buttons';
+import { renderError } from './render';
+
+/**
+ * Routes interactions: slash commands by name, buttons by custom id. A handler that throws gets the user a
+ * friendly sentence with a reference id; the log gets the detail under the same id.
+ */
+export function routeInteractions(client: Client, ctx: AppContext, commands: readonly CommandModule[], buttons: Record<ButtonAction, ButtonHandler>): void {
+  const byName = new Map(commands.map((c) => [c.data.name, c]));
+  client.on(Events.InteractionCreate, (interaction) => {
+    void handle(interaction).catch(async (err: unknown) => {
+      const reference = randomBytes(4).toString('hex');
+      ctx.logger.error({ err, reference, interactionId: interaction.id, user: interaction.user.id }, 'interaction handler failed');
+      if (!interaction.isRepliable()) return;
+      const payload = renderError('Something went wrong on our side. Please try again.', reference);
+      try {
+        if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
+        else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
+      } catch (e) {
+        ctx.logger.warn({ err: e, reference }, 'could not tell the user about the failure');
+      }
+    });
+  });
+
+  async function handle(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand()) {
+      const command = byName.get(interaction.commandName);
+      if (command) await command.execute(interaction, ctx);
+      return;
+    }
+    if (interaction.isButton()) {
+      const parsed = parseButtonId(interaction.customId);
+      if (!parsed) {
+        await interaction.reply({ content: 'This button is no longer valid.', flags: MessageFlags.Ephemeral });
+        return;
+      }
+      await buttons[parsed.action](interaction, parsed.jobId, ctx);
+    }
+  }
+}

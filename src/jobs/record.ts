@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ASPECT_RATIOS, MODEL_IDS, RESOLUTIONS } from '../models';
+
+/**
+ * A job as stored. Versioned and checked on every read: a record written by an older or newer build, or
+ * damaged, is refused loudly instead of half-understood.
+ */
+
+export const JOB_STATES = ['reserved', 'submitting', 'queued', 'generating', 'completed', 'delivered', 'failed', 'cancelled', 'undeliverable'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled', 'undeliverable']);
+export const isFinal = (s: JobState) => FINAL_STATES.has(s);
+
+export const generationRequestSchema = z.object({
+  model: z.enum(MODEL_IDS),
+  prompt: z.string(),
+  image_urls: z.array(z.string()).min(1),
+  duration: z.number().int(),
+  resolution: z.enum(RESOLUTIONS),
+  aspect_ratio: z.enum(ASPECT_RATIOS),
+  seed: z.number().int().optional(),
+});
+
+const snowflake = z.string().regex(/^\d+$/);
+
+export const DELIVERY_ROUTES = ['reply', 'channel-edit', 'channel', 'dm'] as const;
+export type DeliveryRoute = (typeof DELIVERY_ROUTES)[number];
+
+export const jobSchema = z.object({
+  v: z.literal(1),
+  id: z.string().regex(/^[a-z0-9]{8,32}$/),
+  state: z.enum(JOB_STATES),
+  shard: z.number().int().min(0),
+  guildId: snowflake.nullable(),
+  channelId: snowflake,
+  userId: snowflake,
+  applicationId: snowflake,
+  interactionId: snowflake,
+  interactionToken: z.string(),
+  /** ms since epoch; the webhook token stops working then. */
+  tokenExpiresAt: z.number(),
+  /** The deferred reply's message id, for channel-endpoint fallbacks once the token has expired. */
+  replyMessageId: snowflake.nullable(),
+  attachmentSizeLimit: z.number().int().positive(),
+  request: generationRequestSchema,
+  /** Attachment file names, in order, for the summary. */
+  imageNames: z.array(z.string()),
+  /** The usage bucket the job's quota was reserved in (limits), so it can be committed or returned. */
+  usage: z.object({ key: z.string(), day: z.string(), seconds: z.number().int() }).nullable(),
+  taskId: z.string().nullable(),
+  providerStatus: z.string().nullable(),
+  progress: z.number().min(0).max(100),
+  estimatedTimeSec: z.number().nullable(),
+  videoUrl: z.string().nullable(),
+  videoExpiresAt: z.number().nullable(),
+  /** The user-facing sentence for failed and undeliverable jobs. */
+  failure: z.string().nullable(),
+  /** How the video reached the requester: the route, and whether as a file or as a link. */
+  delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
+  rerollOf: z.string().nullable(),
+  createdAt: z.number(),
+  submittedAt: z.number().nullable(),
+  completedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  updatedAt: z.number(),
+});
+
+export type Job = z.infer<typeof jobSchema>;

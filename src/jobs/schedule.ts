@@ -1,0 +1,72 @@
+/**
+ * When to poll a job next. Pure: the poller feeds it what it knows and gets a delay back.
+ *
+ * The provider reports `estimated_time` and progress. Polls in the middle of a long task tell the user little
+ * and cost a request each; polls around the expected end decide the delivery lag. So: one early poll (fast
+ * failures such as moderation show up at once), then intervals that shrink as the expected end nears, a
+ * tight cadence just after it, and a slow drift back when the estimate was wrong. When many jobs share the
+ * request budget, mid-task polls stretch so that the budget goes to jobs about to finish.
+ */
+
+export interface PollState {
+  now: number;
+  /** When the task was accepted by the provider (ms). */
+  submittedAt: number;
+  estimatedTimeSec: number | undefined;
+  progress: number | undefined;
+  /** Consecutive failed polls. */
+  errors: number;
+  /** Polls done so far. */
+  polls: number;
+  /** How long the poller would need to poll every job in flight once, at its share of the budget (ms). */
+  spreadMs?: number;
+}
+
+export const SCHEDULE = {
+  firstPollMs: 3_000,
+  minIntervalMs: 2_000,
+  /** While a task runs, the user should still see progress move this often. */
+  maxIntervalMs: 30_000,
+  /** After the expected end, poll this often, growing slowly while the estimate keeps being wrong. */
+  overdueBaseMs: 2_000,
+  overdueGrowth: 0.15,
+  overdueMaxMs: 15_000,
+  /** Assumed duration when the provider gave no estimate (Vidu Q3: 1 to 6 minutes). */
+  defaultEstimateSec: 90,
+  errorBaseMs: 4_000,
+  errorMaxMs: 120_000,
+  jitter: 0.1,
+} as const;
+
+/** The expected end of a task (ms), from the estimate, or from progress when it says more. */
+export function expectedEnd(s: Pick<PollState, 'now' | 'submittedAt' | 'estimatedTimeSec' | 'progress'>): number {
+  const fromEstimate = s.submittedAt + (s.estimatedTimeSec ?? SCHEDULE.defaultEstimateSec) * 1000;
+  const elapsed = s.now - s.submittedAt;
+  // Progress extrapolation is trusted only once there is enough of it to extrapolate from.
+  if (s.progress !== undefined && s.progress >= 20 && s.progress < 100 && elapsed > 0) {
+    const fromProgress = s.submittedAt + (elapsed * 100) / s.progress;
+    return s.estimatedTimeSec === undefined ? fromProgress : (fromEstimate + fromProgress) / 2;
+  }
+  return fromEstimate;
+}
+
+/** Delay before the next poll, without jitter. */
+export function baseDelay(s: PollState): number {
+  if (s.errors > 0) return Math.min(SCHEDULE.errorMaxMs, SCHEDULE.errorBaseMs * 2 ** (s.errors - 1));
+  if (s.polls === 0) return SCHEDULE.firstPollMs;
+  const remaining = expectedEnd(s) - s.now;
+  if (remaining <= SCHEDULE.minIntervalMs) {
+    const overdue = Math.max(0, -remaining);
+    return Math.min(SCHEDULE.overdueMaxMs, SCHEDULE.overdueBaseMs + overdue * SCHEDULE.overdueGrowth);
+  }
+  // Aim to land at the expected end: half the remaining time, bounded, and never past the end itself.
+  const midTask = Math.min(SCHEDULE.maxIntervalMs, Math.max(SCHEDULE.minIntervalMs, remaining / 2), remaining);
+  const stretched = Math.max(midTask, Math.min(s.spreadMs ?? 0, remaining));
+  return Math.max(SCHEDULE.minIntervalMs, stretched);
+}
+
+/** `random` in [0, 1); jitter keeps many jobs submitted together from polling in lockstep. */
+export function nextPollDelay(s: PollState, random: () => number = Math.random): number {
+  const base = baseDelay(s);
+  return Math.round(base * (1 + SCHEDULE.jitter * (2 * random() - 1)));
+}

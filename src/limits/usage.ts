@@ -1,0 +1,295 @@
+import { z } from 'zod';
+import type { KV } from '../store/kv';
+import type { ModelId, Resolution } from '../models';
+import { KeyedMutex } from '../util/keyed-mutex';
+import {
+  checkLimits,
+  memberOverrideSchema,
+  serverSettingsSchema,
+  utcDay,
+  type LimitName,
+  type LimitValues,
+  type PartialLimits,
+  type Refusal,
+  type ServerSettings,
+  type UsageSnapshot,
+} from './policy';
+
+/*
+ * Why an in-process lock is enough, even with several shards sharing one Redis store:
+ * a reservation is a read-modify-write of one record per (scope, member), and it only has to be serialised
+ * against other reservations of that same record. Discord delivers every interaction of a guild to the one
+ * shard that owns the guild, shard = (guild_id >> 22) % shard_count, and every DM interaction to shard 0
+ * (DESIGN section 3, "Sharding"). So two `/video` of one member in one scope (a guild, or 'dm') always arrive at
+ * the same process, where the KeyedMutex below orders them. A member active in two guilds touches two
+ * different records (limits are per scope), which may live in two processes without conflict. The settling
+ * calls (commit/release) come from the job's poller, and a job belongs to the shard of its guild (DMs: shard 0),
+ * i.e. the same process again. A distributed lock would only add a Redis round trip to every `/video`.
+ * This breaks only if one guild were served by two processes at once (a mis-set SHARD_IDS on two machines),
+ * which breaks the job ownership just as much and is a deployment error, not a case to design for.
+ */
+
+/** Long enough that yesterday's record (active ids, lastSubmitAt) is still there after midnight. */
+export const USAGE_TTL_MS = 2 * 24 * 3600 * 1000;
+
+const usageRecordSchema = z.object({
+  v: z.literal(1),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  videos: z.number().int().min(0),
+  seconds: z.number().int().min(0),
+  active: z.array(z.string()),
+  /**
+   * Job ids reserved on `day` and not yet committed or released. Quota is given back only for an id listed
+   * here, and settling removes it: so a second release, a release after commit, a release of a reservation
+   * from an earlier day or from before a moderator reset all give back nothing.
+   */
+  open: z.array(z.string()),
+  lastSubmitAt: z.number().nullable(),
+});
+type UsageRecord = z.infer<typeof usageRecordSchema>;
+
+export interface Reservation {
+  key: string;
+  day: string;
+  seconds: number;
+}
+
+export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
+
+export interface UsageLedgerOptions {
+  now?: () => number;
+  /**
+   * Whether a job still runs. A crash between reserving and settling leaves its id in `active` forever, which
+   * would hold one concurrency slot of that member until the record expires; asking the job store lets the
+   * ledger drop such ids.
+   */
+  isJobActive?: (jobId: string) => Promise<boolean>;
+}
+
+export class UsageLedger {
+  private readonly mutex = new KeyedMutex();
+  private readonly now: () => number;
+  private readonly isJobActive: ((jobId: string) => Promise<boolean>) | undefined;
+
+  constructor(
+    private readonly kv: KV,
+    opts: UsageLedgerOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.isJobActive = opts.isJobActive;
+  }
+
+  /** Not keyed by day: active jobs and the cooldown carry over midnight, only the counts start again. */
+  usageKey(scope: string, userId: string): string {
+    return `usage:${scope}:${userId}`;
+  }
+
+  async get(scope: string, userId: string): Promise<UsageSnapshot> {
+    const rec = await this.load(this.usageKey(scope, userId), utcDay(this.now()));
+    // Not written back: this is a read for display, outside the lock; reserve() persists the pruning.
+    const active = await this.pruneStale(rec.active);
+    return snapshot({ ...rec, active });
+  }
+
+  async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number): Promise<ReserveResult> {
+    const key = this.usageKey(scope, userId);
+    return this.mutex.run(key, async () => {
+      const now = this.now();
+      const rec = await this.load(key, utcDay(now));
+      if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+
+      // Each check costs a store read per id, and a stale id only matters when it would cause a refusal.
+      if (rec.active.length >= eff.concurrent) {
+        const alive = await this.pruneStale(rec.active);
+        if (alive.length !== rec.active.length) {
+          rec.active = alive;
+          await this.write(key, rec);
+        }
+      }
+
+      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server');
+      if (refusal) return { ok: false, refusal };
+
+      rec.videos += 1;
+      rec.seconds += seconds;
+      rec.active.push(jobId);
+      rec.open.push(jobId);
+      rec.lastSubmitAt = now;
+      await this.write(key, rec);
+      return { ok: true, reservation: { key, day: rec.day, seconds } };
+    });
+  }
+
+  /** The job finished successfully: it no longer runs, and what it used stays used. */
+  async commit(reservation: Reservation, jobId: string): Promise<void> {
+    await this.settle(reservation, jobId, false);
+  }
+
+  /** The job failed, was rejected, cancelled or never confirmed: it no longer runs and its quota comes back. */
+  async release(reservation: Reservation, jobId: string): Promise<void> {
+    await this.settle(reservation, jobId, true);
+  }
+
+  /**
+   * A moderator's reset: today's counts and the cooldown start over. Running jobs stay in `active` (they do run,
+   * and still hold their slots) but are no longer `open`, so their later release cannot push counts below the
+   * reset.
+   */
+  async reset(scope: string, userId: string): Promise<void> {
+    const key = this.usageKey(scope, userId);
+    await this.mutex.run(key, async () => {
+      const rec = await this.load(key, utcDay(this.now()), false);
+      if (!rec) return;
+      await this.write(key, { ...rec, videos: 0, seconds: 0, open: [], lastSubmitAt: null });
+    });
+  }
+
+  private async settle(reservation: Reservation, jobId: string, giveBack: boolean): Promise<void> {
+    await this.mutex.run(reservation.key, async () => {
+      // Nothing stored: it expired (a job outliving the TTL) or was never written; there is nothing to settle.
+      const rec = await this.load(reservation.key, utcDay(this.now()), false);
+      if (!rec) return;
+      const wasActive = rec.active.includes(jobId);
+      const wasOpen = rec.open.includes(jobId);
+      if (!wasActive && !wasOpen) return;
+      rec.active = rec.active.filter((id) => id !== jobId);
+      rec.open = rec.open.filter((id) => id !== jobId);
+      // `open` only ever holds ids of rec.day, which load() made today: yesterday's quota is gone anyway.
+      if (giveBack && wasOpen && reservation.day === rec.day) {
+        rec.videos = Math.max(0, rec.videos - 1);
+        rec.seconds = Math.max(0, rec.seconds - reservation.seconds);
+      }
+      await this.write(reservation.key, rec);
+    });
+  }
+
+  /**
+   * The record as of `today`. A record of an earlier day keeps its running jobs and its last submission (for
+   * the cooldown across midnight) but none of its counts. A record that fails its schema (a newer build's, or
+   * damaged) reads as empty: usage only ever limits, expires within two days, and refusing the member until
+   * then would punish them for our fault. With `orEmpty` false, a missing record reads as undefined.
+   */
+  private async load(key: string, today: string): Promise<UsageRecord>;
+  private async load(key: string, today: string, orEmpty: false): Promise<UsageRecord | undefined>;
+  private async load(key: string, today: string, orEmpty = true): Promise<UsageRecord | undefined> {
+    const raw = await this.kv.get(key);
+    if (raw === undefined && !orEmpty) return undefined;
+    const parsed = usageRecordSchema.safeParse(raw);
+    if (!parsed.success) return { v: 1, day: today, videos: 0, seconds: 0, active: [], open: [], lastSubmitAt: null };
+    const rec = parsed.data;
+    if (rec.day === today) return rec;
+    return { ...rec, day: today, videos: 0, seconds: 0, open: [] };
+  }
+
+  private async write(key: string, rec: UsageRecord): Promise<void> {
+    await this.kv.set(key, usageRecordSchema.parse(rec), USAGE_TTL_MS);
+  }
+
+  private async pruneStale(ids: string[]): Promise<string[]> {
+    const isJobActive = this.isJobActive;
+    if (!isJobActive || ids.length === 0) return ids;
+    // A lookup that fails keeps the id: over-counting a slot is recoverable, over-spending is not.
+    const alive = await Promise.all(ids.map((id) => isJobActive(id).catch(() => true)));
+    return ids.filter((_, i) => alive[i]);
+  }
+}
+
+function snapshot(rec: UsageRecord): UsageSnapshot {
+  return { day: rec.day, videos: rec.videos, seconds: rec.seconds, active: [...rec.active], lastSubmitAt: rec.lastSubmitAt };
+}
+
+/** `undefined` leaves a value as it is, `null` removes it (back to the next level's value). */
+export type LimitsPatch = { [K in LimitName]?: number | null };
+export interface CapsPatch {
+  maxDuration?: number | null;
+  maxResolution?: Resolution | null;
+  models?: ModelId[] | null;
+}
+export interface ServerSettingsPatch {
+  defaults?: LimitsPatch;
+  caps?: CapsPatch;
+}
+
+/** Thrown when a stored settings record cannot be read; a moderator's `set` replaces it. */
+export class LimitRecordError extends Error {
+  constructor(readonly key: string, cause: unknown) {
+    super(`limits record ${key} failed its schema`, { cause });
+    this.name = 'LimitRecordError';
+  }
+}
+
+function merge<T extends object>(base: T, patch: { [K in keyof T]?: T[K] | null } | undefined): T {
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (v === null) delete out[k];
+    else if (v !== undefined) out[k] = v;
+  }
+  return out as T;
+}
+
+/**
+ * Server defaults and caps, member overrides. Unlike usage, a damaged settings record is not read as empty:
+ * that would silently lift a member's block (`daily_videos:0`) or a server's caps.
+ */
+export class LimitSettings {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly kv: KV) {}
+
+  static serverKey(guildId: string): string {
+    return `limits:server:${guildId}`;
+  }
+
+  static memberKey(guildId: string, userId: string): string {
+    return `limits:member:${guildId}:${userId}`;
+  }
+
+  async getServer(guildId: string): Promise<ServerSettings | undefined> {
+    return this.read(LimitSettings.serverKey(guildId), serverSettingsSchema);
+  }
+
+  /** Validates the merged result; an out-of-range value throws a ZodError and nothing is written. */
+  async setServer(guildId: string, patch: ServerSettingsPatch): Promise<ServerSettings> {
+    const key = LimitSettings.serverKey(guildId);
+    return this.mutex.run(key, async () => {
+      const current = (await this.read(key, serverSettingsSchema, true)) ?? { v: 1 as const, defaults: {}, caps: {} };
+      const next = serverSettingsSchema.parse({
+        v: 1,
+        defaults: merge(current.defaults, patch.defaults),
+        caps: merge(current.caps, patch.caps),
+      });
+      await this.kv.set(key, next);
+      return next;
+    });
+  }
+
+  async getMember(guildId: string, userId: string): Promise<PartialLimits | undefined> {
+    return (await this.read(LimitSettings.memberKey(guildId, userId), memberOverrideSchema))?.limits;
+  }
+
+  /** Returns the override now in force; clearing its last value removes the record. */
+  async setMember(guildId: string, userId: string, patch: LimitsPatch): Promise<PartialLimits> {
+    const key = LimitSettings.memberKey(guildId, userId);
+    return this.mutex.run(key, async () => {
+      const current = (await this.read(key, memberOverrideSchema, true))?.limits ?? {};
+      const next = memberOverrideSchema.parse({ v: 1, limits: merge(current, patch) });
+      if (Object.keys(next.limits).length === 0) await this.kv.delete(key);
+      else await this.kv.set(key, next);
+      return next.limits;
+    });
+  }
+
+  async clearMember(guildId: string, userId: string): Promise<void> {
+    const key = LimitSettings.memberKey(guildId, userId);
+    await this.mutex.run(key, () => this.kv.delete(key));
+  }
+
+  private async read<S extends z.ZodType>(key: string, schema: S, damagedAsEmpty = false): Promise<z.infer<S> | undefined> {
+    const raw = await this.kv.get(key);
+    if (raw === undefined) return undefined;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    if (damagedAsEmpty) return undefined;
+    throw new LimitRecordError(key, parsed.error);
+  }
+}

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from './config';
+import { startApp } from './app';
+
+/** `npm start`: reads `.env` when present (real environment variables win), starts the bot, stops cleanly. */
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const app = await startApp(config);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    app
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        app.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  });
+}

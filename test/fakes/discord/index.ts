@@ -1,0 +1,240 @@
+/**
+ * Fake Discord for end-to-end tests: the real discord.js client (or a bot process with
+ * DISCORD_API_URL=fake.apiUrl and DISCORD_TOKEN=fake.botToken) logs in to it unchanged.
+ *
+ * Things that behave as on Discord and surprise bot code:
+ * - An interaction must be acknowledged within 3 s of its delivery; its token dies 15 min after the time in
+ *   its id (`createdAt`), so a command sent with createdAt 16 min ago can be deferred but not edited.
+ * - Webhook calls before the acknowledgement answer 404/10015; ephemeral replies are invisible to channel
+ *   endpoints (10008).
+ * - Failures injected with status 5xx are retried by @discordjs/rest (3 retries), so `times: 1` is absorbed.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Gateway } from './gateway';
+import { buildButton, buildCommand } from './interactions';
+import { handleRest } from './rest';
+import { newSnowflake } from './snowflake';
+import { DiscordState } from './state';
+import type { FakeDiscord, RecordedCall, SentInteraction, StartOptions } from './types';
+
+export { snowflakeFromTime, timeFromSnowflake, shardOfGuild, DISCORD_EPOCH } from './snowflake';
+export { DEFAULT_USER_ID } from './interactions';
+export { DEFAULT_PERMISSIONS, CHANNEL_UPLOAD_LIMIT, DEFAULT_INTERACTION_UPLOAD_LIMIT } from './state';
+export type {
+  FailureSpec,
+  FakeAttachment,
+  FakeChannel,
+  FakeDiscord,
+  FakeGuild,
+  FakeInteraction,
+  FakeMessage,
+  FakeUser,
+  RecordedCall,
+  SendButtonOptions,
+  SendCommandOptions,
+  SentInteraction,
+  StartOptions,
+} from './types';
+export type { UploadedFile } from './multipart';
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Starts a fake Discord (REST under /api/v10, gateway at /gateway, CDN under /cdn) on 127.0.0.1 at a
+ * random port. A real discord.js Client logs in to it with `rest: { api: fake.apiUrl }` and `fake.botToken`.
+ */
+export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDiscord> {
+  let state!: DiscordState;
+  let gateway!: Gateway;
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ message: `fake discord crashed: ${(err as Error).message}`, code: 0 }));
+      }
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    // The whole body is read before answering, even for a 413: answering mid-upload makes the client see
+    // a reset connection instead of Discord's JSON error.
+    const raw = await readBody(req);
+    if (url.pathname.startsWith('/api/')) {
+      await handleRest(state, gateway.url, req, res, url, raw);
+      return;
+    }
+    if (url.pathname.startsWith('/cdn/')) {
+      serveCdn(req, res, url);
+      return;
+    }
+    const body = JSON.stringify({ message: '404: Not Found', code: 0 });
+    res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+
+  function serveCdn(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const hit = state.cdn.lookup(url.toString());
+    const ok = hit !== undefined && hit.signatureValid && !hit.file.deleted;
+    const status = ok ? 200 : 404;
+    state.cdnCalls.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status,
+      at: Date.now(),
+    });
+    if (!ok) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('This content is no longer available.');
+      return;
+    }
+    const file = hit.file;
+    res.writeHead(200, {
+      'Content-Type': file.contentType ?? 'application/octet-stream',
+      'Content-Length': String(file.data.length),
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.data);
+  }
+
+  server.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', origin).pathname;
+    if (path !== '/gateway' && path !== '/gateway/') {
+      socket.destroy();
+      return;
+    }
+    gateway.handleUpgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  const gatewayUrl = `ws://127.0.0.1:${port}/gateway`;
+
+  state = new DiscordState(origin, opts);
+  gateway = new Gateway(state, gatewayUrl);
+  const guildCount = opts.guildCount ?? state.shardCount;
+  for (let k = 0; k < guildCount; k++) state.addGuild(undefined, { shard: k % state.shardCount });
+
+  const dispatchInteraction = (i: ReturnType<typeof buildCommand>): SentInteraction => {
+    state.registerInteraction(i);
+    gateway.dispatchEvent(i.guildId, 'INTERACTION_CREATE', i.payload, () => {
+      i.sentAt = Date.now();
+    });
+    return { id: i.id, token: i.token, createdAt: i.createdAt, payload: i.payload };
+  };
+
+  const matchesCall = (c: RecordedCall, method: string, pattern: RegExp): boolean => {
+    pattern.lastIndex = 0;
+    return (method === '*' || c.method === method.toUpperCase()) && pattern.test(c.path);
+  };
+
+  const fake: FakeDiscord = {
+    apiUrl: `${origin}/api`,
+    origin,
+    gatewayUrl,
+    botToken: state.botToken,
+    applicationId: state.applicationId,
+    botUserId: state.botUser.id,
+    shardCount: state.shardCount,
+
+    calls: state.calls,
+    cdnCalls: state.cdnCalls,
+    callsTo: (method, pattern) => state.calls.filter((c) => matchesCall(c, method, pattern)),
+    waitForCall(method, pattern, o = {}) {
+      const count = o.count ?? 1;
+      const timeoutMs = o.timeoutMs ?? 5000;
+      const ok = (c: RecordedCall): boolean => matchesCall(c, method, pattern) && (o.predicate?.(c) ?? true);
+      const seen = state.calls.filter(ok);
+      if (seen.length >= count) return Promise.resolve(seen[count - 1]!);
+      let n = seen.length;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error(`no ${count}. ${method} ${pattern} within ${timeoutMs} ms (saw ${n})`));
+        }, timeoutMs);
+        const off = state.onCall((c) => {
+          if (!ok(c) || ++n < count) return;
+          clearTimeout(timer);
+          off();
+          resolve(c);
+        });
+      });
+    },
+
+    sendCommand: (o) => dispatchInteraction(buildCommand(state, o)),
+    sendButton: (o) => dispatchInteraction(buildButton(state, o)),
+    interactions: state.interactions,
+    originalMessageId: (key) => state.findInteraction(key)?.originalMessageId,
+    expireInteraction(key) {
+      const i = state.findInteraction(key);
+      if (!i) throw new Error(`unknown interaction ${key}`);
+      i.createdAt = Date.now() - 16 * 60 * 1000;
+    },
+
+    failNext: (method, pattern, response) => state.addFailure(method, pattern, response),
+
+    addAttachment(a) {
+      // Inputs the user attached live in an ephemeral folder, not in a channel the bot could read.
+      const hosted = state.cdn.host({ folder: state.applicationId, ...a });
+      return state.cdn.toApi(hosted);
+    },
+    expireAttachment(url) {
+      if (!state.cdn.expire(url)) throw new Error(`not a hosted attachment: ${url}`);
+    },
+    deleteAttachment(url) {
+      if (!state.cdn.delete(url)) throw new Error(`not a hosted attachment: ${url}`);
+    },
+    attachmentData: (url) => state.cdn.lookup(url)?.file.data,
+
+    messages: state.messages,
+    channelMessages: (channelId) =>
+      // Map order is creation order.
+      [...state.messages.values()].filter((m) => m.channelId === channelId && !m.deleted),
+
+    get guilds() {
+      return [...state.guilds.keys()].map((id) => ({ id, shard: state.shardOf(id) }));
+    },
+    addGuild: (id, o) => state.addGuild(id, o),
+    addChannel: (guildId, o) => state.addChannel(guildId, o),
+    defaultChannelId(guildId) {
+      const g = state.guilds.get(guildId);
+      if (!g) throw new Error(`unknown guild ${guildId}`);
+      return g.defaultChannelId;
+    },
+    dmChannelId: (userId) => state.dmChannelFor(userId).id,
+    addUser(u) {
+      const user = state.ensureUser(u.id ?? newSnowflake(), u.username);
+      if (u.bot) user.bot = true;
+      return user;
+    },
+
+    forbidChannel: (channelId, code = 50013) => void state.forbidden.set(channelId, code),
+    allowChannel: (channelId) => void state.forbidden.delete(channelId),
+    forbidDM: (userId) => void state.dmClosed.add(userId),
+
+    connections: () => gateway.connections(),
+    disconnectShard: (shard, o) => gateway.disconnectShard(shard, o?.code),
+    waitForShard: (shard, o) => gateway.waitForShard(shard, o),
+    gatewayReceived: gateway.received,
+
+    async close() {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}
