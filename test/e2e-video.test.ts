@@ -62,3 +62,156 @@ describe('/video end to end', () => {
     expect(buttons.map((b: { label: string }) => b.label)).toEqual(['Re-roll', 'Source video']);
   });
 });
+
+describe('/video refusals cost nothing', () => {
+  it('reports every validation problem together and submits nothing', async () => {
+    const before = h.apimart.submitCount();
+    const sent = h.video({
+      model: 'viduq3-mix',
+      resolution: '540p',
+      duration: 1,
+      images: [{ width: 100, height: 100 }, { filename: 'anim.gif', contentType: 'image/gif' }, { size: 50 * 1024 * 1024 + 1 }, { width: 1000, height: 200 }],
+    });
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
+    const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
+    expect(reply.content).toContain('This request has 5 problems');
+    expect(reply.content).toContain('viduq3-mix does not offer 540p; choose 720p or 1080p.');
+    expect(reply.content).toContain('image1 (ref1.png) is 100x100 px; images must be at least 128x128 px.');
+    expect(reply.content).toContain('image2 (anim.gif) is of type image/gif; use PNG, JPEG or WebP.');
+    expect(reply.content).toContain('image3 (ref3.png) is 50.0 MB; each image can be at most 50 MB.');
+    expect(reply.content).toContain('image4 (ref4.png) is 1000x200 px, too wide; the aspect ratio must be between 1:4 and 4:1.');
+    expect(reply.content).toContain('Nothing was submitted and no quota was used.');
+    expect(h.apimart.submitCount()).toBe(before);
+  });
+
+  it.each([
+    ['viduq3', 2, 'viduq3 supports 3 to 16 seconds; you asked for 2.'],
+    ['viduq3-mix', 1, undefined],
+  ])('duration on %s: %i', async (model, duration, problem) => {
+    h.apimart.nextTask(fastTask());
+    const before = h.apimart.submitCount();
+    const sent = h.video({ model, duration });
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
+    if (problem) {
+      expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain(problem);
+      expect(h.apimart.submitCount()).toBe(before);
+    } else {
+      expect((await h.waitForState(sent.id, 'delivered')).request.duration).toBe(duration);
+      expect(h.apimart.submitCount()).toBe(before + 1);
+    }
+  });
+
+  it('reads the size of an image Discord gave none for, and refuses a tiny one', async () => {
+    const before = h.apimart.submitCount();
+    const sent = h.video({ images: [{ noDimensions: true, width: 64, height: 64 }] });
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
+    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('image1 (ref1.png) is 64x64 px');
+    expect(h.apimart.submitCount()).toBe(before);
+  });
+});
+
+describe('/video failures say why in one sentence', () => {
+  it.each([
+    ['401', () => h.apimart.failSubmit({ status: 401, body: { error: { code: 401, message: 'Invalid API key', type: 'authentication_error' } } }), 'the video service refused its API key'],
+    ['402', () => h.apimart.failSubmit({ status: 402, body: { error: { code: 402, message: 'Insufficient balance', type: 'payment_required' } } }), "The bot's video credit is used up"],
+    ['400', () => h.apimart.failSubmit({ status: 400, body: { error: { code: 400, message: 'image_urls[0] is not reachable', type: 'invalid_request_error' } } }), 'The video service refused the request: image_urls[0] is not reachable'],
+    ['429', () => h.apimart.failSubmit(...Array.from({ length: 4 }, () => ({ status: 429, body: { error: { code: 429, message: 'slow down', type: 'rate_limit_error' } }, headers: { 'Retry-After': '0' } }))), 'The video service is busy right now'],
+  ])('submit answered %s', async (_status, inject, sentence) => {
+    inject();
+    const sent = h.video();
+    const job = await h.waitForState(sent.id, 'failed');
+    expect(job.failure).toContain(sentence);
+    const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
+    expect(reply.content).toContain('The video could not be made.');
+    expect(reply.content).toContain(sentence);
+  });
+
+  it('a task that fails at the provider', async () => {
+    h.apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 10 }, { at: 300, status: 'failed', error: { code: 'moderation', message: 'the content was flagged by moderation', type: 'moderation' } }] });
+    const sent = h.video();
+    const job = await h.waitForState(sent.id, 'failed');
+    expect(job.failure).toBe('The video service could not make it: the content was flagged by moderation');
+    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('the content was flagged by moderation');
+  });
+});
+
+describe('/video delivery routes', () => {
+  it('a video larger than the upload limit becomes a link with its expiry', async () => {
+    h.apimart.nextTask(fastTask(2 * 1024 * 1024));
+    const sent = h.video({ attachmentSizeLimit: 1024 * 1024 });
+    const job = await h.waitForState(sent.id, 'delivered');
+    expect(job.delivery).toEqual({ route: 'reply', attached: false });
+    const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
+    expect(reply.attachments).toHaveLength(0);
+    expect(reply.content).toContain('too large to upload here');
+    expect(reply.content).toMatch(/the link expires <t:\d+:R>/);
+    const link = reply.components[0].components.find((b: { style: number }) => b.style === 5);
+    expect(link).toMatchObject({ label: 'Download video', url: job.videoUrl });
+  });
+
+  it('an upload refused with 413 despite the stated limit falls back to the link', async () => {
+    h.apimart.nextTask(fastTask(300 * 1024));
+    const sent = h.video({ attachmentSizeLimit: 8 * 1024 * 1024 });
+    const original = new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`);
+    // The first edit is the job message; the one after it is the upload, which Discord refuses.
+    await h.discord.waitForCall('PATCH', original);
+    h.discord.failNext('PATCH', original, { status: 413, code: 40005, message: 'Request entity too large', times: 1 });
+    const done = await h.waitForState(sent.id, 'delivered');
+    expect(done.delivery?.attached).toBe(false);
+    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('too large to upload here');
+  });
+
+  it('an expired token: the same message is edited through the channel, with the file', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video({ createdAt: Date.now() - 16 * 60 * 1000 });
+    const job = await h.waitForState(sent.id, 'delivered');
+    expect(job.delivery).toEqual({ route: 'channel-edit', attached: true });
+    const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
+    expect(reply.attachments).toHaveLength(1);
+    // The expired token was never used after the deferral: no 401 counted toward Discord's ban.
+    expect(h.discord.callsTo('*', new RegExp(`/webhooks/\\d+/${sent.token}`)).filter((c) => c.status === 401)).toHaveLength(0);
+  });
+
+  it('token expired and the message cannot be edited: a new channel message mentioning only the requester', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video({ createdAt: Date.now() - 16 * 60 * 1000 });
+    const queued = await h.waitForState(sent.id, ['queued', 'generating']);
+    h.discord.failNext('PATCH', new RegExp(`^/channels/\\d+/messages/${queued.replyMessageId}$`), { status: 404, code: 10008, message: 'Unknown Message', times: 10 });
+    const job = await h.waitForState(sent.id, 'delivered');
+    expect(job.delivery).toEqual({ route: 'channel', attached: true });
+    const post = h.discord.callsTo('POST', new RegExp(`^/channels/${job.channelId}/messages$`)).at(-1)!;
+    expect(post.body.allowed_mentions).toEqual({ parse: [], users: [USER.id] });
+    expect(post.body.content).toContain(`<@${USER.id}>`);
+    expect(post.files).toHaveLength(1);
+  });
+
+  it('channel posting forbidden: the video arrives by DM', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video({ createdAt: Date.now() - 16 * 60 * 1000 });
+    const queued = await h.waitForState(sent.id, ['queued', 'generating']);
+    h.discord.forbidChannel(queued.channelId, 50013);
+    try {
+      const job = await h.waitForState(sent.id, 'delivered');
+      expect(job.delivery).toEqual({ route: 'dm', attached: true });
+      const dm = h.discord.channelMessages(h.discord.dmChannelId(USER.id)!).at(-1)!;
+      expect(dm.attachments).toHaveLength(1);
+    } finally {
+      h.discord.allowChannel(queued.channelId);
+    }
+  });
+
+  it('every route failing marks the job undeliverable and logs it', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video({ createdAt: Date.now() - 16 * 60 * 1000 });
+    const queued = await h.waitForState(sent.id, ['queued', 'generating']);
+    h.discord.forbidChannel(queued.channelId, 50001);
+    h.discord.forbidDM(USER.id);
+    try {
+      const job = await h.waitForState(sent.id, 'undeliverable');
+      expect(h.logs()).toContain(`"jobId":"${job.id}"`);
+      expect(h.logs()).toContain('every delivery route failed');
+    } finally {
+      h.discord.allowChannel(queued.channelId);
+    }
+  });
+});
