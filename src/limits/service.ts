@@ -23,10 +23,15 @@ export function isModerator(perms: Readonly<PermissionsBitField> | null | undefi
  */
 export class LimitsService implements QuotaSettler {
   constructor(
-    private readonly bot: LimitValues,
-    private readonly settings: LimitSettings,
-    private readonly ledger: UsageLedger,
+    readonly bot: LimitValues,
+    readonly settings: LimitSettings,
+    readonly ledger: UsageLedger,
   ) {}
+
+  /** A member's usage today in a scope (guild, or DMs). */
+  usage(guildId: string | null, userId: string) {
+    return this.ledger.get(this.scopeOf(guildId), userId);
+  }
 
   /** DMs and user-installed contexts outside a guild use the bot default, per user. */
   scopeOf(guildId: string | null): string {
@@ -37,6 +42,11 @@ export class LimitsService implements QuotaSettler {
     if (!guildId) return resolveLimits(this.bot, undefined, undefined);
     const [server, member] = await Promise.all([this.settings.getServer(guildId), this.settings.getMember(guildId, userId)]);
     return resolveLimits(this.bot, server?.defaults, member);
+  }
+
+  /** The server's own defaults over the bot's, without any member's override. */
+  async serverEffective(guildId: string): Promise<Effective> {
+    return resolveLimits(this.bot, (await this.settings.getServer(guildId))?.defaults, undefined);
   }
 
   async caps(guildId: string | null): Promise<ServerCaps> {

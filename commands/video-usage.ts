@@ -1,0 +1,14 @@
+import { InteractionContextType, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import type { AppContext } from '../src/context';
+import { describeUsage } from '../src/discord/render-limits';
+
+/** `/video-usage`: DESIGN.md section 1. Everyone, ephemeral. */
+export const data = new SlashCommandBuilder()
+  .setName('video-usage')
+  .setDescription('Your video usage today, what remains, and when it resets')
+  .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel);
+
+export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
+  const [eff, usage] = await Promise.all([ctx.limits.effective(interaction.guildId, interaction.user.id), ctx.limits.usage(interaction.guildId, interaction.user.id)]);
+  await interaction.reply({ content: describeUsage(eff, usage, ctx.now()), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+}
