@@ -27,6 +27,8 @@ export const SCHEDULE = {
   minIntervalMs: 2_000,
   /** While a task runs, the user should still see progress move this often. */
   maxIntervalMs: 30_000,
+  /** Share of the remaining time slept before the next poll: estimates are honest, so land close to the end. */
+  approach: 0.75,
   /** After the expected end, poll this often, growing slowly while the estimate keeps being wrong. */
   overdueBaseMs: 2_000,
   overdueGrowth: 0.15,
@@ -59,8 +61,8 @@ export function baseDelay(s: PollState): number {
     const overdue = Math.max(0, -remaining);
     return Math.min(SCHEDULE.overdueMaxMs, SCHEDULE.overdueBaseMs + overdue * SCHEDULE.overdueGrowth);
   }
-  // Aim to land at the expected end: half the remaining time, bounded, and never past the end itself.
-  const midTask = Math.min(SCHEDULE.maxIntervalMs, Math.max(SCHEDULE.minIntervalMs, remaining / 2), remaining);
+  // Close in on the expected end: most of the remaining time, bounded, and never past the end itself.
+  const midTask = Math.min(SCHEDULE.maxIntervalMs, Math.max(SCHEDULE.minIntervalMs, remaining * SCHEDULE.approach), remaining);
   const stretched = Math.max(midTask, Math.min(s.spreadMs ?? 0, remaining));
   return Math.max(SCHEDULE.minIntervalMs, stretched);
 }
