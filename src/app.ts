@@ -20,6 +20,8 @@ import { LimitSettings, UsageLedger } from './limits/usage';
 import { completeAttachmentSizes } from './validation';
 import { systemClock, type Clock } from './util/clock';
 import type { AppContext } from './context';
+import { Metrics } from './ops/metrics';
+import { startHealthServer } from './ops/health';
 
 export interface App {
   client: Client;
@@ -49,13 +51,23 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const clock = opts.clock ?? systemClock;
   const kv = await openStore(config.storeUrl);
   const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis) : memoryGate(config.apimartMaxRps);
-  const apimart = new ApimartClient({ baseUrl: config.apimartBaseUrl, apiKey: config.apimartApiKey, gate, logger: logger.child({ component: 'apimart' }) });
+  // Read at scrape time only, after `jobs` exists.
+  const metrics = new Metrics(() => jobs.poller.size);
+  const apimart = new ApimartClient({
+    baseUrl: config.apimartBaseUrl,
+    apiKey: config.apimartApiKey,
+    gate,
+    logger: logger.child({ component: 'apimart' }),
+    observe: (op, seconds, kind) => metrics.observeApi(op, seconds, kind),
+  });
 
+  // Under ShardingManager the client takes its shards from SHARDS/SHARD_COUNT, which the manager sets per child.
+  const managed = process.env.SHARDING_MANAGER === 'true';
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     rest: { api: config.discordApiUrl },
-    ...(config.shardIds ? { shards: config.shardIds } : {}),
-    ...(config.shardCount ? { shardCount: config.shardCount } : {}),
+    ...(!managed && config.shardIds ? { shards: config.shardIds } : {}),
+    ...(!managed && config.shardCount ? { shardCount: config.shardCount } : {}),
   });
   client.rest.setToken(config.discordToken);
   const messenger = new RestMessenger(client.rest, createUploadRest(config.discordApiUrl, config.discordToken));
@@ -71,7 +83,17 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     }),
   );
   const delivery = new Delivery({ messenger, download: (url, max) => downloadVideo(url, max), logger, clock });
-  const jobs = new JobService({ repo, apimart, messenger, delivery, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events: opts.events });
+  const events: JobEvents = {
+    onState: (job) => {
+      metrics.onState(job);
+      opts.events?.onState?.(job);
+    },
+    onDelivered: (job, lag) => {
+      metrics.onDelivered(job, lag);
+      opts.events?.onDelivered?.(job, lag);
+    },
+  };
+  const jobs = new JobService({ repo, apimart, messenger, delivery, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events });
 
   const ctx: AppContext = {
     config,
@@ -89,14 +111,18 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   client.on('error', (err) => logger.error({ err }, 'discord client error'));
   client.on('shardError', (err, shard) => logger.warn({ err: err.message, shard }, 'gateway shard error'));
 
-  if (opts.registerCommands !== false) {
+  // The shard manager registers the commands once for all its children.
+  if (opts.registerCommands !== false && !managed) {
     const application = (await client.rest.get(Routes.currentApplication())) as { id: string };
     await registerCommands({ rest: client.rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
   }
   await client.login(config.discordToken);
   const shards = client.options.shards === 'auto' || client.options.shards === undefined ? [0] : ([] as number[]).concat(client.options.shards);
   const resumed = await jobs.resume(shards);
-  logger.info({ shards, shardCount: client.options.shardCount, ...resumed, store: kv.kind }, 'bot started');
+  const health = config.healthPort
+    ? await startHealthServer(config.healthPort, metrics, () => ({ ready: client.isReady(), shards, jobsInFlight: jobs.poller.size }))
+    : undefined;
+  logger.info({ shards, shardCount: client.options.shardCount, ...resumed, store: kv.kind, healthPort: config.healthPort }, 'bot started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -107,6 +133,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     stop: () =>
       (stopping ??= (async () => {
         logger.info('shutting down');
+        health?.close();
         await jobs.stop();
         await client.destroy();
         await apimart.close();

@@ -19,6 +19,8 @@ export interface ApimartClientOptions {
   dispatcher?: Dispatcher;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Called once per HTTP exchange, for metrics. */
+  observe?: (op: 'submit' | 'poll', seconds: number, errorKind?: string) => void;
 }
 
 export interface Apimart {
@@ -92,6 +94,18 @@ export class ApimartClient implements Apimart {
   private async call(method: 'GET' | 'POST', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
     await this.opts.gate.acquire();
     const started = performance.now();
+    const op = method === 'POST' ? 'submit' : 'poll';
+    try {
+      const json = await this.exchange(method, path, started, body, extraHeaders);
+      this.opts.observe?.(op, (performance.now() - started) / 1000);
+      return json;
+    } catch (err) {
+      this.opts.observe?.(op, (performance.now() - started) / 1000, err instanceof ApimartError ? err.kind : 'unknown');
+      throw err;
+    }
+  }
+
+  private async exchange(method: 'GET' | 'POST', path: string, started: number, body: unknown, extraHeaders: Record<string, string>): Promise<unknown> {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(`${this.base}${path}`, {

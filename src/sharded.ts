@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { REST, Routes, ShardingManager } from 'discord.js';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './log';
+import { openStore } from './store/kv';
+import { commands } from './discord/commands';
+import { registerCommands } from './discord/registry';
+
+/**
+ * `npm run start:sharded`: one process per shard (discord.js ShardingManager), all sharing one Redis store.
+ * `SHARD_IDS` picks this machine's shards when several machines split the bot (README: Sharding).
+ */
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let config: Config;
+try {
+  config = loadConfig();
+  if (!/^rediss?:\/\//.test(config.storeUrl)) {
+    throw new ConfigError('Configuration error: STORE_URL must be redis://host:port for npm run start:sharded (the shards share jobs, limits and the API cap)');
+  }
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const logger = createLogger({ level: config.logLevel, secrets: [config.apimartApiKey, config.discordToken], base: { pid: process.pid, role: 'shard-manager' } });
+const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
+
+// ShardingManager's 'auto' asks discord.com whatever rest.api says (DISCORD.md): ask DISCORD_API_URL instead.
+const totalShards = config.shardCount ?? ((await rest.get(Routes.gatewayBot())) as { shards: number }).shards;
+
+// Commands are registered once here, not by every shard.
+const kv = await openStore(config.storeUrl);
+const application = (await rest.get(Routes.currentApplication())) as { id: string };
+await registerCommands({ rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
+await kv.close();
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tsxLoader = pathToFileURL(resolve(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href;
+const manager = new ShardingManager(resolve(here, 'main.ts'), {
+  totalShards,
+  shardList: config.shardIds ?? 'auto',
+  token: config.discordToken,
+  execArgv: ['--import', tsxLoader],
+  respawn: true,
+});
+manager.on('shardCreate', (shard) => {
+  logger.info({ shard: shard.id, totalShards }, 'shard process started');
+  shard.on('death', () => logger.warn({ shard: shard.id }, 'shard process exited'));
+});
+await manager.spawn({ timeout: 60_000 });
+logger.info({ shards: manager.shardList, totalShards }, 'all shards ready');
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info('stopping shards');
+    // Each child gets SIGTERM and shuts down gracefully (main.ts).
+    manager.respawn = false;
+    for (const shard of manager.shards.values()) shard.process?.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 15_000).unref();
+    Promise.all([...manager.shards.values()].map((s) => new Promise((r) => (s.process ? s.process.once('exit', r) : r(null))))).then(() => process.exit(0));
+  });
+}
