@@ -56,11 +56,12 @@ function gateFor(kind: GateKind, scale: number): RequestGate {
   };
 }
 
-/** pending for the first tenth, progress in steps of 10 %, completed at `sec` (all simulated); honest estimate. */
-function scriptFor(sec: number): Partial<TaskScript> {
+/** pending for the first step, then progress in steps of `stepPct` %, completed at `sec` (all simulated); honest
+ * estimate. A step's progress is reported until the next one, so it trails the true fraction by up to a step. */
+function scriptFor(sec: number, stepPct: number): Partial<TaskScript> {
   const d = sec * 1000;
   const timeline: TimelineStep[] = [{ at: 0, status: 'pending', progress: 0 }];
-  for (let k = 1; k <= 9; k++) timeline.push({ at: Math.round((d * k) / 10), status: 'processing', progress: k * 10 });
+  for (let p = stepPct; p < 100; p += stepPct) timeline.push({ at: Math.round((d * p) / 100), status: 'processing', progress: p });
   timeline.push({ at: d, status: 'completed', progress: 100 });
   return { timeline, estimatedTime: sec, videoBytes: 1024 };
 }
@@ -193,6 +194,7 @@ interface Trial {
   variant: Variant;
   scale: number;
   callsPerJob: number;
+  httpPolls: number;
   clientCalls: number;
   errors: number;
   lagP50: number;
@@ -227,7 +229,7 @@ async function submitAll(url: string, apiKey: string, n: number): Promise<string
   return ids;
 }
 
-async function trial(n: number, variant: Variant, scale: number, gate: GateKind, seed: number, maxWall: number): Promise<Trial> {
+async function trial(n: number, variant: Variant, scale: number, gate: GateKind, seed: number, maxWall: number, stepPct: number): Promise<Trial> {
   // The fake's clock stands still while the tasks are submitted, so every task starts at the same instant.
   let frozen: number | null = Date.now();
   let shift = 0;
@@ -235,7 +237,7 @@ async function trial(n: number, variant: Variant, scale: number, gate: GateKind,
   const fake = await startFakeApimart({ record: false, timeScale: scale, now: fakeNow });
   try {
     const rand = seeded(seed);
-    for (let i = 0; i < n; i++) fake.nextTask(scriptFor(MIN_SEC + Math.floor(rand() * (MAX_SEC - MIN_SEC + 1))));
+    for (let i = 0; i < n; i++) fake.nextTask(scriptFor(MIN_SEC + Math.floor(rand() * (MAX_SEC - MIN_SEC + 1)), stepPct));
     const taskIds = await submitAll(fake.url, fake.apiKey, n);
 
     const child = forkTs(SELF, ['--role=client', `--variant=${variant}`, `--scale=${scale}`, `--url=${fake.url}`, `--key=${fake.apiKey}`, `--gate=${gate}`, `--max-wall=${maxWall}`]);
@@ -271,6 +273,7 @@ async function trial(n: number, variant: Variant, scale: number, gate: GateKind,
       variant,
       scale,
       callsPerJob: (fake.polls() - pollsBefore) / n,
+      httpPolls: fake.polls() - pollsBefore,
       clientCalls: r.calls,
       errors: r.errors,
       lagP50: percentile(sorted, 50) / 1000,
@@ -293,17 +296,18 @@ const short = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : Str
 async function parentMain(): Promise<void> {
   const sizes = (argValue('sizes') ?? '1000,10000').split(',').map(Number);
   const scaleArg = argValue('scale');
-  const scaleFor = (n: number) => (scaleArg ? Number(scaleArg) : n >= 10_000 ? 20 : 20);
+  const scaleFor = (_n: number) => (scaleArg ? Number(scaleArg) : 20);
   const gate = (argValue('gate') ?? 'window') as GateKind;
   const seed = Number(argValue('seed') ?? '1');
   const maxWall = Number(argValue('max-wall') ?? '150');
+  const stepPct = Number(argValue('progress-step') ?? '10');
 
   const rows: BenchRow[] = [];
   const trials: Trial[] = [];
   for (const n of sizes) {
     const scale = scaleFor(n);
     for (const variant of ['ours', 'naive'] as const) {
-      const t = await trial(n, variant, scale, gate, seed, maxWall);
+      const t = await trial(n, variant, scale, gate, seed, maxWall, stepPct);
       trials.push(t);
       process.stderr.write(`poller: ${short(n)} ${variant} done in ${t.wallSec.toFixed(1)} s wall (S=${scale})\n`);
       rows.push({
@@ -336,13 +340,13 @@ async function parentMain(): Promise<void> {
   console.log(`poller benchmark: jobs in flight against the fake APIMart (record:false)`);
   console.log(`  time compression S = ${[...new Set(sizes.map(scaleFor))].join(', ')} (1 real s = S simulated s; figures in simulated time unless "wall")`);
   console.log(`  cap ${CAP_RPS} req/s simulated; gate ${gateText}; ${IN_FLIGHT} polls in flight max (both variants)`);
-  console.log(`  task durations uniform ${MIN_SEC}-${MAX_SEC} s simulated (seed ${seed}), estimated_time = duration, progress in 10 % steps;`);
+  console.log(`  task durations uniform ${MIN_SEC}-${MAX_SEC} s simulated (seed ${seed}), estimated_time = duration, progress in ${stepPct} % steps;`);
   console.log(`  all jobs submitted at t=0 (the fake's clock is frozen during the submits); naive = every job every ${NAIVE_INTERVAL_MS / 1000} s round-robin`);
   console.log(`  lag = detection - the fake's completion time; CPU and RSS are the polling child process only\n`);
   printRows(rows);
-  const mismatched = trials.filter((t) => Math.abs(t.clientCalls - t.callsPerJob * t.n) > 0 || t.errors > 0);
-  for (const t of mismatched) console.log(`  note: ${short(t.n)} ${t.variant}: ${t.clientCalls} getTask calls, ${t.callsPerJob * t.n} HTTP polls, ${t.errors} errors`);
-  emitResult({ bench: 'poller', params: { sizes: sizes.join(','), scale: sizes.map(scaleFor).join(','), gate, seed }, rows });
+  const mismatched = trials.filter((t) => t.clientCalls !== t.httpPolls || t.errors > 0);
+  for (const t of mismatched) console.log(`  note: ${short(t.n)} ${t.variant}: ${t.clientCalls} getTask calls, ${t.httpPolls} HTTP polls, ${t.errors} errors`);
+  emitResult({ bench: 'poller', params: { sizes: sizes.join(','), scale: sizes.map(scaleFor).join(','), gate, seed, progressStep: stepPct }, rows });
 }
 
 if (argValue('role') === 'client') await clientMain();

@@ -54,9 +54,7 @@ manager.on('shardCreate', (shard) => {
   logger.info({ shard: shard.id, totalShards }, 'shard process started');
   shard.on('death', () => logger.warn({ shard: shard.id }, 'shard process exited'));
 });
-await manager.spawn({ timeout: 60_000 });
-logger.info({ shards: manager.shardList, totalShards }, 'all shards ready');
-
+// Installed before spawning: a stop that arrives while shards are still starting must stop those too.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info('stopping shards');
@@ -64,6 +62,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     manager.respawn = false;
     for (const shard of manager.shards.values()) shard.process?.kill('SIGTERM');
     setTimeout(() => process.exit(0), 15_000).unref();
-    Promise.all([...manager.shards.values()].map((s) => new Promise((r) => (s.process ? s.process.once('exit', r) : r(null))))).then(() => process.exit(0));
+    const running = [...manager.shards.values()].map((s) => s.process).filter((p) => p && p.exitCode === null && p.signalCode === null);
+    void Promise.all(running.map((p) => new Promise((r) => p!.once('exit', r)))).then(() => process.exit(0));
   });
 }
+
+await manager.spawn({ timeout: 60_000 });
+logger.info({ shards: manager.shardList, totalShards }, 'all shards ready');

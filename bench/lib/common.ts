@@ -151,7 +151,7 @@ export async function tryGc(): Promise<void> {
 
 /** Forks this repository's TypeScript file with tsx, with an IPC channel. */
 export function forkTs(file: string, args: string[]): ChildProcess {
-  return fork(file, args, { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  return fork(file, args, { cwd: ROOT, execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
 }
 
 export function argValue(name: string): string | undefined {

@@ -10,26 +10,24 @@ export interface RequestGate {
   pause(ms: number): Promise<void>;
 }
 
-const KEY = 'apimart';
-
-function gateOver(limiter: RateLimiterAbstract): RequestGate {
+function gateOver(limiter: RateLimiterAbstract, key: string): RequestGate {
   // RateLimiterQueue keeps waiters in FIFO order and re-tries after the limiter's msBeforeNext.
   const queue = new RateLimiterQueue(limiter);
   return {
     async acquire() {
-      await queue.removeTokens(1, KEY);
+      await queue.removeTokens(1, key);
     },
     async pause(ms) {
-      await limiter.block(KEY, Math.max(1, Math.ceil(ms / 1000)));
+      await limiter.block(key, Math.max(1, Math.ceil(ms / 1000)));
     },
   };
 }
 
 export function memoryGate(maxRps: number): RequestGate {
-  return gateOver(new RateLimiterMemory({ points: maxRps, duration: 1, keyPrefix: 'vidu-apimart' }));
+  return gateOver(new RateLimiterMemory({ points: maxRps, duration: 1, keyPrefix: 'vidu-apimart' }), 'apimart');
 }
 
-/** `client` is a connected node-redis client (the one the store uses). */
-export function redisGate(maxRps: number, client: unknown): RequestGate {
-  return gateOver(new RateLimiterRedis({ storeClient: client, useRedisPackage: true, points: maxRps, duration: 1, keyPrefix: 'vidu-apimart' }));
+/** `client` is a connected node-redis client (the one the store uses); processes sharing `key` share the cap. */
+export function redisGate(maxRps: number, client: unknown, key = 'apimart'): RequestGate {
+  return gateOver(new RateLimiterRedis({ storeClient: client, useRedisPackage: true, points: maxRps, duration: 1, keyPrefix: 'vidu-apimart' }), key);
 }
