@@ -1,6 +1,7 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../src/context';
 import { describeUsage } from '../src/discord/render-limits';
+import { limitsGuildOf } from '../src/discord/job-origin';
 
 /** `/video-usage`: DESIGN.md section 1. Everyone, ephemeral. */
 export const data = new SlashCommandBuilder()
@@ -9,6 +10,7 @@ export const data = new SlashCommandBuilder()
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel);
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
-  const [eff, usage] = await Promise.all([ctx.limits.effective(interaction.guildId, interaction.user.id), ctx.limits.usage(interaction.guildId, interaction.user.id)]);
+  const guildId = limitsGuildOf(interaction);
+  const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, interaction.user.id), ctx.limits.usage(guildId, interaction.user.id)]);
   await interaction.reply({ content: describeUsage(eff, usage, ctx.now()), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 }

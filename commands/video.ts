@@ -3,7 +3,7 @@ import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIO
 import { renderProblems } from '../src/discord/render';
 import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
 import type { AppContext } from '../src/context';
-import { deferForJob } from '../src/discord/job-origin';
+import { deferForJob, limitsGuildOf } from '../src/discord/job-origin';
 
 /** `/video`: DESIGN.md section 1. Option names are a contract: operators' scripts and outside tests use them. */
 
@@ -59,8 +59,8 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
   const o = interaction.options;
   const images = IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null);
   const attachments = await ctx.probe(images.map(attachmentMeta));
-  const { guildId } = origin;
-  const caps = await ctx.limits.caps(guildId);
+  const limitsGuild = limitsGuildOf(interaction);
+  const caps = await ctx.limits.caps(limitsGuild);
   const result = validateVideoRequest(
     {
       prompt: o.getString('prompt', true),
@@ -79,7 +79,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
   }
 
   const jobId = ctx.newJobId();
-  const reserved = await ctx.limits.reserve({ guildId, userId: interaction.user.id }, jobId, result.request.duration);
+  const reserved = await ctx.limits.reserve({ guildId: limitsGuild, userId: interaction.user.id }, jobId, result.request.duration);
   if (!reserved.ok) {
     await interaction.editReply(renderProblems('Limit reached', [reserved.message]));
     return;

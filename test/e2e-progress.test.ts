@@ -44,7 +44,7 @@ describe('progress and operations', () => {
     expect(generating.length).toBeGreaterThanOrEqual(1);
     expect(generating[0]!.body.content).toMatch(/Generating\*\* · \d+% `█+░*` · \d+s/);
     for (let i = 1; i < running.length; i++) expect(running[i]!.at - running[i - 1]!.at).toBeGreaterThanOrEqual(10_000);
-    const contents = running.map((c) => String(c.body.content).split(' · ')[0] + String(c.body.content).match(/\d+%/)?.[0]);
+    const contents = running.map((c) => `${String(c.body.content).split(' · ')[0]}${String(c.body.content).match(/\d+%/)?.[0] ?? ''}`);
     expect(new Set(contents).size).toBe(contents.length);
     // Polls for a 24 s task: a handful, not one every 2-5 s.
     expect(h.apimart.polls(job.taskId!)).toBeLessThanOrEqual(8);

@@ -6,7 +6,7 @@ import { optionProblems, toRequest } from '../validation';
 import { isModerator } from '../limits/service';
 import { renderProblems } from './render';
 import type { ButtonAction } from './custom-id';
-import { deferForJob } from './job-origin';
+import { deferForJob, limitsGuildOf } from './job-origin';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
@@ -46,7 +46,7 @@ export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
     return void (await interaction.reply(ephemeral('This video is still being made; re-roll it once it is finished.')));
   }
   const origin = await deferForJob(interaction, ctx);
-  const { guildId } = origin;
+  const guildId = limitsGuildOf(interaction);
 
   const r = source.request;
   const problems = optionProblems(

@@ -1,4 +1,4 @@
-import type { ButtonInteraction, ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationIntegrationType, type BaseInteraction, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../context';
 import type { NewJob } from '../jobs/service';
 
@@ -31,4 +31,13 @@ export async function deferForJob(interaction: ChatInputCommandInteraction | But
     replyMessageId: deferred.resource?.message?.id ?? deferred.interaction.responseMessageId ?? null,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
   };
+}
+
+/**
+ * The guild whose limits apply, or null for the bot default per user: DMs, and servers where the bot runs only
+ * as a member's user-installed app (that server's moderators have not installed it and cannot set limits).
+ */
+export function limitsGuildOf(interaction: BaseInteraction): string | null {
+  if (!interaction.guildId) return null;
+  return interaction.authorizingIntegrationOwners[ApplicationIntegrationType.GuildInstall] ? interaction.guildId : null;
 }

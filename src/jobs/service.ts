@@ -176,13 +176,15 @@ export class JobService implements PollHandler {
 
   /** Cancel by the requester or a moderator: stops polling, returns the quota. The provider may still bill. */
   async cancel(jobId: string, byUserId: string): Promise<'cancelled' | 'finished' | 'missing'> {
-    const before = await this.deps.repo.get(jobId);
-    if (!before) return 'missing';
-    const after = await this.deps.repo.update(jobId, (j) => (isFinal(j.state) || j.state === 'completed' ? undefined : { ...j, state: 'cancelled', finishedAt: this.clock.now() }));
-    if (!after || after.state !== 'cancelled' || before.state === 'cancelled') return after?.state === 'cancelled' ? 'cancelled' : 'finished';
-    this.poller.remove(jobId);
-    this.lastEdit.delete(jobId);
-    this.emit(after);
+    let changed = false;
+    const after = await this.deps.repo.update(jobId, (j) => {
+      if (isFinal(j.state) || j.state === 'completed') return undefined;
+      changed = true;
+      return { ...j, state: 'cancelled', finishedAt: this.clock.now() };
+    });
+    if (!after) return 'missing';
+    if (!changed) return after.state === 'cancelled' ? 'cancelled' : 'finished';
+    this.ended(after);
     this.log(after).info({ by: byUserId }, 'job cancelled');
     await this.deps.quota.release(after);
     await this.editJobMessage(after, renderCancelled(after, byUserId));
@@ -228,6 +230,14 @@ export class JobService implements PollHandler {
     this.deps.events?.onState?.(job);
   }
 
+  /** A job reached a final state or delivery: forget everything this process kept about it. */
+  private ended(job: Job) {
+    this.poller.remove(job.id);
+    this.lastEdit.delete(job.id);
+    this.deadTokens.delete(job.interactionToken);
+    this.emit(job);
+  }
+
   private deliverInBackground(job: Job) {
     if (this.delivering.has(job.id)) return;
     this.delivering.add(job.id);
@@ -241,7 +251,6 @@ export class JobService implements PollHandler {
   }
 
   private async deliver(job: Job): Promise<void> {
-    this.lastEdit.delete(job.id);
     const result = await this.deps.delivery.deliver(job);
     const now = this.clock.now();
     const done = await this.deps.repo.update(job.id, (j) =>
@@ -253,7 +262,7 @@ export class JobService implements PollHandler {
     );
     if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) return;
     this.log(done).info({ route: result.route, attached: result.attached }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
-    this.emit(done);
+    this.ended(done);
     this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
     // The video was made (and billed) either way.
     await this.deps.quota.commit(done);
@@ -262,9 +271,7 @@ export class JobService implements PollHandler {
   private async fail(jobId: string, reason: string, opts: { retryable: boolean }): Promise<Job | undefined> {
     const failed = await this.deps.repo.update(jobId, (j) => (isFinal(j.state) || j.state === 'completed' ? undefined : { ...j, state: 'failed', failure: reason, finishedAt: this.clock.now() }));
     if (!failed || failed.state !== 'failed') return failed;
-    this.poller.remove(jobId);
-    this.lastEdit.delete(jobId);
-    this.emit(failed);
+    this.ended(failed);
     await this.deps.quota.release(failed);
     await this.editJobMessage(failed, renderFailed(failed, reason, opts));
     return failed;
