@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@keyv/redis';
 import { openStore, type KV } from '../src/store/kv';
 import { JobRepo } from '../src/jobs/repo';
-import type { Job } from '../src/jobs/record';
+import { newJob, type Job } from '../src/jobs/record';
 import { redisGate } from '../src/apimart/gate';
 import { createLogger } from '../src/log';
 import { redisAvailable, REDIS_TEST_URL } from './support/redis';
@@ -17,39 +17,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
 function job(over: Partial<Job> = {}): Job {
   const id = `job${Date.now().toString(36)}${(seq++).toString(36).padStart(4, '0')}`;
-  return {
-    v: 1,
-    id,
-    state: 'queued',
-    shard: 0,
-    guildId: '123456789012345678',
-    channelId: '223456789012345678',
-    userId: '323456789012345678',
-    applicationId: '423456789012345678',
-    interactionId: '523456789012345678',
-    interactionToken: 'tok',
-    tokenExpiresAt: Date.now() + 900_000,
-    replyMessageId: null,
-    attachmentSizeLimit: 10_485_760,
-    request: { model: 'viduq3', prompt: 'p', image_urls: ['https://x/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
-    imageNames: ['a.png'],
-    usage: null,
-    taskId: 'task_1',
-    providerStatus: null,
-    progress: 0,
-    estimatedTimeSec: null,
-    videoUrl: null,
-    videoExpiresAt: null,
-    failure: null,
-    delivery: null,
-    rerollOf: null,
-    createdAt: Date.now(),
-    submittedAt: Date.now(),
-    completedAt: null,
-    finishedAt: null,
-    updatedAt: Date.now(),
-    ...over,
-  };
+  const base = newJob(
+    {
+      id,
+      shard: 0,
+      guildId: '123456789012345678',
+      channelId: '223456789012345678',
+      userId: '323456789012345678',
+      applicationId: '423456789012345678',
+      interactionId: '523456789012345678',
+      interactionToken: 'tok',
+      tokenExpiresAt: Date.now() + 900_000,
+      replyMessageId: null,
+      attachmentSizeLimit: 10_485_760,
+      request: { model: 'viduq3', prompt: 'p', image_urls: ['https://x/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
+      imageNames: ['a.png'],
+      usage: null,
+      rerollOf: null,
+    },
+    Date.now(),
+  );
+  return { ...base, state: 'queued', taskId: 'task_1', submittedAt: Date.now(), ...over };
 }
 
 const backends = [

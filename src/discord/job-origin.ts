@@ -1,6 +1,6 @@
 import { ApplicationIntegrationType, type BaseInteraction, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../context';
-import type { NewJob } from '../jobs/service';
+import type { NewJob } from '../jobs/record';
 
 /** Discord's interaction tokens live 15 minutes from the interaction's creation. */
 export const TOKEN_LIFETIME_MS = 15 * 60 * 1000;

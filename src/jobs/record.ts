@@ -66,3 +66,45 @@ export const jobSchema = z.object({
 });
 
 export type Job = z.infer<typeof jobSchema>;
+
+/** What a new job is made of; the rest starts empty. */
+export type NewJob = Pick<
+  Job,
+  | 'id'
+  | 'shard'
+  | 'guildId'
+  | 'channelId'
+  | 'userId'
+  | 'applicationId'
+  | 'interactionId'
+  | 'interactionToken'
+  | 'tokenExpiresAt'
+  | 'replyMessageId'
+  | 'attachmentSizeLimit'
+  | 'request'
+  | 'imageNames'
+  | 'usage'
+  | 'rerollOf'
+>;
+
+/** A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. */
+export function newJob(input: NewJob, now: number): Job {
+  return {
+    ...input,
+    v: 1,
+    state: 'submitting',
+    taskId: null,
+    providerStatus: null,
+    progress: 0,
+    estimatedTimeSec: null,
+    videoUrl: null,
+    videoExpiresAt: null,
+    failure: null,
+    delivery: null,
+    createdAt: now,
+    submittedAt: null,
+    completedAt: null,
+    finishedAt: null,
+    updatedAt: now,
+  };
+}

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../util/clock';
 import type { Delivery } from './delivery';
 import { isOperatorProblem, submitFailureText, taskFailureText, UNCONFIRMED } from './failure';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
-import { isFinal, type Job } from './record';
+import { isFinal, newJob, type Job, type NewJob } from './record';
 import type { JobRepo } from './repo';
 
 /** Quota bookkeeping as the job lifecycle needs it; the limits module implements it. */
@@ -20,24 +20,6 @@ export interface QuotaSettler {
 
 export const noQuota: QuotaSettler = { commit: async () => undefined, release: async () => undefined };
 
-export type NewJob = Pick<
-  Job,
-  | 'id'
-  | 'shard'
-  | 'guildId'
-  | 'channelId'
-  | 'userId'
-  | 'applicationId'
-  | 'interactionId'
-  | 'interactionToken'
-  | 'tokenExpiresAt'
-  | 'replyMessageId'
-  | 'attachmentSizeLimit'
-  | 'request'
-  | 'imageNames'
-  | 'usage'
-  | 'rerollOf'
->;
 
 export interface JobEvents {
   onState?(job: Job): void;
@@ -87,25 +69,7 @@ export class JobService implements PollHandler {
 
   /** Submits a validated, quota-reserved request and shows the job message. */
   async start(input: NewJob): Promise<Job> {
-    const now = this.clock.now();
-    const job: Job = {
-      ...input,
-      v: 1,
-      state: 'submitting',
-      taskId: null,
-      providerStatus: null,
-      progress: 0,
-      estimatedTimeSec: null,
-      videoUrl: null,
-      videoExpiresAt: null,
-      failure: null,
-      delivery: null,
-      createdAt: now,
-      submittedAt: null,
-      completedAt: null,
-      finishedAt: null,
-      updatedAt: now,
-    };
+    const job = newJob(input, this.clock.now());
     await this.deps.repo.create(job);
     this.emit(job);
     let taskId: string;

@@ -42,15 +42,7 @@ export class Cdn {
 
   constructor(private readonly origin: string) {}
 
-  host(input: {
-    folder: string;
-    filename: string;
-    contentType?: string;
-    width?: number;
-    height?: number;
-    description?: string;
-    data: Buffer;
-  }): HostedFile {
+  host(input: Omit<HostedFile, 'id' | 'deleted' | 'signatures'>): HostedFile {
     const file: HostedFile = {
       id: newSnowflake(),
       folder: input.folder,
