@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // End-to-end suites start real servers and bot processes; two cores do not profit from more workers.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
