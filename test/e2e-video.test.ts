@@ -63,6 +63,18 @@ describe('/video end to end', () => {
   });
 });
 
+describe('/video in a DM', () => {
+  it('works in a DM, with the bot default limits per user', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video({ guildId: null });
+    const job = await h.waitForState(sent.id, 'delivered');
+    expect(job.guildId).toBeNull();
+    expect(job.shard).toBe(0);
+    expect(job.delivery).toEqual({ route: 'reply', attached: true });
+    expect(job.usage?.key).toContain(':dm:');
+  });
+});
+
 describe('/video refusals cost nothing', () => {
   it('reports every validation problem together and submits nothing', async () => {
     const before = h.apimart.submitCount();
