@@ -51,10 +51,13 @@ describe('schedule', () => {
     expect(baseDelay(state({ now: 5_000, estimatedTimeSec: 60, spreadMs: 200_000 }))).toBe(55_000);
   });
 
-  it('uses progress to correct a wrong estimate', () => {
-    // Half done after 60 s: the task will take about 120 s, not the 60 s estimated.
+  it('lets progress bring the expected end earlier, never later', () => {
+    // Half done after 60 s and no estimate: about 120 s.
     expect(expectedEnd({ now: 60_000, submittedAt: 0, estimatedTimeSec: undefined, progress: 50 })).toBe(120_000);
-    expect(expectedEnd({ now: 60_000, submittedAt: 0, estimatedTimeSec: 60, progress: 50 })).toBe(90_000);
+    // Three quarters done after 60 s of an estimated 120: about 80 s.
+    expect(expectedEnd({ now: 60_000, submittedAt: 0, estimatedTimeSec: 120, progress: 75 })).toBe(80_000);
+    // Progress trailing the estimate (it moves in steps) does not push the end out.
+    expect(expectedEnd({ now: 60_000, submittedAt: 0, estimatedTimeSec: 90, progress: 50 })).toBe(90_000);
   });
 
   it('jitters within ±10%', () => {

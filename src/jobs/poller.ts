@@ -46,7 +46,7 @@ export interface PollerOptions {
 }
 
 /** Share of the request budget that routine mid-task polls may use; the rest serves jobs about to finish. */
-const MID_TASK_SHARE = 0.5;
+const MID_TASK_SHARE = 0.25;
 
 export class Poller {
   private readonly entries = new Map<string, Entry>();

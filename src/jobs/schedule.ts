@@ -38,16 +38,24 @@ export const SCHEDULE = {
   errorBaseMs: 4_000,
   errorMaxMs: 120_000,
   jitter: 0.1,
+  /** Polls stretched by a short request budget: ±40%, so a crowd submitted at once spreads out. */
+  stretchedJitter: 0.4,
+  /** A poll aimed at the expected end lands up to this much after it. */
+  landingJitterMs: 250,
 } as const;
 
-/** The expected end of a task (ms), from the estimate, or from progress when it says more. */
+/**
+ * The expected end of a task (ms): the provider's estimate, brought earlier by progress that runs ahead of
+ * it. Never later: reported progress moves in steps and trails the real fraction, so extrapolating it would
+ * aim late; an estimate that proves too short is handled as overdue (polled often, then backing off).
+ */
 export function expectedEnd(s: Pick<PollState, 'now' | 'submittedAt' | 'estimatedTimeSec' | 'progress'>): number {
   const fromEstimate = s.submittedAt + (s.estimatedTimeSec ?? SCHEDULE.defaultEstimateSec) * 1000;
   const elapsed = s.now - s.submittedAt;
   // Progress extrapolation is trusted only once there is enough of it to extrapolate from.
   if (s.progress !== undefined && s.progress >= 20 && s.progress < 100 && elapsed > 0) {
     const fromProgress = s.submittedAt + (elapsed * 100) / s.progress;
-    return s.estimatedTimeSec === undefined ? fromProgress : (fromEstimate + fromProgress) / 2;
+    return s.estimatedTimeSec === undefined ? fromProgress : Math.min(fromEstimate, fromProgress);
   }
   return fromEstimate;
 }
@@ -55,8 +63,10 @@ export function expectedEnd(s: Pick<PollState, 'now' | 'submittedAt' | 'estimate
 /** Delay before the next poll, without jitter. */
 export function baseDelay(s: PollState): number {
   if (s.errors > 0) return Math.min(SCHEDULE.errorMaxMs, SCHEDULE.errorBaseMs * 2 ** (s.errors - 1));
-  if (s.polls === 0) return SCHEDULE.firstPollMs;
   const remaining = expectedEnd(s) - s.now;
+  // The early poll catches fast failures and learns the provider's estimate. Only a job whose estimate is
+  // already known (a resumed one) lets it wait like any mid-task poll when the budget is short.
+  if (s.polls === 0) return s.estimatedTimeSec === undefined ? SCHEDULE.firstPollMs : Math.max(SCHEDULE.firstPollMs, Math.min(s.spreadMs ?? 0, remaining));
   if (remaining <= SCHEDULE.minIntervalMs) {
     const overdue = Math.max(0, -remaining);
     return Math.min(SCHEDULE.overdueMaxMs, SCHEDULE.overdueBaseMs + overdue * SCHEDULE.overdueGrowth);
@@ -67,8 +77,17 @@ export function baseDelay(s: PollState): number {
   return Math.max(SCHEDULE.minIntervalMs, stretched);
 }
 
-/** `random` in [0, 1); jitter keeps many jobs submitted together from polling in lockstep. */
+/**
+ * The delay with jitter (`random` in [0, 1)). A poll aimed at the expected end is never moved earlier (that
+ * would waste it) and at most a little later. Mid-task polls are spread so that jobs submitted together do not
+ * poll together; those stretched by a short budget are spread widely, since they are worth little.
+ */
 export function nextPollDelay(s: PollState, random: () => number = Math.random): number {
   const base = baseDelay(s);
-  return Math.round(base * (1 + SCHEDULE.jitter * (2 * random() - 1)));
+  const remaining = expectedEnd(s) - s.now;
+  if (s.errors === 0 && base >= remaining) return Math.round(base + random() * SCHEDULE.landingJitterMs);
+  const spread = base > SCHEDULE.maxIntervalMs ? SCHEDULE.stretchedJitter : SCHEDULE.jitter;
+  const jittered = Math.round(base * (1 + spread * (2 * random() - 1)));
+  // Jitter may spread polls out, never carry one past the expected end.
+  return s.errors === 0 ? Math.min(jittered, Math.round(remaining)) : jittered;
 }
