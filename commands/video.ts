@@ -3,7 +3,7 @@ import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIO
 import { renderProblems } from '../src/discord/render';
 import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
 import type { AppContext } from '../src/context';
-import { deferForJob, limitsGuildOf } from '../src/discord/job-origin';
+import { deferForJob, limitsGuildOf, type JobOrigin } from '../src/discord/job-origin';
 
 /** `/video`: DESIGN.md section 1. Option names are a contract: operators' scripts and outside tests use them. */
 
@@ -55,6 +55,10 @@ export function attachmentMeta(a: Attachment): AttachmentMeta {
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
   const origin = await deferForJob(interaction, ctx);
+  await ctx.afterDeferral.run(() => createJob(interaction, ctx, origin));
+}
+
+async function createJob(interaction: ChatInputCommandInteraction, ctx: AppContext, origin: JobOrigin): Promise<void> {
 
   const o = interaction.options;
   const images = IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null);

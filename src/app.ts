@@ -19,6 +19,7 @@ import { LimitsService } from './limits/service';
 import { LimitSettings, UsageLedger } from './limits/usage';
 import { completeAttachmentSizes } from './validation';
 import { systemClock, type Clock } from './util/clock';
+import { Semaphore } from './util/semaphore';
 import type { AppContext } from './context';
 import { Metrics } from './ops/metrics';
 import { startHealthServer } from './ops/health';
@@ -39,6 +40,9 @@ export interface AppOptions {
   /** Register slash commands at start (npm start does; tests may skip). */
   registerCommands?: boolean;
 }
+
+/** Interactions processed at once after their deferral (bench/deferral.ts: bursts of 500 stay far below 3 s). */
+const AFTER_DEFERRAL_CONCURRENCY = 8;
 
 /** The shard Discord sends a guild's interactions to; DMs go to shard 0. */
 export function shardOfGuild(guildId: string | null, shardCount: number): number {
@@ -105,6 +109,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     probe: (a) => completeAttachmentSizes(a),
     shardOf: (guildId) => shardOfGuild(guildId, client.options.shardCount ?? 1),
     newJobId: () => randomBytes(10).toString('hex'),
+    afterDeferral: new Semaphore(AFTER_DEFERRAL_CONCURRENCY),
     now: () => clock.now(),
   };
   routeInteractions(client, ctx, commands, buttonHandlers);

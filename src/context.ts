@@ -6,6 +6,7 @@ import type { JobService } from './jobs/service';
 import type { Job } from './jobs/record';
 import type { AttachmentMeta, ServerCaps } from './validation';
 import type { LimitsService } from './limits/service';
+import type { Semaphore } from './util/semaphore';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
 export interface AppContext {
@@ -20,6 +21,11 @@ export interface AppContext {
   /** The shard that owns a guild's jobs (DMs: 0). */
   shardOf: (guildId: string | null) => number;
   newJobId: () => string;
+  /**
+   * Work after a deferral (probing, validation, submit) runs through here, a few at a time: in a burst, every
+   * interaction is acknowledged first instead of waiting behind the others' submits.
+   */
+  afterDeferral: Semaphore;
   now: () => number;
 }
 

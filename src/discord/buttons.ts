@@ -6,7 +6,8 @@ import { optionProblems, toRequest } from '../validation';
 import { isModerator } from '../limits/service';
 import { renderProblems } from './render';
 import type { ButtonAction } from './custom-id';
-import { deferForJob, limitsGuildOf } from './job-origin';
+import { deferForJob, limitsGuildOf, type JobOrigin } from './job-origin';
+import type { Job } from '../jobs/record';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
@@ -46,6 +47,10 @@ export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
     return void (await interaction.reply(ephemeral('This video is still being made; re-roll it once it is finished.')));
   }
   const origin = await deferForJob(interaction, ctx);
+  await ctx.afterDeferral.run(() => reroll(interaction, ctx, source, origin));
+};
+
+async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: Job, origin: JobOrigin): Promise<void> {
   const guildId = limitsGuildOf(interaction);
 
   const r = source.request;
@@ -59,7 +64,7 @@ export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
   try {
     refreshed = await ctx.messenger.refreshAttachmentUrls(r.image_urls);
   } catch (err) {
-    ctx.logger.warn({ jobId, err: (err as Error).message }, 'refreshing attachment links failed');
+    ctx.logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
     refreshed = new Map();
   }
   const urls = r.image_urls.map((u) => refreshed.get(u));
@@ -79,6 +84,6 @@ export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
     usage: reserved.usage,
     rerollOf: source.id,
   });
-};
+}
 
 export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: cancelButton, reroll: rerollButton };

@@ -1,3 +1,4 @@
+import { abandon } from '../util/abandon';
 import { request, type Dispatcher } from 'undici';
 
 export type Download = { ok: true; data: Buffer } | { ok: false; reason: 'too_large'; size: number | undefined } | { ok: false; reason: 'failed'; detail: string };
@@ -20,22 +21,27 @@ export async function downloadVideo(url: string, maxBytes: number, opts: { timeo
   }
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    res.body.destroy();
+    abandon(res.body);
     return { ok: false, reason: 'too_large', size: declared };
   }
+  // With a declared length the bytes go straight into one buffer: a 25 MB video then costs 25 MB, not 50.
+  const known = Number.isFinite(declared) && declared > 0;
+  const whole = known ? Buffer.allocUnsafe(declared) : undefined;
   const chunks: Buffer[] = [];
   let total = 0;
   try {
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > maxBytes) {
-        res.body.destroy();
-        return { ok: false, reason: 'too_large', size: Number.isFinite(declared) ? declared : undefined };
+      if (total + chunk.length > (whole ? declared : maxBytes)) {
+        abandon(res.body);
+        return whole ? { ok: false, reason: 'failed', detail: 'more bytes than Content-Length' } : { ok: false, reason: 'too_large', size: undefined };
       }
-      chunks.push(chunk);
+      if (whole) chunk.copy(whole, total);
+      else chunks.push(chunk);
+      total += chunk.length;
     }
   } catch (err) {
     return { ok: false, reason: 'failed', detail: (err as Error).message };
   }
-  return { ok: true, data: Buffer.concat(chunks, total) };
+  if (whole && total !== declared) return { ok: false, reason: 'failed', detail: `cut short at ${total} of ${declared} bytes` };
+  return { ok: true, data: whole ?? Buffer.concat(chunks, total) };
 }

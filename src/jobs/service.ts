@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import { discordErrorCode, DiscordCodes, type Messenger } from '../discord/messenger';
 import { progressKey, renderCancelled, renderFailed, renderRunning, type MessagePayload } from '../discord/render';
 import { systemClock, type Clock } from '../util/clock';
+import { Semaphore } from '../util/semaphore';
 import type { Delivery } from './delivery';
 import { isOperatorProblem, submitFailureText, taskFailureText, UNCONFIRMED } from './failure';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
@@ -41,6 +42,7 @@ export interface JobServiceDeps {
 
 /** Progress edits share the interaction's webhook bucket (about 5 per 5 s): at most one per job this often. */
 export const PROGRESS_EDIT_MIN_MS = 10_000;
+const MAX_CONCURRENT_DELIVERIES = 4;
 /** Consecutive failed polls after which a job is given up (the backoff makes this most of an hour). */
 const MAX_POLL_ERRORS = 25;
 
@@ -57,6 +59,8 @@ export class JobService implements PollHandler {
   private readonly deadTokens = new Set<string>();
   private readonly delivering = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
+  /** Deliveries hold the video in memory: a few at a time keeps a burst of large ones from exhausting it. */
+  private readonly deliveries = new Semaphore(MAX_CONCURRENT_DELIVERIES);
 
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -205,7 +209,8 @@ export class JobService implements PollHandler {
   private deliverInBackground(job: Job) {
     if (this.delivering.has(job.id)) return;
     this.delivering.add(job.id);
-    const p = this.deliver(job)
+    const p = this.deliveries
+      .run(() => this.deliver(job))
       .catch((err: unknown) => this.log(job).error({ err }, 'delivery crashed'))
       .finally(() => {
         this.delivering.delete(job.id);

@@ -23,6 +23,8 @@ export const readHead: ReadHead = async (url, maxBytes) => {
   }
   const chunks: Buffer[] = [];
   let total = 0;
+  // Leaving the loop early aborts the body, which undici reports as an error event.
+  res.body.on('error', () => undefined);
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     total += chunk.length;
