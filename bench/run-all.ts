@@ -12,6 +12,7 @@ const BENCHES = [
   { name: 'poller', timeoutMs: 6 * 60_000 },
   { name: 'deferral', timeoutMs: 3 * 60_000 },
   { name: 'delivery', timeoutMs: 2 * 60_000 },
+  { name: 'e2e', timeoutMs: 3 * 60_000 },
 ];
 const runs = Number(argValue('runs') ?? '3');
 const only = argValue('only')?.split(',');
