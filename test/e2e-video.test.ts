@@ -156,7 +156,7 @@ describe('/video delivery routes', () => {
     expect(job.delivery).toEqual({ route: 'reply', attached: false });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(reply.attachments).toHaveLength(0);
-    expect(reply.content).toContain('too large to upload here');
+    expect(reply.content).toContain('The video (2.0 MB) is too large to upload here (limit 1.0 MB). Use the button below to download it; the link expires <t:');
     expect(reply.content).toMatch(/the link expires <t:\d+:R>/);
     const link = reply.components[0].components.find((b: { style: number }) => b.style === 5);
     expect(link).toMatchObject({ label: 'Download video', url: job.videoUrl });
@@ -171,7 +171,17 @@ describe('/video delivery routes', () => {
     h.discord.failNext('PATCH', original, { status: 413, code: 40005, message: 'Request entity too large', times: 1 });
     const done = await h.waitForState(sent.id, 'delivered');
     expect(done.delivery?.attached).toBe(false);
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('too large to upload here');
+    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('The video (0.3 MB) is too large to upload here. Use the button below');
+  });
+
+  it('a video that cannot be downloaded is delivered as its link, never dropped', async () => {
+    h.apimart.nextTask({ ...fastTask(), expiresInSec: 0 });
+    const sent = h.video();
+    const job = await h.waitForState(sent.id, 'delivered');
+    expect(job.delivery).toEqual({ route: 'reply', attached: false });
+    const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
+    expect(reply.content).toContain('The video could not be attached here. Use the button below to download it');
+    expect(reply.components[0].components.find((b: { style: number }) => b.style === 5)).toMatchObject({ url: job.videoUrl });
   });
 
   it('an expired token: the same message is edited through the channel, with the file', async () => {

@@ -75,15 +75,24 @@ export function renderRunning(job: Job, now: number): MessagePayload {
   };
 }
 
-export function renderDelivered(job: Job, opts: { attached: boolean; mention?: string | undefined; sizeBytes?: number | undefined; limitBytes?: number | undefined }): MessagePayload {
+/**
+ * The finished job. Without the file attached, the link button carries the video, and the text says why: too
+ * large for this channel's upload limit, or not attachable (the download failed).
+ */
+export function renderDelivered(
+  job: Job,
+  opts: { attached: boolean; mention?: string | undefined; tooLarge?: { sizeBytes: number | undefined; limitBytes?: number | undefined } | undefined },
+): MessagePayload {
   const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}✅ **Your video is ready**`, quotePrompt(job.request.prompt), `-# ${optionsLine(job)}`];
   const buttons = [rerollButton(job.id)];
   if (job.videoUrl) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl));
   if (!opts.attached) {
-    const size = opts.sizeBytes !== undefined ? `${(opts.sizeBytes / 1048576).toFixed(1)} MB` : 'too large';
-    const limit = opts.limitBytes !== undefined ? ` (upload limit here: ${(opts.limitBytes / 1048576).toFixed(0)} MB)` : '';
     const expiry = job.videoExpiresAt ? `; the link expires ${ts(job.videoExpiresAt)}` : '';
-    lines.push(`The video is ${size}, too large to upload here${limit}. Use the button below to download it${expiry}.`);
+    const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+    const why = opts.tooLarge
+      ? `The video${opts.tooLarge.sizeBytes !== undefined ? ` (${mb(opts.tooLarge.sizeBytes)})` : ''} is too large to upload here${opts.tooLarge.limitBytes !== undefined ? ` (limit ${mb(opts.tooLarge.limitBytes)})` : ''}`
+      : 'The video could not be attached here';
+    lines.push(`${why}. Use the button below to download it${expiry}.`);
   }
   return {
     content: clip(lines.join('\n'), CONTENT_MAX),

@@ -47,6 +47,7 @@ export class Delivery {
     const file: VideoFile | undefined = got.ok ? { name: `vidu-${job.id}.mp4`, data: got.data } : undefined;
     if (!got.ok) log.warn({ reason: got.reason, detail: got.reason === 'failed' ? got.detail : got.size }, 'video not attached; sending the link');
     const sizeBytes = got.ok ? got.data.length : got.reason === 'too_large' ? got.size : undefined;
+    const refusedAtDownload = !got.ok && got.reason === 'too_large';
 
     const { messenger } = this.deps;
     const routes: { route: DeliveryRoute; limit: number; mention: boolean; send: Send; usable: boolean }[] = [
@@ -71,8 +72,9 @@ export class Delivery {
     for (const r of routes) {
       if (!r.usable) continue;
       const fits = file !== undefined && file.data.length <= r.limit;
-      const render = (attached: boolean) =>
-        renderDelivered(job, { attached, mention: r.mention ? job.userId : undefined, sizeBytes, limitBytes: attached ? undefined : Math.min(r.limit, job.attachmentSizeLimit) });
+      const render = (attached: boolean, tooLarge?: { sizeBytes: number | undefined; limitBytes?: number }) =>
+        renderDelivered(job, { attached, mention: r.mention ? job.userId : undefined, tooLarge });
+      let refusedByDiscord = false;
       try {
         if (fits) {
           try {
@@ -81,10 +83,13 @@ export class Delivery {
           } catch (err) {
             // Discord's stated limit has been seen to overstate what it accepts: fall back to the link here.
             if (!isTooLarge(err)) throw err;
+            refusedByDiscord = true;
             log.warn({ route: r.route, bytes: file.data.length }, 'upload refused as too large; sending the link');
           }
         }
-        await r.send(render(false));
+        // Not attached: too large for this route's limit, refused by Discord below it, or not downloaded at all.
+        const limitBytes = Math.min(r.limit, job.attachmentSizeLimit);
+        await r.send(render(false, refusedByDiscord ? { sizeBytes } : file || refusedAtDownload ? { sizeBytes, limitBytes } : undefined));
         return { route: r.route, attached: false };
       } catch (err) {
         log.warn({ route: r.route, ...discordErrorCode(err), err: (err as Error).message }, 'delivery route failed; trying the next');
