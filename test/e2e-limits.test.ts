@@ -127,6 +127,24 @@ describe('the job message buttons', () => {
     expect(h.discord.messages.get(messageId)!.content).toContain(`Cancelled by <@${MOD.id}>`);
   });
 
+  it('Cancel on a finished video and Re-roll on a running one explain themselves', async () => {
+    const { sent, job, messageId } = await runningJob(STRANGER);
+    const early = await pressButton(`vidu:reroll:${job.id}`, messageId, STRANGER);
+    expect(early.content).toContain('still being made');
+    await pressButton(`vidu:cancel:${job.id}`, messageId, STRANGER);
+    await h.waitForState(sent.id, 'cancelled');
+    h.apimart.nextTask(fastTask);
+    const done = h.video({ user: STRANGER });
+    const finished = await h.waitForState(done.id, 'delivered');
+    const late = await pressButton(`vidu:cancel:${finished.id}`, h.discord.originalMessageId(done.id)!, STRANGER);
+    expect(late.content).toContain('already finished');
+  });
+
+  it('/video-limits user without a value says what to give', async () => {
+    const r = await command('video-limits', [{ name: 'user', type: 1, options: [{ name: 'user', type: 6, value: MEMBER.id }] }], MOD, MANAGE_GUILD);
+    expect(r.content).toContain('Give at least one limit to set');
+  });
+
   it('a forged custom id gets nothing', async () => {
     const r = await pressButton('vidu:cancel:doesnotexist0', '1', STRANGER);
     expect(r.content).toContain('no longer exists');

@@ -128,11 +128,17 @@ describe('/video failures say why in one sentence', () => {
     ['402', () => h.apimart.failSubmit({ status: 402, body: { error: { code: 402, message: 'Insufficient balance', type: 'payment_required' } } }), "The bot's video credit is used up"],
     ['400', () => h.apimart.failSubmit({ status: 400, body: { error: { code: 400, message: 'image_urls[0] is not reachable', type: 'invalid_request_error' } } }), 'The video service refused the request: image_urls[0] is not reachable'],
     ['429', () => h.apimart.failSubmit(...Array.from({ length: 4 }, () => ({ status: 429, body: { error: { code: 429, message: 'slow down', type: 'rate_limit_error' } }, headers: { 'Retry-After': '0' } }))), 'The video service is busy right now'],
+    ['500', () => h.apimart.failSubmit({ status: 500, body: { error: { code: 500, message: 'upstream exploded', type: 'server_error' } } }), 'did not confirm the submission'],
   ])('submit answered %s', async (_status, inject, sentence) => {
     inject();
+    const before = h.apimart.submitCount();
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'failed');
     expect(job.failure).toContain(sentence);
+    // Nothing was retried that could bill twice (a 429 is retried: it was not accepted), and the quota came back.
+    if (_status !== '429') expect(h.apimart.submitCount()).toBe(before + 1);
+    const usage = await h.app.ctx.limits.usage(job.guildId, job.userId);
+    expect(usage.active).not.toContain(job.id);
     const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes(sentence) });
     expect(edit.body.content).toContain('The video could not be made.');
     expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain(sentence);
@@ -145,6 +151,19 @@ describe('/video failures say why in one sentence', () => {
     expect(job.failure).toBe('The video service could not make it: the content was flagged by moderation');
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('flagged') });
     expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('the content was flagged by moderation');
+  });
+});
+
+describe('/video polling failures', () => {
+  it('a task the provider no longer knows (400 on poll) ends with one sentence and the quota back', async () => {
+    h.apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 10 }, { at: 60_000, status: 'completed' }], estimatedTime: 60 });
+    const sent = h.video();
+    await h.waitForState(sent.id, ['queued', 'generating']);
+    h.apimart.failPoll({ status: 400, body: { error: { code: 400, message: 'invalid task ID', type: 'invalid_request_error' } } });
+    const job = await h.waitForState(sent.id, 'failed', 15_000);
+    expect(job.failure).toContain('lost track of this job');
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('lost track') });
+    expect((await h.app.ctx.limits.usage(job.guildId, job.userId)).active).not.toContain(job.id);
   });
 });
 
