@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedVideoBytes } from './fakes/apimart';
 import { startHarness, USER, type Harness } from './support/harness';
+import { LimitSettings } from '../src/limits/usage';
 
 let h: Harness;
 beforeAll(async () => {
@@ -151,6 +152,26 @@ describe('/video failures say why in one sentence', () => {
     expect(job.failure).toBe('The video service could not make it: the content was flagged by moderation');
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('flagged') });
     expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('the content was flagged by moderation');
+  });
+});
+
+describe('/video when the bot itself fails', () => {
+  it('shows a friendly sentence with a reference id that is also in the log, and submits nothing', async () => {
+    const guildId = h.discord.guilds[0]!.id;
+    const key = LimitSettings.serverKey(guildId);
+    await h.app.kv.set(key, { damaged: true });
+    try {
+      const before = h.apimart.submitCount();
+      const sent = h.video();
+      const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
+      expect(edit.body.content).toContain('Something went wrong on our side. Please try again.');
+      const reference = String(edit.body.content).match(/Reference: `([0-9a-f]{8})`/)?.[1];
+      expect(reference).toBeDefined();
+      expect(h.logs()).toContain(`"reference":"${reference}"`);
+      expect(h.apimart.submitCount()).toBe(before);
+    } finally {
+      await h.app.kv.delete(key);
+    }
   });
 });
 
