@@ -1,28 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LimitRecordError, LimitSettings, UsageLedger, type LimitValues } from '../src/limits';
-import { openStore, type KV } from '../src/store/kv';
+import { redisAvailable, REDIS_TEST_URL } from './support/redis';
+import { storeForSuite } from './support/store-suite';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-
-function redisAnswers(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(6379, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-// In CI Redis is always there, so a dead Redis must fail the run rather than skip it quietly.
-const skipRedis = !process.env.CI && !(await redisAnswers());
+// In CI Redis is always there (redisAvailable throws), so a dead Redis fails the run rather than skipping it.
+const skipRedis = !(await redisAvailable());
 
 const tmp = mkdtempSync(join(tmpdir(), 'vidu-limits-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -37,31 +22,21 @@ const T0 = Date.UTC(2026, 2, 10, 12, 0, 0);
 
 const stores = [
   { name: 'sqlite', url: () => `sqlite://${join(tmp, 'x.sqlite')}`, skip: false },
-  { name: 'redis', url: () => REDIS_URL, skip: skipRedis },
+  { name: 'redis', url: () => REDIS_TEST_URL, skip: skipRedis },
 ];
 
 describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
-  let kv: KV;
-  const keys: string[] = [];
+  const store = storeForSuite(url, skip);
   // A fresh scope and member per test; the clock is per test too.
   const setup = (opts: { isJobActive?: (id: string) => Promise<boolean> } = {}) => {
     const clock = { now: T0 };
-    const ledger = new UsageLedger(kv, { now: () => clock.now, ...opts });
+    const ledger = new UsageLedger(store.kv, { now: () => clock.now, ...opts });
     const scope = uid();
     const user = uid();
-    keys.push(ledger.usageKey(scope, user));
+    store.track(ledger.usageKey(scope, user));
     return { clock, ledger, scope, user };
   };
 
-  beforeAll(async () => {
-    if (skip) return;
-    kv = await openStore(url());
-  });
-  afterAll(async () => {
-    if (skip || !kv) return;
-    await Promise.all(keys.map((k) => kv.delete(k)));
-    await kv.close();
-  });
 
   describe.skipIf(skip)('', () => {
     it('reserves up to the daily limit, then refuses', async () => {
@@ -105,7 +80,7 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
       const { ledger, scope, user } = setup();
       const other = uid();
       const otherScope = uid();
-      keys.push(ledger.usageKey(scope, other), ledger.usageKey(otherScope, user));
+      store.track(ledger.usageKey(scope, other), ledger.usageKey(otherScope, user));
       const eff = { ...open, dailyVideos: 1 };
       expect((await ledger.reserve(scope, user, eff, 'a', 5)).ok).toBe(true);
       expect((await ledger.reserve(scope, other, eff, 'b', 5)).ok).toBe(true);
@@ -160,7 +135,7 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
       const { ledger, scope, user } = setup();
       await ledger.release({ key: ledger.usageKey(scope, user), day: '2026-03-10', seconds: 5 }, 'a');
       await ledger.commit({ key: ledger.usageKey(scope, user), day: '2026-03-10', seconds: 5 }, 'a');
-      expect(await kv.get(ledger.usageKey(scope, user))).toBeUndefined();
+      expect(await store.kv.get(ledger.usageKey(scope, user))).toBeUndefined();
     });
 
     it('refuses a job id that already holds a reservation', async () => {
@@ -177,7 +152,7 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
       // The process restarts; the job 'crashed' ended without its reservation being settled.
       const running = new Set<string>();
       const asked: string[] = [];
-      const ledger = new UsageLedger(kv, {
+      const ledger = new UsageLedger(store.kv, {
         now: () => T0 + 60_000,
         isJobActive: async (id) => {
           asked.push(id);
@@ -200,7 +175,7 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
       const first = setup();
       const eff = { ...open, concurrent: 1 };
       await first.ledger.reserve(first.scope, first.user, eff, 'a', 5);
-      const ledger = new UsageLedger(kv, {
+      const ledger = new UsageLedger(store.kv, {
         now: () => T0 + 60_000,
         isJobActive: async () => {
           throw new Error('store down');
@@ -246,14 +221,14 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
 
     it('words the block for DMs', async () => {
       const { ledger, user } = setup();
-      keys.push(ledger.usageKey('dm', user));
+      store.track(ledger.usageKey('dm', user));
       const r = await ledger.reserve('dm', user, { ...open, dailyVideos: 0 }, 'a', 5);
       expect(r.ok === false && r.refusal.message).toBe('You are not allowed to make videos in direct messages (limit 0).');
     });
 
     it('reads an unreadable usage record as empty', async () => {
       const { ledger, scope, user } = setup();
-      await kv.set(ledger.usageKey(scope, user), { v: 9, junk: true });
+      await store.kv.set(ledger.usageKey(scope, user), { v: 9, junk: true });
       expect(await ledger.get(scope, user)).toMatchObject({ videos: 0, active: [] });
       expect((await ledger.reserve(scope, user, open, 'a', 5)).ok).toBe(true);
     });
@@ -261,34 +236,24 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
     it('is stored: another ledger on the same store sees the usage', async () => {
       const { ledger, scope, user } = setup();
       await ledger.reserve(scope, user, open, 'a', 5);
-      const again = new UsageLedger(kv, { now: () => T0 });
+      const again = new UsageLedger(store.kv, { now: () => T0 });
       expect(await again.get(scope, user)).toMatchObject({ videos: 1, seconds: 5, active: ['a'] });
     });
   });
 });
 
 describe.each(stores)('LimitSettings on $name', ({ url, skip }) => {
-  let kv: KV;
-  const keys: string[] = [];
-  beforeAll(async () => {
-    if (skip) return;
-    kv = await openStore(url());
-  });
-  afterAll(async () => {
-    if (skip || !kv) return;
-    await Promise.all(keys.map((k) => kv.delete(k)));
-    await kv.close();
-  });
+  const store = storeForSuite(url, skip);
   const ids = () => {
     const guild = uid();
     const user = uid();
-    keys.push(LimitSettings.serverKey(guild), LimitSettings.memberKey(guild, user));
+    store.track(LimitSettings.serverKey(guild), LimitSettings.memberKey(guild, user));
     return { guild, user };
   };
 
   describe.skipIf(skip)('', () => {
     it('merges server patches: undefined keeps, null clears', async () => {
-      const s = new LimitSettings(kv);
+      const s = new LimitSettings(store.kv);
       const { guild } = ids();
       expect(await s.getServer(guild)).toBeUndefined();
       await s.setServer(guild, { defaults: { dailyVideos: 3, cooldown: 60 }, caps: { maxResolution: '720p' } });
@@ -298,7 +263,7 @@ describe.each(stores)('LimitSettings on $name', ({ url, skip }) => {
     });
 
     it('refuses an out-of-range value and writes nothing', async () => {
-      const s = new LimitSettings(kv);
+      const s = new LimitSettings(store.kv);
       const { guild } = ids();
       await s.setServer(guild, { defaults: { dailyVideos: 3 } });
       await expect(s.setServer(guild, { defaults: { dailyVideos: -1 } })).rejects.toThrow();
@@ -307,7 +272,7 @@ describe.each(stores)('LimitSettings on $name', ({ url, skip }) => {
     });
 
     it('sets, merges and clears member overrides', async () => {
-      const s = new LimitSettings(kv);
+      const s = new LimitSettings(store.kv);
       const { guild, user } = ids();
       expect(await s.getMember(guild, user)).toBeUndefined();
       expect(await s.setMember(guild, user, { dailyVideos: 0 })).toEqual({ dailyVideos: 0 });
@@ -321,9 +286,9 @@ describe.each(stores)('LimitSettings on $name', ({ url, skip }) => {
     });
 
     it('refuses to read a damaged record, so a block is never lifted silently; a set replaces it', async () => {
-      const s = new LimitSettings(kv);
+      const s = new LimitSettings(store.kv);
       const { guild, user } = ids();
-      await kv.set(LimitSettings.memberKey(guild, user), { v: 1, limits: { dailyVideos: 'zero' } });
+      await store.kv.set(LimitSettings.memberKey(guild, user), { v: 1, limits: { dailyVideos: 'zero' } });
       await expect(s.getMember(guild, user)).rejects.toBeInstanceOf(LimitRecordError);
       expect(await s.setMember(guild, user, { dailyVideos: 0 })).toEqual({ dailyVideos: 0 });
       expect(await s.getMember(guild, user)).toEqual({ dailyVideos: 0 });

@@ -131,17 +131,26 @@ export function buildCommand(state: DiscordState, opts: SendCommandOptions): Fak
   const resolved = resolveOptions(state, opts.options ?? [], where.guildId, opts.attachments ?? []);
   if (Object.keys(resolved).length > 0) data.resolved = resolved;
   const payload = { id, token, type: 2, data, ...commonFields(state, where, user.id, opts) };
+  return { ...interactionRecord(payload, createdAt, where, user.id), commandName: opts.name };
+}
+
+/** The fake's bookkeeping of a dispatched interaction, common to commands and components. */
+function interactionRecord(
+  payload: { id: string; token: string; type: 2 | 3; attachment_size_limit: number },
+  createdAt: number,
+  where: { guildId: string | null; channelId: string },
+  userId: string,
+): FakeInteraction {
   return {
-    id,
-    token,
-    type: 2,
+    id: payload.id,
+    token: payload.token,
+    type: payload.type,
     createdAt,
     sentAt: Date.now(),
     guildId: where.guildId,
     channelId: where.channelId,
-    userId: user.id,
+    userId,
     attachmentSizeLimit: payload.attachment_size_limit,
-    commandName: opts.name,
     ephemeral: false,
     followupIds: [],
     payload,
@@ -184,20 +193,5 @@ export function buildButton(state: DiscordState, opts: SendButtonOptions): FakeI
     message,
     ...commonFields(state, where, user.id, opts),
   };
-  return {
-    id,
-    token,
-    type: 3,
-    createdAt,
-    sentAt: Date.now(),
-    guildId: where.guildId,
-    channelId: where.channelId,
-    userId: user.id,
-    attachmentSizeLimit: payload.attachment_size_limit,
-    customId: opts.customId,
-    componentMessageId: opts.messageId,
-    ephemeral: false,
-    followupIds: [],
-    payload,
-  };
+  return { ...interactionRecord(payload, createdAt, where, user.id), customId: opts.customId, componentMessageId: opts.messageId };
 }
