@@ -17,6 +17,8 @@ try {
 }
 
 const app = await startApp(config);
+// A stray rejection is a bug to log, not a reason to drop every job in flight (they would resume, but late).
+process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled promise rejection'));
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     app
