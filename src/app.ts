@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, GatewayIntentBits, Routes } from 'discord.js';
+import { Client, DiscordAPIError, GatewayIntentBits, Routes } from 'discord.js';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import type { DestinationStream } from 'pino';
@@ -47,6 +47,16 @@ const AFTER_DEFERRAL_CONCURRENCY = 8;
 /** The shard Discord sends a guild's interactions to; DMs go to shard 0. */
 export function shardOfGuild(guildId: string | null, shardCount: number): number {
   return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(shardCount)) : 0;
+}
+
+/** One line for an operator when the bot cannot start; never the token itself. */
+export function startFailure(err: unknown, discordApiUrl: string): string {
+  if (err instanceof DiscordAPIError && err.status === 401) return 'Discord refused DISCORD_TOKEN (401 Unauthorized): check the bot token in .env.';
+  if (err instanceof Error && err.name === 'TokenInvalid') return 'Discord refused DISCORD_TOKEN: check the bot token in .env.';
+  const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Could not reach Discord at ${discordApiUrl} (${code}).`;
+  if (err instanceof Error && /STORE|sqlite|redis/i.test(err.message)) return `Could not open the store (STORE_URL): ${err.message}`;
+  return `The bot could not start: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 /** The composition root: builds every service from the config, logs in, resumes this process's jobs. */

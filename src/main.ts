@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
-import { startApp } from './app';
+import { startApp, startFailure } from './app';
 
 /** `npm start`: reads `.env` when present (real environment variables win), starts the bot, stops cleanly. */
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -16,7 +16,13 @@ try {
   throw err;
 }
 
-const app = await startApp(config);
+let app;
+try {
+  app = await startApp(config);
+} catch (err) {
+  console.error(startFailure(err, config.discordApiUrl));
+  process.exit(1);
+}
 // A stray rejection is a bug to log, not a reason to drop every job in flight (they would resume, but late).
 process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled promise rejection'));
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -91,6 +91,13 @@ describe('restart', () => {
     await second.kill('SIGTERM');
   });
 
+  it('a wrong bot token stops the start with one clear line', async () => {
+    const bot = spawnBot({ ...env(), DISCORD_TOKEN: 'not-the-token' }, dir);
+    bots.push(bot);
+    expect(await bot.exited).toBe(1);
+    expect(bot.output().trim()).toBe('Discord refused DISCORD_TOKEN (401 Unauthorized): check the bot token in .env.');
+  });
+
   it('SIGTERM stops cleanly: exit code 0 and the store closed', async () => {
     const bot = await startBot();
     expect(await bot.kill('SIGTERM')).toBe(0);

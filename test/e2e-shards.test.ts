@@ -125,7 +125,7 @@ describe('two shards in two processes sharing Redis', () => {
     if (skip) t.skip();
     const bot = spawnBot(env({ STORE_URL: 'sqlite://x.sqlite' }), dir, 'src/sharded.ts');
     bots.push(bot);
-    expect(await new Promise((r) => bot.child.once('exit', r))).toBe(1);
+    expect(await bot.exited).toBe(1);
     expect(bot.output().trim()).toBe('Configuration error: STORE_URL must be redis://host:port for npm run start:sharded (the shards share jobs, limits and the API cap)');
   });
 });

@@ -12,6 +12,8 @@ export interface BotProcess {
   /** Resolves when a log line contains `text`. */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The exit code once the process has ended by itself (null when a signal ended it). */
+  exited: Promise<number | null>;
 }
 
 /** Runs the real `src/main.ts` as `npm start` does, in its own process, with the given environment. */
@@ -32,6 +34,7 @@ export function spawnBot(env: Record<string, string>, cwd: string, entry = 'src/
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return {
     child,
+    exited,
     output: () => out,
     waitFor(text, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
