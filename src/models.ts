@@ -54,7 +54,3 @@ export const DURATION_BOUNDS = {
 export function modelRules(id: string): ModelRules | undefined {
   return MODELS.find((m) => m.id === id);
 }
-
-export function isModelId(id: string): id is ModelId {
-  return MODELS.some((m) => m.id === id);
-}

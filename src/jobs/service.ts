@@ -19,8 +19,6 @@ export interface QuotaSettler {
   release(job: Job): Promise<void>;
 }
 
-export const noQuota: QuotaSettler = { commit: async () => undefined, release: async () => undefined };
-
 
 export interface JobEvents {
   onState?(job: Job): void;
