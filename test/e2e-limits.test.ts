@@ -94,6 +94,8 @@ describe('the job message buttons', () => {
     h.apimart.nextTask(longTask);
     const sent = h.video({ user });
     const job = await h.waitForState(sent.id, ['queued', 'generating']);
+    // The state is recorded before the job message is shown: wait for the message itself.
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => c.status < 300 && c.body?.components?.length > 0 });
     const messageId = h.discord.originalMessageId(sent.id)!;
     const cancel = h.discord.messages.get(messageId)!.components[0].components[0];
     expect(cancel).toMatchObject({ label: 'Cancel', custom_id: `vidu:cancel:${job.id}` });
