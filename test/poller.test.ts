@@ -12,8 +12,9 @@ function view(taskId: string, done: boolean, progress = 50): TaskView {
 
 describe('Poller', () => {
   it('serves every job under a request cap, earliest due first, none starving', async () => {
-    // 100x faster than real time: 300 simulated jobs of 20-120 s finish within a couple of real seconds.
-    const clock = scaledClock(100);
+    // 25x faster than real time: 300 simulated jobs of 20-120 s finish within five real seconds. Not faster:
+    // a timer late by 100 ms on a busy CI machine would already count as 2.5 simulated seconds of lag.
+    const clock = scaledClock(25);
     const start = clock.now();
     const endAt = new Map<string, number>();
     const detected = new Map<string, number>();
@@ -50,7 +51,7 @@ describe('Poller', () => {
       endAt.set(id, start + sec * 1000);
       poller.add({ jobId: id, taskId: id, submittedAt: start, estimatedTimeSec: sec });
     }
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (detected.size < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await poller.stop();
 
@@ -60,7 +61,7 @@ describe('Poller', () => {
     const lags = [...detected].map(([id, at]) => (at - endAt.get(id)!) / 1000).sort((a, b) => a - b);
     expect(lags[0]).toBeGreaterThanOrEqual(0);
     // Generous bounds: the point is that nobody waits for minutes while others are polled again and again.
-    expect(lags[Math.floor(lags.length * 0.99)]).toBeLessThan(10);
+    expect(lags[Math.floor(lags.length * 0.99)]).toBeLessThan(15);
     const perJob = [...polls.values()].reduce((a, b) => a + b, 0) / 300;
     expect(perJob).toBeLessThan(10);
   });
