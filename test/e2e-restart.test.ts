@@ -91,6 +91,18 @@ describe('restart', () => {
     await second.kill('SIGTERM');
   });
 
+  it('npm run deploy-commands registers in DEV_GUILD_ID, even when unchanged', async () => {
+    const guildId = discord.guilds[0]!.id;
+    const route = new RegExp(`^/applications/\\d+/guilds/${guildId}/commands$`);
+    for (const expected of [1, 2]) {
+      const bot = spawnBot({ ...env(), DEV_GUILD_ID: guildId }, dir, 'src/deploy-commands.ts');
+      bots.push(bot);
+      expect(await bot.exited).toBe(0);
+      expect(discord.callsTo('PUT', route)).toHaveLength(expected);
+    }
+    expect(discord.callsTo('PUT', route)[0]!.body.map((c: { name: string }) => c.name)).toEqual(['video', 'video-limits', 'video-usage']);
+  });
+
   it('a wrong bot token stops the start with one clear line', async () => {
     const bot = spawnBot({ ...env(), DISCORD_TOKEN: 'not-the-token' }, dir);
     bots.push(bot);
