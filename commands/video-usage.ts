@@ -1,4 +1,4 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationIntegrationType, InteractionContextType, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../src/context';
 import { describeUsage } from '../src/discord/render-limits';
 import { limitsGuildOf } from '../src/discord/job-origin';
@@ -7,7 +7,8 @@ import { limitsGuildOf } from '../src/discord/job-origin';
 export const data = new SlashCommandBuilder()
   .setName('video-usage')
   .setDescription('Your video usage today, what remains, and when it resets')
-  .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel);
+  .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+  .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall);
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   const guildId = limitsGuildOf(interaction);

@@ -1,4 +1,4 @@
-import { InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
@@ -13,6 +13,8 @@ const builder = new SlashCommandBuilder()
   .setName('video')
   .setDescription('Turn 1 to 7 reference images into a short AI video')
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+  // Members may also install the bot as their own app and use it where the server has not added it.
+  .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall)
   .addStringOption((o) => o.setName('prompt').setDescription('Describe the motion and camera, not the looks (the images give those)').setRequired(true).setMinLength(1).setMaxLength(PROMPT_MAX))
   .addAttachmentOption((o) => o.setName('image1').setDescription('First reference image (PNG, JPEG or WebP)').setRequired(true).setFileTypes('image'));
 for (const name of IMAGE_OPTIONS.slice(1)) {

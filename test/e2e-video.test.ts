@@ -28,6 +28,9 @@ describe('/video end to end', () => {
     expect(video.options[1]).toMatchObject({ type: 11, required: true, file_types: ['image'] });
     expect(video.options.find((o: { name: string }) => o.name === 'model').choices.map((c: { value: string }) => c.value)).toEqual(['viduq3', 'viduq3-mix']);
     expect(video.options.find((o: { name: string }) => o.name === 'seed')).toMatchObject({ min_value: 0, max_value: 2147483647 });
+    // Servers, the bot's DMs and private channels; installable by servers and by members as their own app.
+    expect(video.contexts).toEqual([0, 1, 2]);
+    expect(video.integration_types).toEqual([0, 1]);
   });
 
   it('defers at once, submits the exact body, shows the job and delivers the file', async () => {
