@@ -240,11 +240,8 @@ route('POST', '/channels/:channel/messages', 'bot', ({ state, params, call }) =>
   const denied = channelDenied(state, ch.id);
   if (denied) return denied;
   if (ch.type === 1 && state.dmClosed.has(ch.recipientId!)) return Errors.cannotDM();
-  const tooBig = state.checkUploadSize(call.files, CHANNEL_UPLOAD_LIMIT);
-  if (tooBig) return tooBig;
-  const invalid = state.validateMessageBody(call.body);
-  if (invalid) return invalid;
-  if (state.wouldBeEmpty(undefined, call.body, call.files)) return Errors.cannotSendEmpty();
+  const refused = refuseMessage(state, undefined, call, CHANNEL_UPLOAD_LIMIT);
+  if (refused) return refused;
   // Bots cannot post ephemeral or "loading" messages in channels: those flags are dropped.
   const flags = (call.body?.flags ?? 0) & ~((1 << 6) | (1 << 7));
   const m = state.createMessage({ channelId: ch.id, body: call.body, files: call.files, type: call.body?.message_reference ? 19 : 0, flags });
@@ -265,11 +262,8 @@ route('PATCH', '/channels/:channel/messages/:message', 'bot', ({ state, params, 
   const found = channelMessage(state, params.channel!, params.message!);
   if ('status' in found) return found;
   if (found.authorId !== state.botUser.id) return Errors.cannotEditOthers();
-  const tooBig = state.checkUploadSize(call.files, CHANNEL_UPLOAD_LIMIT);
-  if (tooBig) return tooBig;
-  const invalid = state.validateMessageBody(call.body);
-  if (invalid) return invalid;
-  if (state.wouldBeEmpty(found, call.body, call.files)) return Errors.cannotSendEmpty();
+  const refused = refuseMessage(state, found, call, CHANNEL_UPLOAD_LIMIT);
+  if (refused) return refused;
   return json(200, state.apiMessage(state.editMessage(found, call.body, call.files)));
 });
 
@@ -288,6 +282,15 @@ function channelDenied(state: DiscordState, channelId: string): Result | undefin
 }
 
 /** Ephemeral replies exist only behind the interaction webhook: channel endpoints do not see them. */
+/** What Discord checks on any message write: upload size, the body's limits, and that something remains. */
+function refuseMessage(state: DiscordState, existing: FakeMessage | undefined, call: RecordedCall, uploadLimit: number): Result | undefined {
+  return (
+    state.checkUploadSize(call.files, uploadLimit) ??
+    state.validateMessageBody(call.body) ??
+    (state.wouldBeEmpty(existing, call.body, call.files) ? Errors.cannotSendEmpty() : undefined)
+  );
+}
+
 function channelMessage(state: DiscordState, channelId: string, messageId: string): FakeMessage | Result {
   const ch = state.channels.get(channelId);
   if (!ch) return Errors.unknownChannel();
@@ -434,11 +437,8 @@ route('POST', '/webhooks/:app/:token', 'none', ({ state, params, call }) => {
   const i = webhookInteraction(state, params.app!, params.token!);
   if ('status' in i) return i;
   return rateLimited(state, i.token, () => {
-    const tooBig = state.checkUploadSize(call.files, i.attachmentSizeLimit);
-    if (tooBig) return tooBig;
-    const invalid = state.validateMessageBody(call.body);
-    if (invalid) return invalid;
-    if (state.wouldBeEmpty(undefined, call.body, call.files)) return Errors.cannotSendEmpty();
+    const refused = refuseMessage(state, undefined, call, i.attachmentSizeLimit);
+    if (refused) return refused;
     const flags = (call.body?.flags ?? 0) & ~(1 << 7);
     const m = state.createMessage({ channelId: i.channelId, body: call.body, files: call.files, type: 0, webhook: true, interactionId: i.id, flags });
     i.followupIds.push(m.id);
@@ -462,11 +462,8 @@ route('PATCH', '/webhooks/:app/:token/messages/:message', 'none', ({ state, para
   return rateLimited(state, i.token, () => {
     const m = webhookMessage(state, i, params.message!);
     if ('status' in m) return m;
-    const tooBig = state.checkUploadSize(call.files, i.attachmentSizeLimit);
-    if (tooBig) return tooBig;
-    const invalid = state.validateMessageBody(call.body);
-    if (invalid) return invalid;
-    if (state.wouldBeEmpty(m, call.body, call.files)) return Errors.cannotSendEmpty();
+    const refused = refuseMessage(state, m, call, i.attachmentSizeLimit);
+    if (refused) return refused;
     return json(200, state.apiMessage(state.editMessage(m, call.body, call.files)));
   });
 });
