@@ -110,7 +110,6 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const jobs = new JobService({ repo, apimart, messenger, delivery, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events });
 
   const ctx: AppContext = {
-    config,
     logger,
     jobs,
     repo,

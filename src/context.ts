@@ -1,4 +1,3 @@
-import type { Config } from './config';
 import type { Logger } from './log';
 import type { Messenger } from './discord/messenger';
 import type { JobRepo } from './jobs/repo';
@@ -10,7 +9,6 @@ import type { Semaphore } from './util/semaphore';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
 export interface AppContext {
-  config: Config;
   logger: Logger;
   jobs: JobService;
   repo: JobRepo;

@@ -92,12 +92,12 @@ export class JobService implements PollHandler {
     return queued;
   }
 
+  /** One store read-modify-write per poll: the job's lock decides against what is stored, not a stale copy. */
   async onTask(jobId: string, view: TaskView): Promise<PollOutcome> {
-    const job = await this.deps.repo.get(jobId);
-    if (!job || isFinal(job.state) || job.state === 'completed') return 'done';
+    const running = (j: Job) => j.state === 'queued' || j.state === 'generating';
     if (view.state === 'completed') {
       const completed = await this.deps.repo.update(jobId, (j) =>
-        j.state === 'queued' || j.state === 'generating'
+        running(j)
           ? { ...j, state: 'completed', progress: 100, providerStatus: view.rawStatus, videoUrl: view.videoUrl!, videoExpiresAt: view.expiresAt ?? null, completedAt: this.clock.now() }
           : undefined,
       );
@@ -108,20 +108,24 @@ export class JobService implements PollHandler {
       return 'done';
     }
     if (view.state === 'failed' || view.state === 'cancelled') {
-      this.log(job).warn({ providerError: view.error, status: view.rawStatus }, 'task failed at the provider');
+      this.deps.logger.warn({ jobId, taskId: view.taskId, providerError: view.error, status: view.rawStatus }, 'task failed at the provider');
       await this.fail(jobId, taskFailureText(view), { retryable: true });
       return 'done';
     }
-    const state = view.state === 'pending' ? 'queued' : 'generating';
-    const progress = view.progress ?? job.progress;
-    if (state !== job.state || progress !== job.progress || (view.estimatedTimeSec ?? null) !== job.estimatedTimeSec) {
-      const updated = await this.deps.repo.update(jobId, (j) =>
-        j.state === 'queued' || j.state === 'generating' ? { ...j, state, progress, providerStatus: view.rawStatus, estimatedTimeSec: view.estimatedTimeSec ?? j.estimatedTimeSec } : undefined,
-      );
-      if (updated && !isFinal(updated.state)) {
-        if (updated.state !== job.state) this.emit(updated);
-        await this.showProgress(updated, false);
-      }
+    let before: Job | undefined;
+    const after = await this.deps.repo.update(jobId, (j) => {
+      before = j;
+      if (!running(j)) return undefined;
+      const state = view.state === 'pending' ? 'queued' : 'generating';
+      const progress = view.progress ?? j.progress;
+      const estimatedTimeSec = view.estimatedTimeSec ?? j.estimatedTimeSec;
+      if (state === j.state && progress === j.progress && estimatedTimeSec === j.estimatedTimeSec) return undefined;
+      return { ...j, state, progress, providerStatus: view.rawStatus, estimatedTimeSec };
+    });
+    if (!after || !before || !running(after)) return 'done';
+    if (after !== before) {
+      if (after.state !== before.state) this.emit(after);
+      await this.showProgress(after, false);
     }
     return 'continue';
   }
