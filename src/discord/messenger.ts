@@ -26,14 +26,9 @@ export interface Messenger {
   refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>>;
 }
 
-/** Discord JSON error codes the delivery routes branch on. */
+/** Discord JSON error codes the bot branches on: a dead interaction token, and an upload refused as too large. */
 export const DiscordCodes = {
-  UnknownMessage: 10015,
   UnknownWebhook: 10015,
-  UnknownChannel: 10003,
-  MissingAccess: 50001,
-  CannotSendToUser: 50007,
-  MissingPermissions: 50013,
   InvalidWebhookToken: 50027,
   EntityTooLarge: 40005,
 } as const;
