@@ -1,5 +1,6 @@
 import { LIMIT_NAMES, nextUtcMidnight, type Effective, type LimitName, type UsageSnapshot } from '../limits/policy';
 import type { ServerCaps } from '../validation';
+import { discordTime } from '../util/discord-time';
 
 /** Text of /video-limits and /video-usage. Pure. */
 
@@ -21,8 +22,8 @@ function used(name: LimitName, u: UsageSnapshot): number | undefined {
 }
 
 const resetLine = (now: number) => {
-  const at = Math.floor(nextUtcMidnight(now) / 1000);
-  return `Daily limits reset <t:${at}:R> (<t:${at}:f>, midnight UTC).`;
+  const at = nextUtcMidnight(now);
+  return `Daily limits reset ${discordTime(at)} (${discordTime(at, 'f')}, midnight UTC).`;
 };
 
 /** Effective limits with where each comes from, and today's usage when given. */
@@ -36,7 +37,7 @@ export function describeLimits(title: string, eff: Effective, usage: UsageSnapsh
   }
   if (usage && eff.values.cooldown > 0 && usage.lastSubmitAt) {
     const until = usage.lastSubmitAt + eff.values.cooldown * 1000;
-    if (until > now) lines.push(`• Next video possible <t:${Math.ceil(until / 1000)}:R>`);
+    if (until > now) lines.push(`• Next video possible ${discordTime(Math.ceil(until / 1000) * 1000)}`);
   }
   lines.push(resetLine(now));
   return lines.join('\n');

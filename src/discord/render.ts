@@ -1,6 +1,8 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIMessageTopLevelComponent } from 'discord.js';
 import type { Job } from '../jobs/record';
 import { buttonId } from './custom-id';
+import { clip } from '../util/clip';
+import { discordTime } from '../util/discord-time';
 
 /**
  * Every message the bot shows about a job, as plain API payloads. Pure: the same job renders the same
@@ -15,13 +17,6 @@ export interface MessagePayload {
 
 const NO_MENTIONS = { parse: [] as [] };
 const CONTENT_MAX = 2000;
-
-const ts = (ms: number, style: 'R' | 'f' = 'R') => `<t:${Math.floor(ms / 1000)}:${style}>`;
-
-function clip(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}
 
 /** Quoted prompt, each line prefixed so Discord keeps it inside the quote. */
 function quotePrompt(prompt: string, max = 300): string {
@@ -87,7 +82,7 @@ export function renderDelivered(
   const buttons = [rerollButton(job.id)];
   if (job.videoUrl) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl));
   if (!opts.attached) {
-    const expiry = job.videoExpiresAt ? `; the link expires ${ts(job.videoExpiresAt)}` : '';
+    const expiry = job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '';
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
     const why = opts.tooLarge
       ? `The video${opts.tooLarge.sizeBytes !== undefined ? ` (${mb(opts.tooLarge.sizeBytes)})` : ''} is too large to upload here${opts.tooLarge.limitBytes !== undefined ? ` (limit ${mb(opts.tooLarge.limitBytes)})` : ''}`

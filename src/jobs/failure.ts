@@ -1,9 +1,11 @@
 import { ApimartError, InsufficientBalance, InvalidRequest, Malformed, RateLimited, Transient, Unauthorized } from '../apimart/errors';
 import type { TaskView } from '../apimart/parse';
+import { clip } from '../util/clip';
 
 /** One friendly sentence per way a job can fail. The detail goes to the log, never to the channel. */
 
-const clip = (s: string, max = 300) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+/** Provider messages are quoted to users; a long one is cut here. */
+const PROVIDER_MESSAGE_MAX = 300;
 
 export const UNCONFIRMED =
   'The video service did not confirm the submission, so the bot stopped tracking it and gave your quota back. Please run /video again.';
@@ -13,7 +15,7 @@ export function submitFailureText(err: unknown): string {
   if (err instanceof InsufficientBalance) return "The bot's video credit is used up. Please tell the bot's owner.";
   if (err instanceof InvalidRequest) {
     const why = err.providerMessage?.replace(/^build_request_failed:\s*/, '');
-    return why ? `The video service refused the request: ${clip(why)}` : 'The video service refused the request.';
+    return why ? `The video service refused the request: ${clip(why, PROVIDER_MESSAGE_MAX)}` : 'The video service refused the request.';
   }
   if (err instanceof RateLimited) return 'The video service is busy right now. Please try again in a minute.';
   if (err instanceof Transient && !err.maybeSent) return 'The video service could not be reached. Please try again in a minute.';
@@ -24,7 +26,7 @@ export function submitFailureText(err: unknown): string {
 export function taskFailureText(view: TaskView): string {
   const message = view.error?.message;
   if (view.state === 'cancelled') return 'The video service cancelled the task.';
-  return message ? `The video service could not make it: ${clip(message)}` : 'The video service could not make it.';
+  return message ? `The video service could not make it: ${clip(message, PROVIDER_MESSAGE_MAX)}` : 'The video service could not make it.';
 }
 
 /** Whether a failure means the bot, not the user, is at fault: logged at error level. */

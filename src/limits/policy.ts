@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { discordTime } from '../util/discord-time';
 import { DURATION_BOUNDS, MODEL_IDS, RESOLUTIONS, type ModelId, type Resolution } from '../models';
 
 /**
@@ -122,9 +123,6 @@ export function nextUtcMidnight(now: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
 }
 
-/** Discord renders this in the reader's own time zone and language ("in 5 hours"). */
-export const relativeTime = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
-
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -135,7 +133,7 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
  */
 export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSeconds: number, now: number, place: 'server' | 'dm' = 'server'): Refusal | undefined {
   const where = place === 'dm' ? 'in direct messages' : 'in this server';
-  const resets = `It resets ${relativeTime(nextUtcMidnight(now))}.`;
+  const resets = `It resets ${discordTime(nextUtcMidnight(now))}.`;
 
   // A zero in any limit that no waiting can lift means "not allowed": saying "wait until midnight" would lie.
   if (eff.dailyVideos <= 0) return { limit: 'dailyVideos', message: `You are not allowed to make videos ${where} (limit 0).` };
