@@ -50,14 +50,38 @@ describe('progress and operations', () => {
     expect(h.apimart.polls(job.taskId!)).toBeLessThanOrEqual(8);
   }, 60_000);
 
+  it('a token that dies mid-job is used no more: one 401, then the channel route', async () => {
+    h.apimart.nextTask({
+      timeline: [
+        { at: 0, status: 'pending' },
+        { at: 1_000, status: 'processing', progress: 30 },
+        { at: 11_000, status: 'processing', progress: 60 },
+        { at: 16_000, status: 'completed' },
+      ],
+      estimatedTime: 16,
+      videoBytes: 8192,
+    });
+    const sent = h.video();
+    const webhook = new RegExp(`/webhooks/\\d+/${sent.token}`);
+    await h.discord.waitForCall('PATCH', webhook);
+    h.discord.expireInteraction(sent.id);
+    const job = await h.waitForState(sent.id, 'delivered', 40_000);
+    const refused = h.discord.callsTo('*', webhook).filter((c) => c.status === 401);
+    // The one 401 is a progress edit; the upload never went to the dead token.
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.files).toHaveLength(0);
+    expect(job.delivery).toEqual({ route: 'channel-edit', attached: true });
+  }, 60_000);
+
   it('serves /healthz and Prometheus /metrics on 127.0.0.1', async () => {
     const health = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', shards: [0], jobsInFlight: 0 });
     const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-    expect(metrics).toMatch(/vidu_job_transitions_total\{state="delivered"\} 1/);
+    expect(metrics).toMatch(/vidu_job_transitions_total\{state="delivered"\} 2/);
     expect(metrics).toMatch(/vidu_deliveries_total\{route="reply",attached="true"\} 1/);
-    expect(metrics).toMatch(/vidu_apimart_request_seconds_count\{op="submit",outcome="ok"\} 1/);
+    expect(metrics).toMatch(/vidu_deliveries_total\{route="channel-edit",attached="true"\} 1/);
+    expect(metrics).toMatch(/vidu_apimart_request_seconds_count\{op="submit",outcome="ok"\} 2/);
     expect(metrics).toMatch(/vidu_jobs_in_flight 0/);
   });
 

@@ -39,7 +39,8 @@ const isTooLarge = (err: unknown) => {
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
-  async deliver(job: Job): Promise<DeliveryResult> {
+  /** `tokenDead`: the interaction token already answered 401/50027 or 10015; using it again only adds to Discord's invalid-request count. */
+  async deliver(job: Job, { tokenDead = false }: { tokenDead?: boolean } = {}): Promise<DeliveryResult> {
     const { logger, clock } = this.deps;
     const log = logger.child({ jobId: job.id, taskId: job.taskId });
     const url = job.videoUrl!;
@@ -55,7 +56,7 @@ export class Delivery {
         route: 'reply',
         limit: job.attachmentSizeLimit,
         mention: false,
-        usable: clock.now() < job.tokenExpiresAt - TOKEN_MARGIN_MS,
+        usable: !tokenDead && clock.now() < job.tokenExpiresAt - TOKEN_MARGIN_MS,
         send: (p, f) => messenger.editOriginal(job, p, f),
       },
       {

@@ -222,7 +222,7 @@ export class JobService implements PollHandler {
   }
 
   private async deliver(job: Job): Promise<void> {
-    const result = await this.deps.delivery.deliver(job);
+    const result = await this.deps.delivery.deliver(job, { tokenDead: this.deadTokens.has(job.interactionToken) });
     const now = this.clock.now();
     const done = await this.deps.repo.update(job.id, (j) =>
       j.state !== 'completed'
