@@ -1,21 +1,28 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIMessageTopLevelComponent } from 'discord.js';
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import type { Job } from '../jobs/record';
 import { buttonId } from './custom-id';
 import { clip } from '../util/clip';
 import { discordTime } from '../util/discord-time';
 
 /**
- * Every message the bot shows about a job, as plain API payloads. Pure: the same job renders the same
- * message, which is what lets progress edits be skipped when nothing changed.
+ * Every message the bot shows about a job. Pure: the same job renders the same message, which is what lets
+ * progress edits be skipped when nothing changed.
  */
 
+export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
+
+/**
+ * A message as the bot means it, before it is sent. The field names differ from both wire shapes on purpose
+ * (`text`, not `content`): handed straight to discord.js or into a REST body it does not compile, so it always
+ * goes through `apiBody` / `replyOptions` (./outgoing), which decide who it may notify.
+ */
 export interface MessagePayload {
-  content: string;
-  components: APIMessageTopLevelComponent[];
-  allowed_mentions: { parse: []; users?: string[] };
+  text: string;
+  rows: ButtonRow[];
+  /** The one user it may notify: the requester, when the video is posted as a new channel message. */
+  ping?: string | undefined;
 }
 
-const NO_MENTIONS = { parse: [] as [] };
 const CONTENT_MAX = 2000;
 
 /** Quoted prompt, each line prefixed so Discord keeps it inside the quote. */
@@ -64,9 +71,8 @@ export function renderRunning(job: Job, now: number): MessagePayload {
         : '⏳ **Queued**';
   const since = job.submittedAt ?? job.createdAt;
   return {
-    content: clip(`${status} · ${elapsed(now - since)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    components: [row(cancelButton(job.id))],
-    allowed_mentions: NO_MENTIONS,
+    text: clip(`${status} · ${elapsed(now - since)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    rows: [row(cancelButton(job.id))],
   };
 }
 
@@ -90,35 +96,33 @@ export function renderDelivered(
     lines.push(`${why}. Use the button below to download it${expiry}.`);
   }
   return {
-    content: clip(lines.join('\n'), CONTENT_MAX),
-    components: [row(...buttons)],
-    allowed_mentions: opts.mention ? { parse: [], users: [opts.mention] } : NO_MENTIONS,
+    text: clip(lines.join('\n'), CONTENT_MAX),
+    rows: [row(...buttons)],
+    ping: opts.mention,
   };
 }
 
 export function renderFailed(job: Job, reason: string, opts: { retryable?: boolean } = {}): MessagePayload {
   return {
-    content: clip(`❌ **The video could not be made.** ${reason}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    components: opts.retryable ? [row(rerollButton(job.id))] : [],
-    allowed_mentions: NO_MENTIONS,
+    text: clip(`❌ **The video could not be made.** ${reason}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    rows: opts.retryable ? [row(rerollButton(job.id))] : [],
   };
 }
 
 export function renderCancelled(job: Job, byUserId: string): MessagePayload {
   const by = byUserId === job.userId ? '' : ` by <@${byUserId}>`;
   return {
-    content: clip(`🛑 **Cancelled${by}.** Your quota for it was given back.\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    components: [],
-    allowed_mentions: NO_MENTIONS,
+    text: clip(`🛑 **Cancelled${by}.** Your quota for it was given back.\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    rows: [],
   };
 }
 
 /** Validation problems and limit refusals: the whole list, so one correction fixes everything. */
 export function renderProblems(title: string, problems: string[]): MessagePayload {
   const list = problems.map((p) => `• ${p}`).join('\n');
-  return { content: clip(`⚠️ **${title}**\n${list}\n-# Nothing was submitted and no quota was used.`, CONTENT_MAX), components: [], allowed_mentions: NO_MENTIONS };
+  return { text: clip(`⚠️ **${title}**\n${list}\n-# Nothing was submitted and no quota was used.`, CONTENT_MAX), rows: [] };
 }
 
 export function renderError(sentence: string, reference?: string): MessagePayload {
-  return { content: clip(`❌ ${sentence}${reference ? `\n-# Reference: \`${reference}\`` : ''}`, CONTENT_MAX), components: [], allowed_mentions: NO_MENTIONS };
+  return { text: clip(`❌ ${sentence}${reference ? `\n-# Reference: \`${reference}\`` : ''}`, CONTENT_MAX), rows: [] };
 }
