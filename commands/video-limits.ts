@@ -1,10 +1,11 @@
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { AppContext } from '../src/context';
 import { DURATION_BOUNDS, MODEL_IDS, RESOLUTIONS, type ModelId, type Resolution } from '../src/models';
 import { LIMIT_BOUNDS, type LimitName } from '../src/limits/policy';
 import type { LimitsPatch } from '../src/limits/usage';
 import { isModerator } from '../src/limits/service';
 import { describeCaps, describeLimits } from '../src/discord/render-limits';
+import { ephemeral } from '../src/discord/outgoing';
 
 /**
  * `/video-limits`: DESIGN.md section 1. Visible to Manage Server by default; the permission is checked again
@@ -42,8 +43,6 @@ export const data = new SlashCommandBuilder()
       ),
   )
   .addSubcommand((s) => s.setName('reset').setDescription("Clear a member's own limits and today's usage").addUserOption((o) => o.setName('user').setDescription('The member').setRequired(true)));
-
-const ephemeral = (content: string) => ({ content, flags: MessageFlags.Ephemeral as const, allowedMentions: { parse: [] as [] } });
 
 function limitPatch(interaction: ChatInputCommandInteraction): LimitsPatch {
   const patch: LimitsPatch = {};

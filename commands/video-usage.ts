@@ -1,7 +1,8 @@
-import { ApplicationIntegrationType, InteractionContextType, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../src/context';
 import { describeUsage } from '../src/discord/render-limits';
 import { limitsGuildOf } from '../src/discord/job-origin';
+import { ephemeral } from '../src/discord/outgoing';
 
 /** `/video-usage`: DESIGN.md section 1. Everyone, ephemeral. */
 export const data = new SlashCommandBuilder()
@@ -13,5 +14,5 @@ export const data = new SlashCommandBuilder()
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   const guildId = limitsGuildOf(interaction);
   const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, interaction.user.id), ctx.limits.usage(guildId, interaction.user.id)]);
-  await interaction.reply({ content: describeUsage(eff, usage, ctx.now()), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  await interaction.reply(ephemeral(describeUsage(eff, usage, ctx.now())));
 }

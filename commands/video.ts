@@ -1,6 +1,7 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
+import { replyOptions } from '../src/discord/outgoing';
 import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
 import type { AppContext } from '../src/context';
 import { deferForJob, limitsGuildOf, type JobOrigin } from '../src/discord/job-origin';
@@ -80,14 +81,14 @@ async function createJob(interaction: ChatInputCommandInteraction, ctx: AppConte
     caps,
   );
   if (!result.ok) {
-    await interaction.editReply(renderProblems(result.problems.length === 1 ? 'This request has a problem' : `This request has ${result.problems.length} problems`, result.problems));
+    await interaction.editReply(replyOptions(renderProblems(result.problems.length === 1 ? 'This request has a problem' : `This request has ${result.problems.length} problems`, result.problems)));
     return;
   }
 
   const jobId = ctx.newJobId();
   const reserved = await ctx.limits.reserve({ guildId: limitsGuild, userId: interaction.user.id }, jobId, result.request.duration);
   if (!reserved.ok) {
-    await interaction.editReply(renderProblems('Limit reached', [reserved.message]));
+    await interaction.editReply(replyOptions(renderProblems('Limit reached', [reserved.message])));
     return;
   }
 

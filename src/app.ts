@@ -6,6 +6,7 @@ import type { DestinationStream } from 'pino';
 import { openStore, type KV } from './store/kv';
 import { ApimartClient, memoryGate, redisGate } from './apimart';
 import { createUploadRest, RestMessenger } from './discord/messenger';
+import { NO_MENTIONS } from './discord/outgoing';
 import { registerCommands } from './discord/registry';
 import { routeInteractions } from './discord/router';
 import { buttonHandlers } from './discord/buttons';
@@ -80,6 +81,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     rest: { api: config.discordApiUrl },
+    // A discord.js call that names no mentions notifies no one (src/discord/outgoing.ts).
+    allowedMentions: NO_MENTIONS,
     ...(!managed && config.shardIds ? { shards: config.shardIds } : {}),
     ...(!managed && config.shardCount ? { shardCount: config.shardCount } : {}),
   });

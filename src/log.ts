@@ -17,19 +17,42 @@ const REDACT = [
   '*.interactionToken',
 ];
 
+const CENSOR = '[REDACTED]';
+
 /**
- * The one logger factory. Besides path redaction, every line is scrubbed of the literal secrets given:
- * a key that slips into an error message or a provider's echo still never reaches the log.
+ * Interaction tokens are credentials (whoever holds one can post as the bot for 15 minutes), and they travel
+ * in URL paths: `/webhooks/<application id>/<token>/...` and `/interactions/<id>/<token>/callback`
+ * (docs/discord.md). A `DiscordAPIError` carries its request URL, so an error logged whole would print the
+ * token; so would a job logged at a depth the paths above miss. Discord's tokens begin with the base64 of
+ * `interaction:`, which catches one outside a URL too.
  */
+const TOKEN_PATTERNS: [RegExp, string][] = [
+  [/\/(webhooks|interactions)\/(\d+)\/[^/?#\s"'\\]+/g, `/$1/$2/${CENSOR}`],
+  [/aW50ZXJhY3Rpb246[A-Za-z0-9_-]+/g, CENSOR],
+];
+
+/**
+ * Scrubs one serialised log line: the literal secrets given, then anything shaped like an interaction token.
+ * Runs on the finished line, so it covers every field, message and nested error alike.
+ */
+export function scrubber(secrets: readonly string[]): (line: string) => string {
+  // Short values would match ordinary words; no credential is that short.
+  const literals = secrets.filter((s) => s.length >= 6);
+  return (line) => {
+    let out = literals.reduce((acc, s) => acc.split(s).join(CENSOR), line);
+    for (const [pattern, replacement] of TOKEN_PATTERNS) out = out.replace(pattern, replacement);
+    return out;
+  };
+}
+
+/** The one logger factory: path redaction, then every line scrubbed (see `scrubber`). */
 export function createLogger(opts: { level: string; secrets?: string[]; destination?: DestinationStream; base?: Record<string, unknown> }): Logger {
-  const secrets = (opts.secrets ?? []).filter((s) => s.length >= 6);
-  const scrub = (line: string) => secrets.reduce((out, s) => out.split(s).join('[REDACTED]'), line);
   return pino(
     {
       level: opts.level,
       base: opts.base ?? { pid: process.pid },
-      redact: { paths: REDACT, censor: '[REDACTED]' },
-      hooks: secrets.length ? { streamWrite: scrub } : {},
+      redact: { paths: REDACT, censor: CENSOR },
+      hooks: { streamWrite: scrubber(opts.secrets ?? []) },
     },
     opts.destination ?? pino.destination(1),
   );

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errors, expectedVideoBytes, startFakeApimart, type FakeApimart } from './fakes/apimart';
 import { startFakeDiscord, type FakeDiscord } from './fakes/discord';
-import { spawnBot, type BotProcess } from './support/bot-process';
+import { killAll, spawnBot, type BotProcess } from './support/bot-process';
 import { pngHeader } from './support/images';
 
 let apimart: FakeApimart;
@@ -44,10 +44,13 @@ beforeAll(async () => {
   discord = await startFakeDiscord();
 });
 afterAll(async () => {
-  for (const b of bots) await b.kill();
-  await discord?.close();
-  await apimart?.close();
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    await killAll(bots);
+  } finally {
+    await discord?.close();
+    await apimart?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('restart', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@keyv/redis';
 import { startFakeApimart, type FakeApimart } from './fakes/apimart';
 import { startFakeDiscord, type FakeDiscord } from './fakes/discord';
-import { spawnBot, type BotProcess } from './support/bot-process';
+import { killAll, spawnBot, type BotProcess } from './support/bot-process';
 import { pngHeader } from './support/images';
 import { redisAvailable } from './support/redis';
 
@@ -34,10 +34,13 @@ beforeAll(async () => {
   discord = await startFakeDiscord({ shardCount: 2 });
 });
 afterAll(async () => {
-  for (const b of bots) await b.kill();
-  await discord?.close();
-  await apimart?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  try {
+    await killAll(bots);
+  } finally {
+    await discord?.close();
+    await apimart?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedVideoBytes } from './fakes/apimart';
 import { startHarness, USER, type Harness } from './support/harness';
 import { LimitSettings } from '../src/limits/usage';
+import { shownText } from './support/markdown';
 
 let h: Harness;
 beforeAll(async () => {
@@ -143,9 +144,10 @@ describe('/video failures say why in one sentence', () => {
     if (_status !== '429') expect(h.apimart.submitCount()).toBe(before + 1);
     const usage = await h.app.ctx.limits.usage(job.guildId, job.userId);
     expect(usage.active).not.toContain(job.id);
-    const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes(sentence) });
+    // The provider's words are escaped on the wire (`image\_urls\[0]`): compare what Discord shows.
+    const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => shownText(String(c.body?.content)).includes(sentence) });
     expect(edit.body.content).toContain('The video could not be made.');
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain(sentence);
+    expect(shownText(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content ?? '')).toContain(sentence);
   });
 
   it('a task that fails at the provider', async () => {

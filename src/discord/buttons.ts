@@ -1,17 +1,16 @@
 import { randomInt } from 'node:crypto';
-import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import type { ButtonInteraction } from 'discord.js';
 import type { AppContext } from '../context';
 import { SEED_MAX } from '../models';
 import { optionProblems, toRequest } from '../validation';
 import { isModerator } from '../limits/service';
 import { renderProblems } from './render';
+import { ephemeral, replyOptions } from './outgoing';
 import type { ButtonAction } from './custom-id';
 import { deferForJob, limitsGuildOf, type JobOrigin } from './job-origin';
 import type { Job } from '../jobs/record';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
-
-const ephemeral = (content: string) => ({ content, flags: MessageFlags.Ephemeral as const });
 
 /** A moderator of the job's own server; a moderator elsewhere has no say over it. */
 function moderates(interaction: ButtonInteraction, guildId: string | null): boolean {
@@ -58,7 +57,7 @@ async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: J
     { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio },
     await ctx.limits.caps(guildId),
   );
-  if (problems.length) return void (await interaction.editReply(renderProblems('This video can no longer be re-rolled here', problems)));
+  if (problems.length) return void (await interaction.editReply(replyOptions(renderProblems('This video can no longer be re-rolled here', problems))));
 
   let refreshed: Map<string, string>;
   try {
@@ -69,12 +68,12 @@ async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: J
   }
   const urls = r.image_urls.map((u) => refreshed.get(u));
   if (urls.some((u) => u === undefined)) {
-    return void (await interaction.editReply(renderProblems('The reference images are gone', ['Discord no longer has the images of this video. Please run /video again with the images attached.'])));
+    return void (await interaction.editReply(replyOptions(renderProblems('The reference images are gone', ['Discord no longer has the images of this video. Please run /video again with the images attached.']))));
   }
 
   const newId = ctx.newJobId();
   const reserved = await ctx.limits.reserve({ guildId, userId: interaction.user.id }, newId, r.duration);
-  if (!reserved.ok) return void (await interaction.editReply(renderProblems('Limit reached', [reserved.message])));
+  if (!reserved.ok) return void (await interaction.editReply(replyOptions(renderProblems('Limit reached', [reserved.message]))));
 
   await ctx.jobs.start({
     ...origin,

@@ -1,5 +1,6 @@
 import { REST, Routes, DiscordAPIError, type RawFile } from 'discord.js';
 import type { MessagePayload } from './render';
+import { apiBody } from './outgoing';
 
 /**
  * The bot's outgoing Discord calls about jobs, as raw REST. Interaction webhook calls go with `auth: false`:
@@ -40,7 +41,7 @@ export function discordErrorCode(err: unknown): { status: number | undefined; co
 }
 
 function body(payload: MessagePayload, file?: VideoFile) {
-  return { ...payload, attachments: file ? [{ id: 0, filename: file.name }] : [] };
+  return { ...apiBody(payload), attachments: file ? [{ id: 0, filename: file.name }] : [] };
 }
 
 function files(file?: VideoFile): RawFile[] | undefined {

@@ -1,29 +1,56 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIMessageTopLevelComponent } from 'discord.js';
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import type { Job } from '../jobs/record';
 import { buttonId } from './custom-id';
+import { literal } from './markdown';
 import { clip } from '../util/clip';
 import { discordTime } from '../util/discord-time';
 
 /**
- * Every message the bot shows about a job, as plain API payloads. Pure: the same job renders the same
- * message, which is what lets progress edits be skipped when nothing changed.
+ * Every message the bot shows about a job. Pure: the same job renders the same message, which is what lets
+ * progress edits be skipped when nothing changed. Whatever the input, a message stays within Discord's limits
+ * (docs/discord.md): content clipped to 2000 characters, one row of at most two buttons with fixed labels and
+ * short custom ids, and a link button only for a URL Discord takes.
  */
 
+export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
+
+/**
+ * A message as the bot means it, before it is sent. The field names differ from both wire shapes on purpose
+ * (`text`, not `content`): handed straight to discord.js or into a REST body it does not compile, so it always
+ * goes through `apiBody` / `replyOptions` (./outgoing), which decide who it may notify.
+ */
 export interface MessagePayload {
-  content: string;
-  components: APIMessageTopLevelComponent[];
-  allowed_mentions: { parse: []; users?: string[] };
+  text: string;
+  rows: ButtonRow[];
+  /** The one user it may notify: the requester, when the video is posted as a new channel message. */
+  ping?: string | undefined;
 }
 
-const NO_MENTIONS = { parse: [] as [] };
+/** Discord counts content in characters (code points), as `clip` does. */
 const CONTENT_MAX = 2000;
+/** Discord's limit on a link button's URL (docs/discord.md). */
+const LINK_URL_MAX = 512;
 
-/** Quoted prompt, each line prefixed so Discord keeps it inside the quote. */
+/** Quoted prompt, shown as typed: escaped, and each line prefixed so Discord keeps it inside the quote. */
 function quotePrompt(prompt: string, max = 300): string {
-  return clip(prompt, max)
+  return literal(clip(prompt, max))
     .split('\n')
     .map((l) => `> ${l}`)
     .join('\n');
+}
+
+/**
+ * Whether the provider's video link can be a link button. Discord takes only a well-formed http(s) URL of
+ * at most 512 characters there, and refuses the whole message otherwise; the reason ends a sentence.
+ */
+function videoLink(url: string): { ok: true } | { ok: false; why: string; href?: string } {
+  const parsed = URL.canParse(url) && !/\s/.test(url) ? new URL(url) : undefined;
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    return { ok: false, why: 'the video service sent a link that is not a web (http or https) address' };
+  }
+  const length = [...url].length;
+  if (length > LINK_URL_MAX) return { ok: false, why: `it is ${length} characters long and Discord allows ${LINK_URL_MAX}`, href: parsed.href };
+  return { ok: true };
 }
 
 export function optionsLine(job: Pick<Job, 'request' | 'imageNames'>): string {
@@ -64,15 +91,15 @@ export function renderRunning(job: Job, now: number): MessagePayload {
         : '⏳ **Queued**';
   const since = job.submittedAt ?? job.createdAt;
   return {
-    content: clip(`${status} · ${elapsed(now - since)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    components: [row(cancelButton(job.id))],
-    allowed_mentions: NO_MENTIONS,
+    text: clip(`${status} · ${elapsed(now - since)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    rows: [row(cancelButton(job.id))],
   };
 }
 
 /**
  * The finished job. Without the file attached, the link button carries the video, and the text says why: too
- * large for this channel's upload limit, or not attachable (the download failed).
+ * large for this channel's upload limit, or not attachable (the download failed). A link Discord would refuse
+ * as a button is left out and the text says why; a link that is only too long is shown as text when it fits.
  */
 export function renderDelivered(
   job: Job,
@@ -80,45 +107,56 @@ export function renderDelivered(
 ): MessagePayload {
   const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}✅ **Your video is ready**`, quotePrompt(job.request.prompt), `-# ${optionsLine(job)}`];
   const buttons = [rerollButton(job.id)];
-  if (job.videoUrl) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl));
+  const link = job.videoUrl ? videoLink(job.videoUrl) : undefined;
+  if (link?.ok) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl!));
   if (!opts.attached) {
     const expiry = job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '';
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
     const why = opts.tooLarge
       ? `The video${opts.tooLarge.sizeBytes !== undefined ? ` (${mb(opts.tooLarge.sizeBytes)})` : ''} is too large to upload here${opts.tooLarge.limitBytes !== undefined ? ` (limit ${mb(opts.tooLarge.limitBytes)})` : ''}`
       : 'The video could not be attached here';
-    lines.push(`${why}. Use the button below to download it${expiry}.`);
+    if (!link || link.ok) lines.push(`${why}. Use the button below to download it${expiry}.`);
+    else {
+      const noButton = `${why}, and its download link cannot be a button: ${link.why}`;
+      const withLink = link.href && `${noButton}. Here it is${expiry}: <${link.href}>`;
+      const fits = withLink && [...[...lines, withLink].join('\n')].length <= CONTENT_MAX;
+      lines.push(fits ? withLink : `${noButton}${link.href ? ', and it is too long to show here' : ''}.`);
+    }
+  } else if (link && !link.ok) {
+    lines.push(`-# The source link is not shown as a button: ${link.why}.`);
   }
   return {
-    content: clip(lines.join('\n'), CONTENT_MAX),
-    components: [row(...buttons)],
-    allowed_mentions: opts.mention ? { parse: [], users: [opts.mention] } : NO_MENTIONS,
+    text: clip(lines.join('\n'), CONTENT_MAX),
+    rows: [row(...buttons)],
+    ping: opts.mention,
   };
 }
 
+/** `reason` is a plain sentence, possibly quoting the provider, and is shown literally. */
 export function renderFailed(job: Job, reason: string, opts: { retryable?: boolean } = {}): MessagePayload {
   return {
-    content: clip(`❌ **The video could not be made.** ${reason}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    components: opts.retryable ? [row(rerollButton(job.id))] : [],
-    allowed_mentions: NO_MENTIONS,
+    text: clip(`❌ **The video could not be made.** ${literal(reason)}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    rows: opts.retryable ? [row(rerollButton(job.id))] : [],
   };
 }
 
 export function renderCancelled(job: Job, byUserId: string): MessagePayload {
   const by = byUserId === job.userId ? '' : ` by <@${byUserId}>`;
   return {
-    content: clip(`🛑 **Cancelled${by}.** Your quota for it was given back.\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    components: [],
-    allowed_mentions: NO_MENTIONS,
+    text: clip(`🛑 **Cancelled${by}.** Your quota for it was given back.\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    rows: [],
   };
 }
 
-/** Validation problems and limit refusals: the whole list, so one correction fixes everything. */
+/**
+ * Validation problems and limit refusals: the whole list, so one correction fixes everything. Problems are
+ * plain sentences that quote what the member gave (file names, option values), shown literally.
+ */
 export function renderProblems(title: string, problems: string[]): MessagePayload {
-  const list = problems.map((p) => `• ${p}`).join('\n');
-  return { content: clip(`⚠️ **${title}**\n${list}\n-# Nothing was submitted and no quota was used.`, CONTENT_MAX), components: [], allowed_mentions: NO_MENTIONS };
+  const list = problems.map((p) => `• ${literal(p)}`).join('\n');
+  return { text: clip(`⚠️ **${title}**\n${list}\n-# Nothing was submitted and no quota was used.`, CONTENT_MAX), rows: [] };
 }
 
 export function renderError(sentence: string, reference?: string): MessagePayload {
-  return { content: clip(`❌ ${sentence}${reference ? `\n-# Reference: \`${reference}\`` : ''}`, CONTENT_MAX), components: [], allowed_mentions: NO_MENTIONS };
+  return { text: clip(`❌ ${sentence}${reference ? `\n-# Reference: \`${reference}\`` : ''}`, CONTENT_MAX), rows: [] };
 }

@@ -5,6 +5,7 @@ import type { CommandModule } from './command';
 import { parseButtonId, type ButtonAction } from './custom-id';
 import type { ButtonHandler } from './buttons';
 import { renderError } from './render';
+import { ephemeral, replyOptions } from './outgoing';
 
 /**
  * Routes interactions: slash commands by name, buttons by custom id. A handler that throws gets the user a
@@ -17,7 +18,7 @@ export function routeInteractions(client: Client, ctx: AppContext, commands: rea
       const reference = randomBytes(4).toString('hex');
       ctx.logger.error({ err, reference, interactionId: interaction.id, user: interaction.user.id }, 'interaction handler failed');
       if (!interaction.isRepliable()) return;
-      const payload = renderError('Something went wrong on our side. Please try again.', reference);
+      const payload = replyOptions(renderError('Something went wrong on our side. Please try again.', reference));
       try {
         if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
         else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
@@ -36,7 +37,7 @@ export function routeInteractions(client: Client, ctx: AppContext, commands: rea
     if (interaction.isButton()) {
       const parsed = parseButtonId(interaction.customId);
       if (!parsed) {
-        await interaction.reply({ content: 'This button is no longer valid.', flags: MessageFlags.Ephemeral });
+        await interaction.reply(ephemeral('This button is no longer valid.'));
         return;
       }
       await buttons[parsed.action](interaction, parsed.jobId, ctx);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { credentialsIssued } from '../fakes/discord';
+import { assertNoSecrets, type Secret } from './secrets';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // By path: the bot runs in a scratch directory (its own data/ and no developer .env), where `tsx` does not resolve.
@@ -11,6 +13,10 @@ export interface BotProcess {
   output: () => string;
   /** Resolves when a log line contains `text`. */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Ends the process (if it still runs) and waits for its last output; then fails if that output holds the
+   * bot token, the API key or any interaction token a fake Discord issued. Resolves to the exit code.
+   */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
   /** The exit code once the process has ended by itself (null when a signal ended it). */
   exited: Promise<number | null>;
@@ -32,6 +38,17 @@ export function spawnBot(env: Record<string, string>, cwd: string, entry = 'src/
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // 'close' comes after the last output: checking at 'exit' could miss the final lines.
+  const closed = new Promise<void>((r) => child.once('close', () => r()));
+  const secrets = (): Secret[] => {
+    const issued = credentialsIssued();
+    return [
+      { name: 'DISCORD_TOKEN', value: env.DISCORD_TOKEN ?? '' },
+      { name: 'APIMART_API_KEY', value: env.APIMART_API_KEY ?? '' },
+      ...issued.botTokens.map((value) => ({ name: 'bot token', value })),
+      ...issued.interactionTokens.map((value) => ({ name: 'interaction token', value })),
+    ];
+  };
   return {
     child,
     exited,
@@ -55,7 +72,17 @@ export function spawnBot(env: Record<string, string>, cwd: string, entry = 'src/
     },
     async kill(signal = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      await closed;
+      assertNoSecrets(out, secrets(), `bot process ${child.pid} (${entry})`);
+      return code;
     },
   };
+}
+
+/** Ends every process, then fails with the first problem any of them had: one failure never leaves others running. */
+export async function killAll(bots: readonly BotProcess[]): Promise<void> {
+  const results = await Promise.allSettled(bots.map((b) => b.kill()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

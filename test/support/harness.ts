@@ -9,6 +9,7 @@ import { startFakeDiscord, type FakeDiscord } from '../fakes/discord';
 import type { FakeAttachment, StartOptions } from '../fakes/discord/types';
 import { capturedLogger } from './log-capture';
 import { pngHeader } from './images';
+import { assertNoSecrets } from './secrets';
 
 export interface ImageSpec {
   filename?: string;
@@ -50,6 +51,7 @@ export interface Harness {
   /** Waits until the job started by `interactionId` reaches `state`. */
   waitForState(interactionId: string, state: Job['state'] | Job['state'][], timeoutMs?: number): Promise<Job>;
   restart(opts?: AppOptions): Promise<void>;
+  /** Stops everything, then fails if the bot logged the bot token, the API key or any interaction token. */
   close(): Promise<void>;
 }
 
@@ -140,10 +142,22 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
       app = await startApp(config, startOpts(o));
     },
     async close() {
-      await app.stop();
-      await discord.close();
-      await apimart.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.stop();
+      } finally {
+        await discord.close();
+        await apimart.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+      assertNoSecrets(
+        log.text(),
+        [
+          { name: 'bot token', value: discord.botToken },
+          { name: 'APIMart key', value: apimart.apiKey },
+          ...discord.interactionTokens().map((value) => ({ name: 'interaction token', value })),
+        ],
+        'the bot',
+      );
     },
   };
   return h;

@@ -30,6 +30,7 @@ export type {
   FakeInteraction,
   FakeMessage,
   FakeUser,
+  Ping,
   RecordedCall,
   SendButtonOptions,
   SendCommandOptions,
@@ -37,6 +38,17 @@ export type {
   StartOptions,
 } from './types';
 export type { UploadedFile } from './multipart';
+
+/**
+ * Every fake Discord started in this test worker, closed ones included: a bot process knows only its
+ * environment, and its output is checked against every credential any of them handed out.
+ */
+const started: FakeDiscord[] = [];
+
+/** Bot tokens and interaction tokens of every fake Discord started in this worker. */
+export function credentialsIssued(): { botTokens: string[]; interactionTokens: string[] } {
+  return { botTokens: started.map((f) => f.botToken), interactionTokens: started.flatMap((f) => f.interactionTokens()) };
+}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -151,6 +163,7 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
     shardCount: state.shardCount,
 
     calls: state.calls,
+    pings: state.pings,
     cdnCalls: state.cdnCalls,
     callsTo: (method, pattern) => state.calls.filter((c) => matchesCall(c, method, pattern)),
     waitForCall(method, pattern, o = {}) {
@@ -177,6 +190,7 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
     sendCommand: (o) => dispatchInteraction(buildCommand(state, o)),
     sendButton: (o) => dispatchInteraction(buildButton(state, o)),
     interactions: state.interactions,
+    interactionTokens: () => [...state.interactions.values()].map((i) => i.token),
     originalMessageId: (key) => state.findInteraction(key)?.originalMessageId,
     expireInteraction(key) {
       const i = state.findInteraction(key);
@@ -236,5 +250,6 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  started.push(fake);
   return fake;
 }

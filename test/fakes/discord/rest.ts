@@ -7,6 +7,7 @@ import {
   CHANNEL_UPLOAD_LIMIT,
   Errors,
   formError,
+  messageBodyRefusal,
   TOKEN_LIFETIME_MS,
   type DiscordState,
   type Result,
@@ -264,7 +265,7 @@ route('PATCH', '/channels/:channel/messages/:message', 'bot', ({ state, params, 
   if (found.authorId !== state.botUser.id) return Errors.cannotEditOthers();
   const refused = refuseMessage(state, found, call, CHANNEL_UPLOAD_LIMIT);
   if (refused) return refused;
-  return json(200, state.apiMessage(state.editMessage(found, call.body, call.files)));
+  return json(200, state.apiMessage(state.editMessage(found, call.body, call.files, 'message')));
 });
 
 route('DELETE', '/channels/:channel/messages/:message', 'bot', ({ state, params }) => {
@@ -286,7 +287,7 @@ function channelDenied(state: DiscordState, channelId: string): Result | undefin
 function refuseMessage(state: DiscordState, existing: FakeMessage | undefined, call: RecordedCall, uploadLimit: number): Result | undefined {
   return (
     state.checkUploadSize(call.files, uploadLimit) ??
-    state.validateMessageBody(call.body) ??
+    messageBodyRefusal(call.body) ??
     (state.wouldBeEmpty(existing, call.body, call.files) ? Errors.cannotSendEmpty() : undefined)
   );
 }
@@ -332,7 +333,7 @@ route('POST', '/interactions/:id/:token/callback', 'none', ({ state, params, cal
   let message: FakeMessage | undefined;
   switch (type) {
     case 4: {
-      const invalid = state.validateMessageBody(data);
+      const invalid = messageBodyRefusal(data);
       if (invalid) return prefixErrors(invalid, 'data');
       if (state.wouldBeEmpty(undefined, data, call.files)) return Errors.cannotSendEmpty();
       message = replyMessage(state, i, data, call, (data.flags ?? 0) & ~(1 << 7));
@@ -348,9 +349,9 @@ route('POST', '/interactions/:id/:token/callback', 'none', ({ state, params, cal
       }
       const target = state.messages.get(i.componentMessageId);
       if (type === 7) {
-        const invalid = state.validateMessageBody(data);
+        const invalid = messageBodyRefusal(data);
         if (invalid) return prefixErrors(invalid, 'data');
-        if (target) state.editMessage(target, data, call.files);
+        if (target) state.editMessage(target, data, call.files, 'webhook');
       }
       message = target;
       if (message) i.originalMessageId = message.id;
@@ -464,7 +465,7 @@ route('PATCH', '/webhooks/:app/:token/messages/:message', 'none', ({ state, para
     if ('status' in m) return m;
     const refused = refuseMessage(state, m, call, i.attachmentSizeLimit);
     if (refused) return refused;
-    return json(200, state.apiMessage(state.editMessage(m, call.body, call.files)));
+    return json(200, state.apiMessage(state.editMessage(m, call.body, call.files, 'webhook')));
   });
 });
 

@@ -10,6 +10,7 @@ import type {
   FakeInteraction,
   FakeMessage,
   FakeUser,
+  Ping,
   RecordedCall,
   StartOptions,
 } from './types';
@@ -114,6 +115,7 @@ export class DiscordState {
   readonly unregisteredCommandIds = new Map<string, string>();
 
   readonly calls: RecordedCall[] = [];
+  readonly pings: Ping[] = [];
   readonly cdnCalls: { method: string; path: string; query: Record<string, string>; status: number; at: number }[] =
     [];
   private readonly failures: Failure[] = [];
@@ -456,9 +458,9 @@ export class DiscordState {
       timestamp: new Date(m.createdAt).toISOString(),
       edited_timestamp: m.editedAt ? new Date(m.editedAt).toISOString() : null,
       tts: false,
-      mention_everyone: false,
+      mention_everyone: m.mentionEveryone,
       mentions: m.mentions.map((id) => this.apiUser(id)),
-      mention_roles: [],
+      mention_roles: m.mentionRoles,
       attachments: m.attachments,
       embeds: m.embeds ?? [],
       pinned: false,
@@ -512,51 +514,6 @@ export class DiscordState {
     return files.some((f) => f.size > cap) ? Errors.tooLarge() : undefined;
   }
 
-  /** Checks the limits Discord enforces on a message body; the first violation as 400/50035. */
-  validateMessageBody(body: any): Result | undefined {
-    if (body === null || typeof body !== 'object') return undefined;
-    if (typeof body.content === 'string' && body.content.length > 2000) {
-      return formError(['content'], 'BASE_TYPE_MAX_LENGTH', 'Must be 2000 or fewer in length.');
-    }
-    if (Array.isArray(body.embeds)) {
-      if (body.embeds.length > 10) return formError(['embeds'], 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
-      const total = body.embeds.reduce((n: number, e: any) => n + embedChars(e), 0);
-      if (total > 6000) return formError(['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000');
-    }
-    const componentsV2 = ((body.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0;
-    if (Array.isArray(body.components) && !componentsV2) {
-      if (body.components.length > 5) {
-        return formError(['components'], 'BASE_TYPE_MAX_LENGTH', 'Must be 5 or fewer in length.');
-      }
-      for (const [r, row] of body.components.entries()) {
-        if (row?.type !== 1) return formError(['components', r, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (1,).');
-        const items: any[] = row.components ?? [];
-        if (items.length < 1 || items.length > 5) {
-          return formError(['components', r, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
-        }
-        for (const [c, comp] of items.entries()) {
-          const at = ['components', r, 'components', c];
-          if (comp?.type !== 2) continue;
-          if (comp.style === 5) {
-            if (!comp.url) return formError([...at, 'url'], 'BASE_TYPE_REQUIRED', 'This field is required');
-            if (comp.custom_id !== undefined) {
-              return formError([...at, 'custom_id'], 'COMPONENT_CUSTOM_ID_NOT_ALLOWED', 'A custom id is not allowed on link buttons');
-            }
-          } else if (comp.style !== 6) {
-            const id = comp.custom_id;
-            if (typeof id !== 'string' || id.length < 1 || id.length > 100) {
-              return formError([...at, 'custom_id'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-            }
-          }
-          if (typeof comp.label === 'string' && comp.label.length > 80) {
-            return formError([...at, 'label'], 'BASE_TYPE_MAX_LENGTH', 'Must be 80 or fewer in length.');
-          }
-        }
-      }
-    }
-    return undefined;
-  }
-
   /**
    * Creates a message from a JSON body and uploaded files. Files are hosted on the fake CDN; the body's
    * `attachments` may rename or describe them by their `files[n]` index.
@@ -597,12 +554,14 @@ export class DiscordState {
       authorId: this.botUser.id,
       type: input.type,
       mentions: [],
+      mentionRoles: [],
+      mentionEveryone: false,
       createdAt: Date.now(),
       edits: 0,
     };
     if (input.webhook) m.webhookId = this.applicationId;
     if (input.interactionId) m.interactionId = input.interactionId;
-    this.setMentions(m, body);
+    this.setMentions(m, body, input.webhook ? 'webhook' : 'message');
     this.messages.set(m.id, m);
     if (ch) ch.lastMessageId = m.id;
     return m;
@@ -613,7 +572,7 @@ export class DiscordState {
    * (existing ones by id, new uploads by their `files[n]` index), or all old ones plus new uploads when the
    * body has no `attachments`.
    */
-  editMessage(m: FakeMessage, body: any, files: UploadedFile[]): FakeMessage {
+  editMessage(m: FakeMessage, body: any, files: UploadedFile[], via: MentionContext): FakeMessage {
     body = body ?? {};
     const newFiles = this.indexFiles(files);
     if ('content' in body) m.content = body.content ?? '';
@@ -640,7 +599,8 @@ export class DiscordState {
     const keep = (m.flags ?? 0) & FLAG_EPHEMERAL;
     const requested = typeof body.flags === 'number' ? body.flags : (m.flags ?? 0);
     m.flags = keep | (requested & ~(FLAG_EPHEMERAL | FLAG_LOADING));
-    if ('content' in body || 'allowed_mentions' in body) this.setMentions(m, body);
+    // Mentions are rebuilt from scratch when the content changes, and only then (Discord's docs, edit message).
+    if ('content' in body) this.setMentions(m, body, via);
     m.editedAt = Date.now();
     m.edits++;
     return m;
@@ -676,18 +636,14 @@ export class DiscordState {
     return this.cdn.toApi(hosted);
   }
 
-  /** Users pinged by `<@id>` in the content, filtered by allowed_mentions (absent: everyone mentioned). */
-  private setMentions(m: FakeMessage, body: any): void {
-    const ids = [...(m.content ?? '').matchAll(/<@!?(\d{15,21})>/g)].map((x) => x[1]!);
-    const am = 'allowed_mentions' in body ? body.allowed_mentions : m.allowedMentions;
-    if (am !== undefined) m.allowedMentions = am;
-    const allowed = (id: string): boolean => {
-      if (!am) return true;
-      if (Array.isArray(am.parse) && am.parse.includes('users')) return true;
-      return Array.isArray(am.users) && am.users.includes(id);
-    };
-    m.mentions = [...new Set(ids)].filter(allowed);
+  /** Who this write notifies (`mentionsOf`); every write that notifies anyone is kept in `pings`. */
+  private setMentions(m: FakeMessage, body: any, via: MentionContext): void {
+    const found = mentionsOf(m.content ?? '', body.allowed_mentions, via);
+    m.mentions = found.users;
+    m.mentionRoles = found.roles;
+    m.mentionEveryone = found.everyone;
     for (const id of m.mentions) this.ensureUser(id);
+    if (found.users.length || found.roles.length || found.everyone) this.pings.push({ messageId: m.id, channelId: m.channelId, ...found, at: Date.now() });
   }
 }
 
@@ -722,11 +678,134 @@ function defaultMessage(status: number, code: number | undefined): string {
   return byStatus[status] ?? `${status}: Error`;
 }
 
+// ---- what Discord refuses in a message body, and whom a message pings ------------------------------------
+
+/** Discord counts text limits in code points, not UTF-16 units (discord/discord-api-docs#1315). */
+const chars = (s: string): number => [...s].length;
+
 function embedChars(e: any): number {
   if (!e || typeof e !== 'object') return 0;
-  let n = (e.title?.length ?? 0) + (e.description?.length ?? 0);
-  n += e.footer?.text?.length ?? 0;
-  n += e.author?.name?.length ?? 0;
-  for (const f of e.fields ?? []) n += (f.name?.length ?? 0) + (f.value?.length ?? 0);
+  let n = chars(e.title ?? '') + chars(e.description ?? '');
+  n += chars(e.footer?.text ?? '');
+  n += chars(e.author?.name ?? '');
+  for (const f of e.fields ?? []) n += chars(f.name ?? '') + chars(f.value ?? '');
   return n;
+}
+
+/** Link buttons take these schemes only; anything else is refused as Discord words it. */
+const LINK_SCHEMES = ['http', 'https', 'discord'];
+
+function linkUrlProblem(url: unknown, at: (string | number)[]): Result | undefined {
+  if (typeof url !== 'string' || url === '') return formError([...at, 'url'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  if (chars(url) > 512) return formError([...at, 'url'], 'BASE_TYPE_MAX_LENGTH', 'Must be 512 or fewer in length.');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (scheme === undefined || !URL.canParse(url)) return formError([...at, 'url'], 'URL_TYPE_INVALID_URL', 'Not a well formed URL.');
+  if (!LINK_SCHEMES.includes(scheme.toLowerCase())) {
+    return formError([...at, 'url'], 'URL_TYPE_INVALID_SCHEME', `Scheme "${scheme}" is not supported. Scheme must be one of ('http', 'https', 'discord').`);
+  }
+  return undefined;
+}
+
+const MENTION_TYPES = ['users', 'roles', 'everyone'];
+
+/** `parse` may not name a type whose ids are also listed (Discord's docs, allowed mentions object). */
+function allowedMentionsProblem(am: unknown): Result | undefined {
+  if (am === undefined || am === null) return undefined;
+  if (typeof am !== 'object') return formError(['allowed_mentions'], 'DICT_TYPE_CONVERT', 'Only dictionaries may be used in a DictType');
+  const { parse, users, roles } = am as { parse?: unknown; users?: unknown; roles?: unknown };
+  if (parse !== undefined && (!Array.isArray(parse) || parse.some((p) => !MENTION_TYPES.includes(p)))) {
+    return formError(['allowed_mentions', 'parse'], 'BASE_TYPE_CHOICES', "Value must be one of ('roles', 'users', 'everyone').");
+  }
+  for (const [key, ids] of [['users', users], ['roles', roles]] as const) {
+    if (ids === undefined || ids === null) continue;
+    if (!Array.isArray(ids)) return formError(['allowed_mentions', key], 'BASE_TYPE_ARRAY', 'Must be an array.');
+    if (ids.length > 100) return formError(['allowed_mentions', key], 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
+    if (ids.length > 0 && Array.isArray(parse) && parse.includes(key)) {
+      return formError(['allowed_mentions'], 'MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE', `parse:["${key}"] and ${key}: [ids...] are mutually exclusive.`);
+    }
+  }
+  return undefined;
+}
+
+/** The limits Discord enforces on a message body (docs/discord.md); the first violation as 400/50035. */
+export function messageBodyRefusal(body: any): Result | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  if (typeof body.content === 'string' && chars(body.content) > 2000) {
+    return formError(['content'], 'BASE_TYPE_MAX_LENGTH', 'Must be 2000 or fewer in length.');
+  }
+  if (Array.isArray(body.embeds)) {
+    if (body.embeds.length > 10) return formError(['embeds'], 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
+    const total = body.embeds.reduce((n: number, e: any) => n + embedChars(e), 0);
+    if (total > 6000) return formError(['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000');
+  }
+  const mentions = allowedMentionsProblem(body.allowed_mentions);
+  if (mentions) return mentions;
+  const componentsV2 = ((body.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0;
+  if (Array.isArray(body.components) && !componentsV2) {
+    if (body.components.length > 5) {
+      return formError(['components'], 'BASE_TYPE_MAX_LENGTH', 'Must be 5 or fewer in length.');
+    }
+    const customIds = new Set<string>();
+    for (const [r, row] of body.components.entries()) {
+      if (row?.type !== 1) return formError(['components', r, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (1,).');
+      const items: any[] = row.components ?? [];
+      if (items.length < 1 || items.length > 5) {
+        return formError(['components', r, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
+      }
+      for (const [c, comp] of items.entries()) {
+        const at = ['components', r, 'components', c];
+        if (comp?.type !== 2) continue;
+        if (comp.style === 5) {
+          const bad = linkUrlProblem(comp.url, at);
+          if (bad) return bad;
+          if (comp.custom_id !== undefined) {
+            return formError([...at, 'custom_id'], 'COMPONENT_CUSTOM_ID_NOT_ALLOWED', 'A custom id is not allowed on link buttons');
+          }
+        } else if (comp.style !== 6) {
+          const id = comp.custom_id;
+          if (typeof id !== 'string' || chars(id) < 1 || chars(id) > 100) {
+            return formError([...at, 'custom_id'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+          }
+          if (customIds.has(id)) return formError([...at, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+          customIds.add(id);
+        }
+        if (typeof comp.label === 'string' && chars(comp.label) > 80) {
+          return formError([...at, 'label'], 'BASE_TYPE_MAX_LENGTH', 'Must be 80 or fewer in length.');
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Who a write notifies (Discord's docs, allowed mentions object). Without `allowed_mentions` the default
+ * depends on the endpoint: a regular message parses users, roles and @everyone/@here; an interaction
+ * response or webhook message parses users only. With it, only what it allows. An edit without it gets the
+ * default again, whatever the message was created with. The fake assumes the bot may mention everyone.
+ */
+export type MentionContext = 'message' | 'webhook';
+export interface Mentions {
+  users: string[];
+  roles: string[];
+  everyone: boolean;
+}
+
+const DEFAULT_ALLOWED: Record<MentionContext, { parse: string[] }> = {
+  message: { parse: ['users', 'roles', 'everyone'] },
+  webhook: { parse: ['users'] },
+};
+
+export function mentionsOf(content: string, allowedMentions: any, context: MentionContext): Mentions {
+  const am = allowedMentions ?? DEFAULT_ALLOWED[context];
+  const parse: string[] = Array.isArray(am.parse) ? am.parse : [];
+  const pick = (type: 'users' | 'roles', found: string[]): string[] => {
+    const listed: string[] = Array.isArray(am[type]) ? am[type] : [];
+    return [...new Set(found)].filter((id) => parse.includes(type) || listed.includes(id));
+  };
+  return {
+    users: pick('users', [...content.matchAll(/<@!?(\d{15,21})>/g)].map((x) => x[1]!)),
+    roles: pick('roles', [...content.matchAll(/<@&(\d{15,21})>/g)].map((x) => x[1]!)),
+    everyone: parse.includes('everyone') && /@(everyone|here)/.test(content),
+  };
 }

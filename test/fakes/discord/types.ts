@@ -46,14 +46,26 @@ export interface FakeMessage {
   interactionId?: string;
   /** Message type: 0 default, 20 chat input command reply, 19 reply. */
   type: number;
-  /** Ids of users this message pinged, after allowed_mentions. */
+  /** Ids of users the latest write of this message notified, after allowed_mentions (see `Ping`). */
   mentions: string[];
-  allowedMentions?: any;
+  mentionRoles: string[];
+  mentionEveryone: boolean;
   createdAt: number;
   editedAt?: number;
   /** How many times it was edited. */
   edits: number;
   deleted?: boolean;
+}
+
+/** One message write that notified someone: who, as Discord works it out from content and allowed_mentions. */
+export interface Ping {
+  messageId: string;
+  channelId: string;
+  users: string[];
+  roles: string[];
+  /** @everyone or @here. */
+  everyone: boolean;
+  at: number;
 }
 
 export interface FakeUser {
@@ -184,6 +196,8 @@ export interface FakeDiscord {
   shardCount: number;
 
   calls: RecordedCall[];
+  /** Every write that notified someone, in order: what a member would have seen as a ping. */
+  pings: Ping[];
   callsTo(method: string, pathPattern: RegExp): RecordedCall[];
   waitForCall(
     method: string,
@@ -196,6 +210,8 @@ export interface FakeDiscord {
   sendCommand(opts: SendCommandOptions): SentInteraction;
   sendButton(opts: SendButtonOptions): SentInteraction;
   interactions: Map<string, FakeInteraction>;
+  /** The token of every interaction this fake issued: credentials that must never reach a log. */
+  interactionTokens(): string[];
   /** The message id `@original` stands for (undefined until acknowledged). */
   originalMessageId(interactionIdOrToken: string): string | undefined;
   /** Moves the interaction's creation 16 minutes back: its token is dead from now on. */

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { escapeMarkdown } from 'discord.js';
+import { newJob, type Job } from '../src/jobs/record';
+import { literal } from '../src/discord/markdown';
+import { apiBody, ephemeral, replyOptions } from '../src/discord/outgoing';
+import { renderCancelled, renderDelivered, renderError, renderFailed, renderProblems, renderRunning, type MessagePayload } from '../src/discord/render';
+import { messageBodyRefusal, mentionsOf } from './fakes/discord/state';
+import { liveMarkdown, shownText } from './support/markdown';
+
+const MEMBER = '323456789012345678';
+const OTHER = '222222222222222222';
+
+/** Markdown of every kind Discord renders, and mentions, in one block. */
+const MARKDOWN = [
+  `<@${OTHER}> <@!${OTHER}> <@&333333333333333333> @everyone @here`,
+  '# heading',
+  '## heading two',
+  '### heading three',
+  '-# subtext',
+  '> quote',
+  '>>> quote to the end',
+  '- bullet',
+  '* bullet star',
+  '  - nested bullet',
+  '1. numbered',
+  '**bold** *italic* _italic_ __underline__ ~~strike~~ ||spoiler|| `code` ``code`` ****runs***** `````',
+  '```js',
+  'fenced()',
+  '```',
+  '[masked](https://evil.example/phish) and [another](https://evil.example/two)',
+  'a back\\slash, \\*pre-escaped\\*, and a last \\',
+].join('\n');
+
+function job(over: Partial<Job> = {}): Job {
+  const base = newJob(
+    {
+      id: 'abcdef0123456789abcd',
+      shard: 0,
+      guildId: '123456789012345678',
+      channelId: '223456789012345678',
+      userId: MEMBER,
+      applicationId: '423456789012345678',
+      interactionId: '523456789012345678',
+      interactionToken: 'tok',
+      tokenExpiresAt: 0,
+      replyMessageId: null,
+      attachmentSizeLimit: 10_485_760,
+      request: { model: 'viduq3', prompt: MARKDOWN, image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
+      imageNames: ['a.png'],
+      usage: null,
+      rerollOf: null,
+    },
+    0,
+  );
+  return { ...base, state: 'generating', progress: 42, submittedAt: 0, videoUrl: 'https://files.example/v.mp4', videoExpiresAt: 86_400_000, ...over };
+}
+
+/** The quoted prompt of a rendered message, as Discord shows it. */
+function quoted(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('> '))
+    .map((l) => shownText(l.slice(2)))
+    .join('\n');
+}
+
+describe('literal: member text shows as typed', () => {
+  it('leaves no markdown live, and reads back as the original, line by line', () => {
+    const escaped = literal(MARKDOWN);
+    const lines = escaped.split('\n');
+    expect(lines).toHaveLength(MARKDOWN.split('\n').length);
+    lines.forEach((l, i) => {
+      expect(liveMarkdown(l), l).toEqual([]);
+      expect(shownText(l)).toBe(MARKDOWN.split('\n')[i]);
+    });
+  });
+
+  it('covers what discord.js escapeMarkdown leaves live even with every option on', () => {
+    // The reasons `literal` is not escapeMarkdown (src/discord/markdown.ts).
+    const all = { heading: true, bulletedList: true, numberedList: true, maskedLink: true };
+    for (const s of ['-# subtext', '> quote', '>>> quote', '[a](https://x.example/a) [b](https://x.example/b)', '****', '`````']) {
+      expect(liveMarkdown(escapeMarkdown(s, all)), s).not.toEqual([]);
+      expect(liveMarkdown(literal(s)), s).toEqual([]);
+      expect(shownText(literal(s))).toBe(s);
+    }
+  });
+});
+
+describe('rendered messages', () => {
+  const long = (n: number) => Array.from({ length: Math.ceil(n / MARKDOWN.length) }, () => MARKDOWN).join('\n').slice(0, n);
+  const hostile = [
+    job({ request: { ...job().request, prompt: long(5000) } }),
+    job({ request: { ...job().request, prompt: '😀'.repeat(5000) } }),
+    job({ request: { ...job().request, prompt: '\n'.repeat(5000) } }),
+    job({ request: { ...job().request, prompt: '*'.repeat(5000) } }),
+    job({ videoUrl: `https://files.example/v.mp4?sig=${'a'.repeat(630)}` }),
+    job({ videoUrl: 'javascript:alert(1)' }),
+    job({ videoUrl: 'https://files.example/has space.mp4' }),
+    job({ videoUrl: 'not a url' }),
+  ];
+  const renders = (j: Job): [string, MessagePayload][] => [
+    ['running', renderRunning(j, 60_000)],
+    ['delivered', renderDelivered(j, { attached: true })],
+    ['delivered, not attached', renderDelivered(j, { attached: false })],
+    ['delivered, too large, mentioning', renderDelivered(j, { attached: false, mention: MEMBER, tooLarge: { sizeBytes: 30 << 20, limitBytes: 10 << 20 } })],
+    ['failed', renderFailed(j, `The video service could not make it: ${long(300)}`, { retryable: true })],
+    ['cancelled', renderCancelled(j, OTHER)],
+    ['problems', renderProblems('This request has 7 problems', Array.from({ length: 7 }, (_, i) => `image${i + 1} (${long(200)}.gif) is of type image/gif; use PNG, JPEG or WebP.`))],
+    ['error', renderError('Something went wrong on our side. Please try again.', 'deadbeef')],
+  ];
+
+  it.each(hostile.map((j, i) => [i, j] as const))('hostile input %i: Discord takes every message, and the prompt shows as typed', (_i, j) => {
+    for (const [name, m] of renders(j)) {
+      const body = apiBody(m);
+      expect(messageBodyRefusal(body), name).toBeUndefined();
+      expect([...body.content].length, name).toBeLessThanOrEqual(2000);
+      for (const line of body.content.split('\n').filter((l) => l.startsWith('> '))) expect(liveMarkdown(line.slice(2)), `${name}: ${line}`).toEqual([]);
+      const shown = quoted(body.content);
+      if (shown) expect(j.request.prompt.startsWith(shown.replace(/…$/, '')), name).toBe(true);
+    }
+  });
+
+  it('quotes the prompt escaped: the masked link, heading and fence stay text', () => {
+    const text = renderRunning(job({ request: { ...job().request, prompt: '# Big\n[click](https://evil.example)\n```\nx\n```' } }), 0).text;
+    expect(text).toContain('> \\# Big\n> \\[click](https://evil.example)\n> \\`\\`\\`\n> x\n> \\`\\`\\`');
+  });
+
+  it('file names and option values in problems show literally', () => {
+    const text = renderProblems('This request has 2 problems', ['image1 (**x**_[y](https://e.example)`.gif) is of type image/gif; use PNG, JPEG or WebP.', `Unknown model "<@${OTHER}> @everyone"; choose viduq3 or viduq3-mix.`]).text;
+    const [, first, second] = text.split('\n');
+    expect(liveMarkdown(first!.slice(2))).toEqual([]);
+    expect(shownText(first!)).toBe('• image1 (**x**_[y](https://e.example)`.gif) is of type image/gif; use PNG, JPEG or WebP.');
+    expect(second).toBe(`• Unknown model "<@${OTHER}> @everyone"; choose viduq3 or viduq3-mix.`);
+  });
+});
+
+describe('link buttons', () => {
+  const linkOf = (m: MessagePayload) => m.rows.flatMap((r) => r.components).find((b) => 'url' in b);
+
+  it('an http(s) URL of at most 512 characters is a button', () => {
+    const url = `https://files.example/v.mp4?sig=${'a'.repeat(512 - 32)}`;
+    expect(url).toHaveLength(512);
+    expect(linkOf(renderDelivered(job({ videoUrl: url }), { attached: false }))).toMatchObject({ label: 'Download video', url });
+  });
+
+  it('a 648-character URL is no button; the text says why and still gives the link', () => {
+    const url = `https://files.example/v.mp4?sig=${'a'.repeat(648 - 32)}`;
+    const attached = renderDelivered(job({ videoUrl: url }), { attached: true });
+    expect(linkOf(attached)).toBeUndefined();
+    expect(attached.text).toContain('The source link is not shown as a button: it is 648 characters long and Discord allows 512.');
+    const link = renderDelivered(job({ videoUrl: url }), { attached: false });
+    expect(linkOf(link)).toBeUndefined();
+    expect(link.text).toContain('its download link cannot be a button: it is 648 characters long and Discord allows 512. Here it is; the link expires <t:86400:R>: <https://files.example/v.mp4?sig=aaa');
+    expect(link.text).toContain(`<${url}>`);
+  });
+
+  it('a link too long for the message too is described, not cut', () => {
+    const url = `https://files.example/v.mp4?sig=${'a'.repeat(3000)}`;
+    const m = renderDelivered(job({ videoUrl: url }), { attached: false });
+    expect(m.text).not.toContain('sig=');
+    expect(m.text).toContain('Discord allows 512, and it is too long to show here.');
+  });
+
+  it.each(['javascript:alert(1)', 'data:video/mp4;base64,AAAA', 'ftp://files.example/v.mp4', 'https://files.example/a b.mp4', 'files.example/v.mp4'])('%s is no button and not shown', (url) => {
+    const m = renderDelivered(job({ videoUrl: url }), { attached: false });
+    expect(linkOf(m)).toBeUndefined();
+    expect(m.text).toContain('The video could not be attached here, and its download link cannot be a button: the video service sent a link that is not a web (http or https) address.');
+    expect(m.text).not.toContain(url);
+    expect(messageBodyRefusal(apiBody(m))).toBeUndefined();
+  });
+});
+
+describe('who a message notifies', () => {
+  const delivered = renderDelivered(job(), { attached: true, mention: MEMBER });
+  const running = renderRunning(job(), 0);
+
+  it('REST bodies carry allowed_mentions, discord.js options allowedMentions; only the requester, only on the fallback post', () => {
+    expect(apiBody(running).allowed_mentions).toEqual({ parse: [] });
+    expect(replyOptions(running).allowedMentions).toEqual({ parse: [] });
+    expect(apiBody(delivered).allowed_mentions).toEqual({ parse: [], users: [MEMBER] });
+    expect(replyOptions(delivered).allowedMentions).toEqual({ parse: [], users: [MEMBER] });
+    expect(ephemeral(`Limits of <@${OTHER}>`)).toMatchObject({ allowedMentions: { parse: [] }, flags: 64 });
+    expect('allowed_mentions' in replyOptions(running)).toBe(false);
+  });
+
+  it('as Discord works it out: the prompt pings nobody, the requester is pinged on the fallback', () => {
+    const content = apiBody(delivered).content;
+    expect(content).toContain(`<@${OTHER}>`);
+    expect(mentionsOf(content, apiBody(delivered).allowed_mentions, 'message')).toEqual({ users: [MEMBER], roles: [], everyone: false });
+    expect(mentionsOf(apiBody(running).content, apiBody(running).allowed_mentions, 'webhook')).toEqual({ users: [], roles: [], everyone: false });
+  });
+});
