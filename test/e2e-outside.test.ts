@@ -4,7 +4,7 @@ import { startHarness, type Harness } from './support/harness';
 
 /**
  * Outside content through the real bot: provider links that point inside the machine, provider "videos" that
- * are not videos, and attachment links the probe must not follow.
+ * are not videos, attachment links the probe must not follow, and attachments whose metadata lies.
  */
 
 let h: Harness;
@@ -81,5 +81,29 @@ describe('the image probe', () => {
     expect(a).toMatchObject({ width: null, height: null });
     expect(hits).toEqual([]);
     expect(h.logs()).toContain('attachment bytes could not be read; the image is refused');
+  });
+});
+
+describe('attachments whose metadata lies', () => {
+  const gif = Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from([0x20, 0x03, 0x58, 0x02]), Buffer.alloc(8)]);
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><script>alert(1)</script></svg>');
+
+  it('are judged by their bytes or refused as impossible, all problems together, nothing submitted', async () => {
+    const before = h.apimart.submitCount();
+    const sent = h.video({
+      images: [
+        { filename: 'a.gif', contentType: 'image/png', data: gif },
+        { filename: 'evil.svg.png', contentType: null, data: svg },
+        { size: -1 },
+        {},
+      ],
+    });
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
+    const content = reply(sent).content;
+    expect(content).toContain('This request has 3 problems');
+    expect(content).toContain('image1 (a.gif) is of type image/gif; use PNG, JPEG or WebP.');
+    expect(content).toContain('image2 (evil.svg.png) is of type image/svg+xml; use PNG, JPEG or WebP.');
+    expect(content).toContain("image3 (ref3.png) has an impossible file size (-1 bytes) in Discord's data; upload it again.");
+    expect(h.apimart.submitCount()).toBe(before);
   });
 });

@@ -1,11 +1,12 @@
 import { imageSize } from 'image-size';
 import type { OutboundHttp } from '../util/net-guard';
-import type { AttachmentMeta } from './validate';
+import { claimedType, type AttachmentMeta } from './validate';
 
 /**
- * Discord omits width/height for some uploads (and for every attachment it could not decode). Such an
- * attachment is accepted only after its real size is read from its first bytes: image headers sit at the
- * start, so a capped read is enough and a 50 MB file never gets downloaded whole.
+ * Discord omits width/height for some uploads (and for every attachment it could not decode), and the content
+ * type is whatever the uploader's client claimed. Such an attachment is accepted only after its real type and
+ * size are read from its first bytes: image headers sit at the start, so a capped read is enough and a 50 MB
+ * file never gets downloaded whole.
  */
 export const PROBE_MAX_BYTES = 1024 * 1024;
 /** Longest wait for the next bytes (headers, then each body chunk). */
@@ -18,7 +19,9 @@ const PROBE_IDLE_MS = 5_000;
  */
 const PROBE_DEADLINE_MS = 8_000;
 
-const MIME_BY_TYPE: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp' };
+/** image-size's type names -> MIME types; the unaccepted ones only name what was found in a refusal. */
+const MIME_BY_DETECTED: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', svg: 'image/svg+xml' };
+const MIME_BY_EXTENSION: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
 
 export type ReadHead = (url: string, maxBytes: number) => Promise<Uint8Array>;
 
@@ -45,9 +48,21 @@ export function createReadHead(http: OutboundHttp, deadlineMs = PROBE_DEADLINE_M
 }
 
 /**
- * Fills in width, height (and a missing content type) of attachments Discord gave no size for. An image
- * that cannot be read keeps null sizes, which validation reports as a problem; `onUnreadable` tells the
- * operator why.
+ * Whether Discord's metadata can stand without reading the file: only when it gave a size and the claimed
+ * type and the file name's extension agree. `a.gif` claiming image/png, or `evil.svg.png` claiming nothing,
+ * could be either, so neither is trusted.
+ */
+function needsProbe(a: AttachmentMeta): boolean {
+  if (a.width == null || a.height == null) return true;
+  const claimed = claimedType(a.contentType);
+  const extension = a.filename.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  return claimed === undefined || claimed !== MIME_BY_EXTENSION[extension ?? ''];
+}
+
+/**
+ * Fills in the type and size of attachments whose metadata cannot be trusted (needsProbe) from their bytes;
+ * what the bytes say wins over every claim. An image that cannot be read ends with unknown sizes, which
+ * validation refuses; `onUnreadable` tells the operator why.
  */
 export async function completeAttachmentSizes(
   attachments: AttachmentMeta[],
@@ -56,13 +71,14 @@ export async function completeAttachmentSizes(
 ): Promise<AttachmentMeta[]> {
   return Promise.all(
     attachments.map(async (a) => {
-      if (a.width != null && a.height != null) return a;
+      if (!needsProbe(a)) return a;
       try {
-        const size = imageSize(await read(a.url, PROBE_MAX_BYTES));
-        return { ...a, width: size.width ?? null, height: size.height ?? null, contentType: a.contentType ?? MIME_BY_TYPE[size.type ?? ''] ?? null };
+        const found = imageSize(await read(a.url, PROBE_MAX_BYTES));
+        const contentType = found.type ? (MIME_BY_DETECTED[found.type] ?? `image/${found.type}`) : null;
+        return { ...a, contentType, width: found.width ?? null, height: found.height ?? null };
       } catch (err) {
         onUnreadable(a, err);
-        return a;
+        return { ...a, contentType: null, width: null, height: null };
       }
     }),
   );
