@@ -13,6 +13,7 @@ import { ApimartClient, memoryGate } from '../src/apimart';
 import { createUploadRest, RestMessenger } from '../src/discord/messenger';
 import { Delivery } from '../src/jobs/delivery';
 import { downloadVideo } from '../src/jobs/download';
+import { createOutboundHttp } from '../src/util/net-guard';
 import type { Job } from '../src/jobs/record';
 import { systemClock } from '../src/util/clock';
 import { startFakeApimart } from '../test/fakes/apimart';
@@ -90,6 +91,8 @@ async function childMain(): Promise<void> {
   const s = JSON.parse(argValue('setup')!) as Setup;
   const rest = new REST({ api: s.apiUrl }).setToken(s.botToken);
   const messenger = new RestMessenger(rest, createUploadRest(s.apiUrl, s.botToken));
+  // The fake APIMart serves the videos from its own (loopback) host, as a configured APIMART_BASE_URL would.
+  const http = createOutboundHttp({ trustedHosts: [new URL(s.bigUrl).host] });
   let downloadMs = 0;
   let afterDownload: (() => Promise<number>) | undefined;
   let downloadPeakRss = 0;
@@ -99,7 +102,7 @@ async function childMain(): Promise<void> {
     clock: systemClock,
     download: async (url, max) => {
       const t = performance.now();
-      const got = await downloadVideo(url, max);
+      const got = await downloadVideo(url, max, { http });
       downloadMs = performance.now() - t;
       if (afterDownload) downloadPeakRss = await afterDownload();
       return got;

@@ -18,7 +18,8 @@ import { JobService, type JobEvents } from './jobs/service';
 import { isFinal } from './jobs/record';
 import { LimitsService } from './limits/service';
 import { LimitSettings, UsageLedger } from './limits/usage';
-import { completeAttachmentSizes } from './validation';
+import { completeAttachmentSizes, createReadHead } from './validation';
+import { createOutboundHttp } from './util/net-guard';
 import { systemClock, type Clock } from './util/clock';
 import { Semaphore } from './util/semaphore';
 import type { AppContext } from './context';
@@ -99,7 +100,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       },
     }),
   );
-  const delivery = new Delivery({ messenger, download: (url, max) => downloadVideo(url, max), logger, clock });
+  // Provider video links and attachment links come from outside: fetched only through the address guard.
+  const outbound = createOutboundHttp({ trustedHosts: config.trustedFetchHosts });
+  const readHead = createReadHead(outbound);
+  const delivery = new Delivery({ messenger, download: (url, max) => downloadVideo(url, max, { http: outbound }), logger, clock });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
@@ -118,7 +122,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     repo,
     messenger,
     limits,
-    probe: (a) => completeAttachmentSizes(a),
+    probe: (a) =>
+      completeAttachmentSizes(a, readHead, (img, err) =>
+        logger.warn({ filename: img.filename, err: (err as Error).message }, 'attachment bytes could not be read; the image is refused'),
+      ),
     shardOf: (guildId) => shardOfGuild(guildId, client.options.shardCount ?? 1),
     newJobId: () => randomBytes(10).toString('hex'),
     afterDeferral: new Semaphore(AFTER_DEFERRAL_CONCURRENCY),
@@ -154,6 +161,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         await jobs.stop();
         await client.destroy();
         await apimart.close();
+        await outbound.close();
         await kv.close();
         logger.flush();
       })()),

@@ -28,6 +28,11 @@ describe('loadConfig', () => {
     expect(c.defaultLimits).toEqual({ dailyVideos: 10, dailySeconds: 120, concurrent: 2, cooldown: 30 });
   });
 
+  it('exempts from the address guard only the hosts of the configured base URLs, port included', () => {
+    expect(loadConfig(base).trustedFetchHosts).toEqual(['api.apimart.ai', 'discord.com']);
+    expect(loadConfig({ ...base, APIMART_BASE_URL: 'http://127.0.0.1:4000/', DISCORD_API_URL: 'http://127.0.0.1:5000/api' }).trustedFetchHosts).toEqual(['127.0.0.1:4000', '127.0.0.1:5000']);
+  });
+
   it('names a missing required variable in one line, and treats blank as missing', () => {
     expect(fail({ APIMART_API_KEY: 'k' })).toBe('Configuration error: DISCORD_TOKEN is required');
     expect(fail({ ...base, APIMART_API_KEY: '  ' })).toBe('Configuration error: APIMART_API_KEY is required');

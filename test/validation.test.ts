@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { completeAttachmentSizes, validateVideoRequest, type AttachmentMeta, type VideoRequestInput } from '../src/validation';
+import { pngHeader } from './support/images';
 
 const img = (over: Partial<AttachmentMeta> = {}): AttachmentMeta => ({
   url: 'https://cdn.example/attachments/1/2/a.png?ex=1',
@@ -101,15 +102,29 @@ describe('validateVideoRequest', () => {
     expect(problemsOf({ prompt: '🐻'.repeat(5000) })).toEqual([]);
   });
 
-  it('accepts PNG, JPEG and WebP, by type or by extension, and nothing else', () => {
+  it('accepts PNG, JPEG and WebP by content type, and nothing else', () => {
     expect(problemsOf({ attachments: [img({ contentType: 'image/jpeg', filename: 'a.jpg' })] })).toEqual([]);
-    expect(problemsOf({ attachments: [img({ contentType: null, filename: 'a.JPEG' })] })).toEqual([]);
+    expect(problemsOf({ attachments: [img({ contentType: 'Image/JPG; q=1', filename: 'a.jpg' })] })).toEqual([]);
+    // A name proves nothing: without a type (claimed, or read from the bytes by completeAttachmentSizes) it is refused.
+    expect(problemsOf({ attachments: [img({ contentType: null, filename: 'a.JPEG' })] })).toEqual(['image1 (a.JPEG) is not a recognised image; use PNG, JPEG or WebP.']);
     expect(problemsOf({ attachments: [img({ contentType: 'image/gif', filename: 'a.gif' })] })).toEqual(['image1 (a.gif) is of type image/gif; use PNG, JPEG or WebP.']);
     expect(problemsOf({ attachments: [img({ contentType: null, filename: 'notes.txt' })] })).toEqual(['image1 (notes.txt) is not a recognised image; use PNG, JPEG or WebP.']);
   });
 
   it('refuses an image whose size is unknown', () => {
     expect(problemsOf({ attachments: [img({ width: null, height: null })] })).toEqual(['image1 (a.png): its size could not be read; make sure it is a valid image file.']);
+  });
+
+  it.each([
+    ['NaN', { width: NaN }, 'image1 (a.png) has an impossible size (NaNx768 px) in Discord\'s data; upload it again.'],
+    ['Infinity', { height: Infinity }, 'image1 (a.png) has an impossible size (1024xInfinity px) in Discord\'s data; upload it again.'],
+    ['negative', { width: -1024, height: -768 }, 'image1 (a.png) has an impossible size (-1024x-768 px) in Discord\'s data; upload it again.'],
+    ['fractional', { width: 1024.5 }, 'image1 (a.png) has an impossible size (1024.5x768 px) in Discord\'s data; upload it again.'],
+    ['a NaN file size', { size: NaN }, 'image1 (a.png) has an impossible file size (NaN bytes) in Discord\'s data; upload it again.'],
+    ['a negative file size', { size: -1 }, 'image1 (a.png) has an impossible file size (-1 bytes) in Discord\'s data; upload it again.'],
+    ['an infinite file size', { size: Infinity }, 'image1 (a.png) has an impossible file size (Infinity bytes) in Discord\'s data; upload it again.'],
+  ])('refuses %s in the metadata with a clear sentence', (_what, over, problem) => {
+    expect(problemsOf({ attachments: [img(over)] })).toEqual([problem]);
   });
 
   it('checks the seed range', () => {
@@ -151,6 +166,64 @@ describe('validateVideoRequest', () => {
 describe('completeAttachmentSizes', () => {
   // A 200x100 PNG header: signature, IHDR length/type, width, height.
   const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from([0, 0, 0, 200, 0, 0, 0, 100, 8, 6, 0, 0, 0])]);
+  const gif = Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from([0x20, 0x03, 0x58, 0x02]), Buffer.alloc(8)]); // 800x600
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><script>alert(1)</script></svg>');
+
+  /** The attachments as validation sees them after the probe, reading `bytes` for every image it reads. */
+  const checked = async (attachments: AttachmentMeta[], bytes: Buffer) => {
+    const read: string[] = [];
+    const probed = await completeAttachmentSizes(attachments, async (url) => (read.push(url), bytes));
+    const r = validateVideoRequest(input({ attachments: probed }));
+    return { read, probed, problems: r.ok ? [] : r.problems };
+  };
+
+  it('trusts metadata whose type and extension agree, and reads nothing', async () => {
+    const { read, problems } = await checked([img(), img({ filename: 'b.JPG', contentType: 'image/jpeg' }), img({ filename: 'c.webp', contentType: 'image/webp' })], gif);
+    expect(read).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('reads the bytes of a.gif claiming image/png, and the GIF they hold is refused', async () => {
+    const { read, probed, problems } = await checked([img({ filename: 'a.gif', contentType: 'image/png', url: 'https://cdn.example/a.gif' })], gif);
+    expect(read).toEqual(['https://cdn.example/a.gif']);
+    expect(probed[0]).toMatchObject({ contentType: 'image/gif', width: 800, height: 600 });
+    expect(problems).toEqual(['image1 (a.gif) is of type image/gif; use PNG, JPEG or WebP.']);
+  });
+
+  it('reads the bytes of evil.svg.png with no type, and the SVG they hold is refused', async () => {
+    const { read, problems } = await checked([img({ filename: 'evil.svg.png', contentType: null })], svg);
+    expect(read).toHaveLength(1);
+    expect(problems).toEqual(['image1 (evil.svg.png) is of type image/svg+xml; use PNG, JPEG or WebP.']);
+  });
+
+  it('lets the bytes win over the claimed type and size, for better or worse', async () => {
+    // A real PNG whose name says JPEG: accepted as the PNG it is, at the size its header gives.
+    const renamed = await checked([img({ filename: 'photo.jpg', contentType: 'image/png' })], pngHeader(800, 600));
+    expect(renamed.probed[0]).toMatchObject({ contentType: 'image/png', width: 800, height: 600 });
+    expect(renamed.problems).toEqual([]);
+    // Claimed 1024x768 but no extension to agree with: the 64x64 header decides.
+    expect((await checked([img({ filename: 'x', contentType: 'image/png' })], pngHeader(64, 64))).problems).toEqual(['image1 (x) is 64x64 px; images must be at least 128x128 px.']);
+  });
+
+  it('refuses, in one sentence each and all together, images whose bytes cannot be read', async () => {
+    const failures: string[] = [];
+    const probed = await completeAttachmentSizes(
+      [img({ filename: 'one.gif', contentType: 'image/png' }), img({ filename: 'two.png', contentType: null }), img()],
+      async (url) => {
+        if (url.includes('fails')) throw new Error('refused to connect to 127.0.0.2 (loopback address)');
+        return Buffer.from('<html>not an image</html>');
+      },
+      (a, err) => failures.push(`${a.filename}: ${(err as Error).message}`),
+    );
+    const r = validateVideoRequest(input({ prompt: '', attachments: probed }));
+    expect(r.ok ? [] : r.problems).toEqual([
+      'The prompt is empty; describe the motion and camera you want.',
+      'image1 (one.gif): its size could not be read; make sure it is a valid image file.',
+      'image2 (two.png): its size could not be read; make sure it is a valid image file.',
+    ]);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatch(/^one\.gif: /);
+  });
 
   it('reads the real size of images Discord gave none for, with a capped read', async () => {
     const asked: number[] = [];

@@ -70,6 +70,11 @@ export interface Config {
   apimartApiKey: string;
   apimartBaseUrl: string;
   discordApiUrl: string;
+  /**
+   * Hosts (URL.host) of APIMART_BASE_URL and DISCORD_API_URL: outside URLs on these are fetched without the
+   * address guard (util/net-guard.ts), since the operator chose them, e.g. a proxy or the fakes on 127.0.0.1.
+   */
+  trustedFetchHosts: string[];
   storeUrl: string;
   devGuildId: string | undefined;
   defaultLimits: { dailyVideos: number; dailySeconds: number; concurrent: number; cooldown: number };
@@ -109,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apimartApiKey: e.APIMART_API_KEY,
     apimartBaseUrl: e.APIMART_BASE_URL,
     discordApiUrl: e.DISCORD_API_URL,
+    trustedFetchHosts: [...new Set([e.APIMART_BASE_URL, e.DISCORD_API_URL].map((u) => new URL(u).host))],
     storeUrl: e.STORE_URL,
     devGuildId: e.DEV_GUILD_ID,
     defaultLimits: {

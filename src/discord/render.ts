@@ -100,16 +100,26 @@ export function renderRunning(job: Job, now: number): MessagePayload {
  * The finished job. Without the file attached, the link button carries the video, and the text says why: too
  * large for this channel's upload limit, or not attachable (the download failed). A link Discord would refuse
  * as a button is left out and the text says why; a link that is only too long is shown as text when it fits.
+ * `linkRefused`: the provider's link points somewhere the bot does not fetch from (jobs/download.ts), so there
+ * is no link either.
  */
 export function renderDelivered(
   job: Job,
-  opts: { attached: boolean; mention?: string | undefined; tooLarge?: { sizeBytes: number | undefined; limitBytes?: number | undefined } | undefined },
+  opts: {
+    attached: boolean;
+    mention?: string | undefined;
+    tooLarge?: { sizeBytes: number | undefined; limitBytes?: number | undefined } | undefined;
+    linkRefused?: boolean;
+  },
 ): MessagePayload {
-  const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}✅ **Your video is ready**`, quotePrompt(job.request.prompt), `-# ${optionsLine(job)}`];
+  const title = opts.linkRefused ? '⚠️ **Your video was made but could not be fetched**' : '✅ **Your video is ready**';
+  const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}${title}`, quotePrompt(job.request.prompt), `-# ${optionsLine(job)}`];
   const buttons = [rerollButton(job.id)];
-  const link = job.videoUrl ? videoLink(job.videoUrl) : undefined;
-  if (link?.ok) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl!));
-  if (!opts.attached) {
+  const link = job.videoUrl && !opts.linkRefused ? videoLink(job.videoUrl) : undefined;
+  if (opts.linkRefused) {
+    lines.push("The video service's link points somewhere the bot does not fetch from, so there is no file or link to show; Re-roll makes a new one.");
+  } else if (link?.ok) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl!));
+  if (!opts.attached && !opts.linkRefused) {
     const expiry = job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '';
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
     const why = opts.tooLarge

@@ -46,7 +46,11 @@ export class Delivery {
     const url = job.videoUrl!;
     const got = await this.deps.download(url, job.attachmentSizeLimit);
     const file: VideoFile | undefined = got.ok ? { name: `vidu-${job.id}.mp4`, data: got.data } : undefined;
-    if (!got.ok) log.warn({ reason: got.reason, detail: got.reason === 'failed' ? got.detail : got.size }, 'video not attached; sending the link');
+    // A link the address guard refused is not shown either: the member would be sent where the bot would not go.
+    const linkRefused = !got.ok && got.reason === 'refused';
+    if (!got.ok) {
+      log.warn({ reason: got.reason, detail: got.reason === 'too_large' ? got.size : got.detail }, linkRefused ? 'video link refused; neither attached nor linked' : 'video not attached; sending the link');
+    }
     const sizeBytes = got.ok ? got.data.length : got.reason === 'too_large' ? got.size : undefined;
     const refusedAtDownload = !got.ok && got.reason === 'too_large';
 
@@ -74,7 +78,7 @@ export class Delivery {
       if (!r.usable) continue;
       const fits = file !== undefined && file.data.length <= r.limit;
       const render = (attached: boolean, tooLarge?: { sizeBytes: number | undefined; limitBytes?: number }) =>
-        renderDelivered(job, { attached, mention: r.mention ? job.userId : undefined, tooLarge });
+        renderDelivered(job, { attached, mention: r.mention ? job.userId : undefined, tooLarge, linkRefused });
       let refusedByDiscord = false;
       try {
         if (fits) {

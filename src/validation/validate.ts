@@ -56,26 +56,38 @@ const MB = 1024 * 1024;
 const fmtMb = (bytes: number) => `${(bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1)} MB`;
 const codePoints = (s: string) => [...s].length;
 
-/** Extension fallback for attachments whose content type Discord did not set. */
-function imageKind(a: AttachmentMeta): string | undefined {
-  const type = a.contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type) return IMAGE_RULES.contentTypes[type === 'image/jpg' ? 'image/jpeg' : type];
-  const ext = a.filename.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
-  return ext && { png: 'PNG', jpg: 'JPEG', jpeg: 'JPEG', webp: 'WebP' }[ext];
+/** A content type as claimed, normalised (`Image/JPG; x=y` -> `image/jpeg`); undefined when there is none. */
+export function claimedType(contentType: string | null): string | undefined {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  return type ? (type === 'image/jpg' ? 'image/jpeg' : type) : undefined;
 }
 
+/** Discord's numbers arrive as JSON, where `1e999` is Infinity; a count of bytes or pixels is a whole number. */
+const impossible = (n: number | null) => n !== null && !(Number.isSafeInteger(n) && n >= 0);
+
+/**
+ * The type is the content type alone: after probing (probe.ts) it is either one the file name agrees with or
+ * the one read from the bytes, so a name like `evil.svg.png` proves nothing.
+ */
 function attachmentProblems(a: AttachmentMeta, label: string): string[] {
   const problems: string[] = [];
   const name = `${label} (${a.filename})`;
-  if (!imageKind(a)) {
+  const { width, height } = a;
+  const unread = width == null || height == null;
+  // An unreadable file gets one sentence, not also "not a recognised image" for the type it could not show.
+  if (!unread && !IMAGE_RULES.contentTypes[claimedType(a.contentType) ?? '']) {
     problems.push(`${name} is ${a.contentType ? `of type ${a.contentType}` : 'not a recognised image'}; use PNG, JPEG or WebP.`);
   }
-  if (a.size > IMAGE_RULES.maxBytes) {
+  if (impossible(a.size)) problems.push(`${name} has an impossible file size (${a.size} bytes) in Discord's data; upload it again.`);
+  else if (a.size > IMAGE_RULES.maxBytes) {
     problems.push(`${name} is ${fmtMb(a.size)}; each image can be at most ${fmtMb(IMAGE_RULES.maxBytes)}.`);
   }
   if (!/^https?:\/\//i.test(a.url)) problems.push(`${name} has no usable link; upload it again.`);
-  const { width, height } = a;
-  if (width == null || height == null || width <= 0 || height <= 0) {
+  if (impossible(width) || impossible(height)) {
+    problems.push(`${name} has an impossible size (${width}x${height} px) in Discord's data; upload it again.`);
+    return problems;
+  }
+  if (unread || width <= 0 || height <= 0) {
     problems.push(`${name}: its size could not be read; make sure it is a valid image file.`);
     return problems;
   }
@@ -154,8 +166,8 @@ export function imageProblems(attachments: AttachmentMeta[]): string[] {
 
 /**
  * Request + attachment metadata -> the APIMart body with defaults applied, or every problem found, each a
- * sentence a Discord user understands. Pure: no I/O. Attachments whose size is unknown must have been probed
- * (see probe.ts) before this runs.
+ * sentence a Discord user understands. Pure: no I/O. Attachments must have been through completeAttachmentSizes
+ * (probe.ts) first, which reads the bytes of every attachment whose metadata cannot be trusted.
  */
 export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps = {}): ValidationResult {
   const problems = [...optionProblems(input, caps), ...imageProblems(input.attachments)];

@@ -19,6 +19,10 @@ export interface TaskScript {
   videoBytes?: number;
   urlShape?: 'array' | 'string';
   expiresInSec?: number;
+  /** The link the result carries instead of the fake's own `/files/<task>.mp4`: a hostile or broken provider. */
+  videoUrl?: string;
+  /** Served at `/files/<task>.mp4` instead of MP4 bytes: a provider answering with an error page or text. */
+  videoContent?: { contentType: string; body: string };
 }
 
 export interface FakeResponse {
@@ -192,6 +196,8 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
       videoBytes: partial.videoBytes ?? base?.videoBytes ?? 4096,
       urlShape: partial.urlShape ?? base?.urlShape ?? 'array',
       expiresInSec: partial.expiresInSec ?? base?.expiresInSec ?? 86400,
+      ...(partial.videoUrl ?? base?.videoUrl ? { videoUrl: partial.videoUrl ?? base?.videoUrl } : {}),
+      ...(partial.videoContent ?? base?.videoContent ? { videoContent: partial.videoContent ?? base?.videoContent } : {}),
     };
   }
 
@@ -255,7 +261,7 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     if (step.status === 'completed') {
       const doneMs = task.createdAt + step.at / timeScale;
       const completed = Math.floor(doneMs / 1000);
-      const fileUrl = `${api.url}/files/${task.id}.mp4`;
+      const fileUrl = task.script.videoUrl ?? `${api.url}/files/${task.id}.mp4`;
       data.completed = completed;
       data.actual_time = Math.round((doneMs - task.createdAt) / 1000);
       data.result = {
@@ -347,11 +353,13 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     // Expired links fail like a signed CDN URL does.
     const expiresAt = Math.floor(readyAt / 1000) + (task.script.expiresInSec ?? 86400);
     if (Math.floor(at / 1000) > expiresAt) return send(res, { status: 403, raw: 'Request has expired' });
-    const size = task.script.videoBytes ?? 4096;
-    res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': size });
+    const content = task.script.videoContent;
+    const size = content ? Buffer.byteLength(content.body) : (task.script.videoBytes ?? 4096);
+    res.writeHead(200, { 'Content-Type': content?.contentType ?? 'video/mp4', 'Content-Length': size });
     if (req.method === 'HEAD') return void res.end();
     totalDownloads++;
     increment(downloadCounts, taskId);
+    if (content) return void res.end(content.body);
     // A client that aborts mid-download is a normal event, not a server error.
     pipeline(Readable.from(videoChunks(size)), res).catch(() => {});
   }

@@ -13,7 +13,10 @@ import { assertNoSecrets } from './secrets';
 
 export interface ImageSpec {
   filename?: string;
-  contentType?: string;
+  /** null: Discord's metadata carries no content type. */
+  contentType?: string | null;
+  /** The file's bytes (default: a PNG header of width x height). */
+  data?: Buffer;
   width?: number;
   height?: number;
   /** Leave width/height out of Discord's metadata, so the bot must probe the bytes. */
@@ -102,9 +105,9 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         const height = s.height ?? 768;
         const a = discord.addAttachment({
           filename: s.filename ?? `ref${i + 1}.png`,
-          contentType: s.contentType ?? 'image/png',
+          ...(s.contentType === null ? {} : { contentType: s.contentType ?? 'image/png' }),
           ...(s.noDimensions ? {} : { width, height }),
-          data: pngHeader(width, height),
+          data: s.data ?? pngHeader(width, height),
         });
         if (s.size !== undefined) a.size = s.size;
         return a;
