@@ -167,7 +167,8 @@ describe("the provider's video link", () => {
     expect(last.status).toBe(200);
     expect(linkButtons(last)).toEqual([]);
     const reply = replyOf(sent.id);
-    expect(reply.content).toContain('The video could not be attached here, and its download link cannot be a button: the video service sent a link that is not a web (http or https) address.');
+    // The address guard refuses the scheme before any fetch (jobs/download.ts), so the link is not shown either.
+    expect(reply.content).toContain("The video service's link points somewhere the bot does not fetch from, so there is no file or link to show");
     expect(reply.content).not.toContain('javascript:');
   });
 });
