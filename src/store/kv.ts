@@ -62,7 +62,9 @@ const KEYV_OPTIONS = { namespace: 'vidu', throwOnErrors: true } as const;
  */
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<KV> {
   const kind: StoreKind = url === 'memory:' ? 'memory' : url.startsWith('sqlite://') ? 'sqlite' : 'redis';
-  const health = new StoreHealth(kind, Date.now, opts.onHealthChange);
+  // Changes are told from the moment the store is open: a failing probe is the open's own error, said once.
+  let open = false;
+  const health = new StoreHealth(kind, Date.now, (status) => open && opts.onHealthChange?.(status));
   const opened = await connect(url, kind, health);
   const calls = guardStore(opened.keyv, { kind, timeoutMs: STORE_CALL_TIMEOUT_MS, health });
 
@@ -73,6 +75,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     throw openError(url, kind, err);
   }
 
+  open = true;
   const pinger = kind === 'memory' ? undefined : startPinging((write) => (write ? calls.set(PING_KEY, Date.now(), 60_000) : calls.get(PING_KEY)), health, STORE_PING_INTERVAL_MS);
   opened.onReady?.(() => pinger?.now());
   let closing: Promise<void> | undefined;
