@@ -8,6 +8,7 @@ import { StoreHealth, type StoreStatus } from '../src/store/health';
 import { redactStoreUrl, StoreError } from '../src/store/errors';
 import { openStore, SQLITE_BUSY_TIMEOUT_MS, STORE_CALL_TIMEOUT_MS } from '../src/store/kv';
 import { startFailure } from '../src/app';
+import { healthReport } from '../src/ops/health';
 
 const dir = mkdtempSync(join(tmpdir(), 'vidu-store-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -149,5 +150,18 @@ describe('opening a store that cannot be opened and written', () => {
     expect(redactStoreUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
     expect(redactStoreUrl('sqlite://data/vidu-bot.sqlite')).toBe('sqlite://data/vidu-bot.sqlite');
     expect(redactStoreUrl('redis://a:b c@[bad')).toBe('redis://…');
+  });
+});
+
+describe('/healthz', () => {
+  const base = { ready: true, shards: [0], jobsInFlight: 2 };
+  it('is 200 only when the gateway is ready and the store answers; a 503 names the store first', () => {
+    expect(healthReport({ ...base, store: { kind: 'redis', ok: true } })).toEqual({ code: 200, body: { status: 'ok', ...base, store: { kind: 'redis', ok: true } } });
+    expect(healthReport({ ...base, ready: false, store: { kind: 'sqlite', ok: true } })).toMatchObject({ code: 503, body: { status: 'starting' } });
+    const down = healthReport({ ...base, ready: false, store: { kind: 'redis', ok: false, since: Date.UTC(2030, 0, 1), error: 'connection lost: Socket closed unexpectedly' } });
+    expect(down).toEqual({
+      code: 503,
+      body: { status: 'store unavailable', ...base, ready: false, store: { kind: 'redis', ok: false, since: '2030-01-01T00:00:00.000Z', error: 'connection lost: Socket closed unexpectedly' } },
+    });
   });
 });

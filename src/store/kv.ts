@@ -42,18 +42,20 @@ export const STORE_CALL_TIMEOUT_MS = 2_500;
  * cannot tell whether it ran after all.
  */
 export const SQLITE_BUSY_TIMEOUT_MS = 2_000;
-/** Connecting to Redis at start, handshake included; node-redis bounds only the TCP connect by itself. */
+/** The first connection to Redis: node-redis bounds the TCP connect with it; our deadline adds 1 s for the handshake. */
 const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 /** Reconnection attempts back off to this interval and then keep trying at it, for as long as it takes. */
 const REDIS_RECONNECT_MAX_MS = 2_000;
 /** An idle store is still checked this often, so /healthz sees an outage and the recovery within seconds. */
-export const STORE_PING_INTERVAL_MS = 5_000;
+const STORE_PING_INTERVAL_MS = 5_000;
 /** Closing waits this long for calls in flight; then the connection is dropped. */
 const CLOSE_TIMEOUT_MS = 3_000;
 const PING_KEY = 'store:ping';
 
-/** keyv options every store uses. `throwOnErrors` (keyv 5, node_modules/keyv/dist/index.js: get/set/delete) makes
- * a failed call throw instead of answering undefined/false. */
+/**
+ * keyv options of every store. `throwOnErrors` (keyv 5.6, node_modules/keyv/dist/index.js, get/set/delete) makes a
+ * failed call throw; without it `get` answers undefined and `set` false, with nothing thrown.
+ */
 const KEYV_OPTIONS = { namespace: 'vidu', throwOnErrors: true } as const;
 
 /**
