@@ -151,11 +151,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       ? await startHealthServer(config.healthPort, metrics, () => ({ ready: client.isReady(), shards, jobsInFlight: jobs.poller.size, store: kv.health() }))
       : undefined;
   } catch (err) {
-    // A start that fails half-way releases what it opened: the caller reports the error, nothing else runs.
-    await jobs.stop();
-    await client.destroy();
-    await apimart.close();
-    await kv.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the store after a failed start failed'));
+    // A start that fails half-way releases what it opened, and the caller reports the error that stopped it.
+    for (const release of [() => jobs.stop(), () => client.destroy(), () => apimart.close(), () => kv.close()]) {
+      await release().catch((e: unknown) => logger.warn({ err: e }, 'releasing what a failed start opened failed'));
+    }
     throw err;
   }
   logger.info({ shards, shardCount: client.options.shardCount, ...resumed, store: kv.kind, healthPort: config.healthPort }, 'bot started');
