@@ -3,7 +3,7 @@ import { Client, DiscordAPIError, GatewayIntentBits, Routes } from 'discord.js';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import type { DestinationStream } from 'pino';
-import { openStore, type KV } from './store/kv';
+import { openStore, StoreError, type KV } from './store/kv';
 import { ApimartClient, memoryGate, redisGate } from './apimart';
 import { createUploadRest, RestMessenger } from './discord/messenger';
 import { NO_MENTIONS } from './discord/outgoing';
@@ -51,13 +51,21 @@ export function shardOfGuild(guildId: string | null, shardCount: number): number
   return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(shardCount)) : 0;
 }
 
-/** One line for an operator when the bot cannot start; never the token itself. */
+/**
+ * One line for an operator when the bot cannot start, naming the part that failed; never a token or a password.
+ * Store errors are typed and checked first: a Redis refusing connections has the same error codes as an
+ * unreachable Discord.
+ */
 export function startFailure(err: unknown, discordApiUrl: string): string {
+  if (err instanceof StoreError) {
+    return err.op === 'open' && err.url !== undefined
+      ? `Could not open the store at STORE_URL=${err.url} (${err.kind}): ${err.detail}. Check STORE_URL in .env.`
+      : `The store (STORE_URL, ${err.kind}) failed during the start: ${err.message}`;
+  }
   if (err instanceof DiscordAPIError && err.status === 401) return 'Discord refused DISCORD_TOKEN (401 Unauthorized): check the bot token in .env.';
   if (err instanceof Error && err.name === 'TokenInvalid') return 'Discord refused DISCORD_TOKEN: check the bot token in .env.';
   const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Could not reach Discord at ${discordApiUrl} (${code}).`;
-  if (err instanceof Error && /STORE|sqlite|redis/i.test(err.message)) return `Could not open the store (STORE_URL): ${err.message}`;
   return `The bot could not start: ${err instanceof Error ? err.message : String(err)}`;
 }
 
@@ -65,7 +73,10 @@ export function startFailure(err: unknown, discordApiUrl: string): string {
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const logger = createLogger({ level: config.logLevel, secrets: [config.apimartApiKey, config.discordToken], destination: opts.logDestination });
   const clock = opts.clock ?? systemClock;
-  const kv = await openStore(config.storeUrl);
+  const kv = await openStore(config.storeUrl, {
+    onHealthChange: (s) =>
+      s.ok ? logger.info({ store: s.kind }, 'store answering again') : logger.error({ store: s.kind, error: s.error }, 'store not answering; commands are refused until it is back'),
+  });
   const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis) : memoryGate(config.apimartMaxRps);
   // Read at scrape time only, after `jobs` exists.
   const metrics = new Metrics(() => jobs.poller.size);
@@ -135,17 +146,27 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   client.on('error', (err) => logger.error({ err }, 'discord client error'));
   client.on('shardError', (err, shard) => logger.warn({ err: err.message, shard }, 'gateway shard error'));
 
-  // The shard manager registers the commands once for all its children.
-  if (opts.registerCommands !== false && !managed) {
-    const application = (await client.rest.get(Routes.currentApplication())) as { id: string };
-    await registerCommands({ rest: client.rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
-  }
-  await client.login(config.discordToken);
   const shards = client.options.shards === 'auto' || client.options.shards === undefined ? [0] : ([] as number[]).concat(client.options.shards);
-  const resumed = await jobs.resume(shards);
-  const health = config.healthPort
-    ? await startHealthServer(config.healthPort, metrics, () => ({ ready: client.isReady(), shards, jobsInFlight: jobs.poller.size }))
-    : undefined;
+  let resumed: Awaited<ReturnType<JobService['resume']>>;
+  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  try {
+    // The shard manager registers the commands once for all its children.
+    if (opts.registerCommands !== false && !managed) {
+      const application = (await client.rest.get(Routes.currentApplication())) as { id: string };
+      await registerCommands({ rest: client.rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
+    }
+    await client.login(config.discordToken);
+    resumed = await jobs.resume(shards);
+    health = config.healthPort
+      ? await startHealthServer(config.healthPort, metrics, () => ({ ready: client.isReady(), shards, jobsInFlight: jobs.poller.size, store: kv.health() }))
+      : undefined;
+  } catch (err) {
+    // A start that fails half-way releases what it opened, and the caller reports the error that stopped it.
+    for (const release of [() => jobs.stop(), () => client.destroy(), () => apimart.close(), () => kv.close()]) {
+      await release().catch((e: unknown) => logger.warn({ err: e }, 'releasing what a failed start opened failed'));
+    }
+    throw err;
+  }
   logger.info({ shards, shardCount: client.options.shardCount, ...resumed, store: kv.kind, healthPort: config.healthPort }, 'bot started');
 
   let stopping: Promise<void> | undefined;
@@ -162,7 +183,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         await client.destroy();
         await apimart.close();
         await outbound.close();
-        await kv.close();
+        // Every write was awaited before this point: a store that fails to close loses nothing.
+        await kv.close().catch((err: unknown) => logger.error({ err }, 'closing the store failed'));
         logger.flush();
       })()),
   };

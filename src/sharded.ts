@@ -8,6 +8,7 @@ import { createLogger } from './log';
 import { openStore } from './store/kv';
 import { commands } from './discord/commands';
 import { registerCommands } from './discord/registry';
+import { startFailure } from './app';
 
 /**
  * `npm run start:sharded`: one process per shard (discord.js ShardingManager), all sharing one Redis store.
@@ -33,13 +34,18 @@ const logger = createLogger({ level: config.logLevel, secrets: [config.apimartAp
 const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
 
 // ShardingManager's 'auto' asks discord.com whatever rest.api says (DISCORD.md): ask DISCORD_API_URL instead.
-const totalShards = config.shardCount ?? ((await rest.get(Routes.gatewayBot())) as { shards: number }).shards;
-
-// Commands are registered once here, not by every shard.
-const kv = await openStore(config.storeUrl);
-const application = (await rest.get(Routes.currentApplication())) as { id: string };
-await registerCommands({ rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
-await kv.close();
+let totalShards: number;
+try {
+  totalShards = config.shardCount ?? ((await rest.get(Routes.gatewayBot())) as { shards: number }).shards;
+  // Commands are registered once here, not by every shard.
+  const kv = await openStore(config.storeUrl);
+  const application = (await rest.get(Routes.currentApplication())) as { id: string };
+  await registerCommands({ rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
+  await kv.close();
+} catch (err) {
+  console.error(startFailure(err, config.discordApiUrl));
+  process.exit(1);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tsxLoader = pathToFileURL(resolve(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href;

@@ -6,6 +6,14 @@ import { parseButtonId, type ButtonAction } from './custom-id';
 import type { ButtonHandler } from './buttons';
 import { renderError } from './render';
 import { ephemeral, replyOptions } from './outgoing';
+import { StoreError } from '../store/kv';
+
+/**
+ * Said when the store failed or did not answer in time. Handlers write nothing before their reads succeed and
+ * give a reservation back when the job cannot be written (JobService.start), so nothing was started or counted.
+ */
+export const STORE_DOWN_SENTENCE = "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.";
+const CRASH_SENTENCE = 'Something went wrong on our side. Please try again.';
 
 /**
  * Routes interactions: slash commands by name, buttons by custom id. A handler that throws gets the user a
@@ -16,9 +24,10 @@ export function routeInteractions(client: Client, ctx: AppContext, commands: rea
   client.on(Events.InteractionCreate, (interaction) => {
     void handle(interaction).catch(async (err: unknown) => {
       const reference = randomBytes(4).toString('hex');
-      ctx.logger.error({ err, reference, interactionId: interaction.id, user: interaction.user.id }, 'interaction handler failed');
+      const storeDown = err instanceof StoreError;
+      ctx.logger.error({ err, reference, interactionId: interaction.id, user: interaction.user.id }, storeDown ? 'interaction refused: the store is not answering' : 'interaction handler failed');
       if (!interaction.isRepliable()) return;
-      const payload = replyOptions(renderError('Something went wrong on our side. Please try again.', reference));
+      const payload = replyOptions(renderError(storeDown ? STORE_DOWN_SENTENCE : CRASH_SENTENCE, reference));
       try {
         if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
         else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });

@@ -72,7 +72,15 @@ export class JobService implements PollHandler {
   /** Submits a validated, quota-reserved request and shows the job message. */
   async start(input: NewJob): Promise<Job> {
     const job = newJob(input, this.clock.now());
-    await this.deps.repo.create(job);
+    try {
+      await this.deps.repo.create(job);
+    } catch (err) {
+      // Nothing was submitted: the reservation made for this job must not keep counting against the member.
+      await this.deps.quota.release(job).catch((releaseErr: unknown) =>
+        this.log(job).error({ err: releaseErr, usage: job.usage }, 'the job could not be written and its reservation could not be given back'),
+      );
+      throw err;
+    }
     this.emit(job);
     let taskId: string;
     try {

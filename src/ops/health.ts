@@ -1,17 +1,32 @@
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from './metrics';
+import type { StoreStatus } from '../store/kv';
+
+export interface HealthStatus {
+  ready: boolean;
+  shards: number[];
+  jobsInFlight: number;
+  store: StoreStatus;
+}
+
+/** `/healthz`'s answer: 200 only when the gateway is ready and the store answers; a 503 says which is not. */
+export function healthReport(s: HealthStatus): { code: 200 | 503; body: Record<string, unknown> } {
+  const status = !s.store.ok ? 'store unavailable' : !s.ready ? 'starting' : 'ok';
+  const store = s.store.ok ? { kind: s.store.kind, ok: true } : { kind: s.store.kind, ok: false, since: new Date(s.store.since).toISOString(), error: s.store.error };
+  return { code: status === 'ok' ? 200 : 503, body: { status, ready: s.ready, shards: s.shards, jobsInFlight: s.jobsInFlight, store } };
+}
 
 /**
  * `/healthz` and Prometheus `/metrics` on 127.0.0.1 (HEALTH_PORT). Loopback only: metrics name guilds' load
  * and are for the operator's scraper on the same host, not the internet.
  */
-export function startHealthServer(port: number, metrics: Metrics, status: () => { ready: boolean; shards: number[]; jobsInFlight: number }): Promise<Server> {
+export function startHealthServer(port: number, metrics: Metrics, status: () => HealthStatus): Promise<Server> {
   const server = createServer((req, res) => {
     void (async () => {
       if (req.url === '/healthz') {
-        const s = status();
-        res.writeHead(s.ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: s.ready ? 'ok' : 'starting', ...s }));
+        const report = healthReport(status());
+        res.writeHead(report.code, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(report.body));
       } else if (req.url === '/metrics') {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
