@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,24 +119,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.connect(port, '127.0.0.1');
-  });
-}
-
-/** A Redis of this test alone, so it can be paused and killed without touching the shared one. */
+/**
+ * A Redis of this test alone, so it can be paused and killed without touching the shared one. Ready once it says
+ * so itself: a port found free may be taken by another test's server before redis-server binds it, and then
+ * this one exits and the next port is tried.
+ */
 async function ownRedis(): Promise<{ url: string; server: ChildProcess }> {
-  const port = await freePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !(await answers(port)); i++) await sleep(50);
-  return { url: `redis://127.0.0.1:${port}`, server };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ready = await new Promise<boolean>((resolve) => {
+      const lines = createInterface({ input: server.stdout! });
+      lines.on('line', (line) => line.includes('Ready to accept connections') && resolve(true));
+      server.once('exit', () => resolve(false));
+    });
+    if (ready) return { url: `redis://127.0.0.1:${port}`, server };
+  }
+  throw new Error('redis-server did not start on any of 5 free ports');
 }
 
 describe.skipIf(!hasRedisServer)('atomic updates when Redis does not answer', () => {
