@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { KV } from '../store/kv';
 import type { ModelId, Resolution } from '../models';
+import { atomicUpdater, type AtomicUpdate, type Change } from '../store/atomic';
 import { KeyedMutex } from '../util/keyed-mutex';
 import {
   checkLimits,
@@ -16,17 +17,13 @@ import {
 } from './policy';
 
 /*
- * Why an in-process lock is enough, even with several shards sharing one Redis store:
- * a reservation is a read-modify-write of one record per (scope, member), and it only has to be serialised
- * against other reservations of that same record. Discord delivers every interaction of a guild to the one
- * shard that owns the guild, shard = (guild_id >> 22) % shard_count, and every DM interaction to shard 0
- * (DESIGN section 3, "Sharding"). So two `/video` of one member in one scope (a guild, or 'dm') always arrive at
- * the same process, where the KeyedMutex below orders them. A member active in two guilds touches two
- * different records (limits are per scope), which may live in two processes without conflict. The settling
- * calls (commit/release) come from the job's poller, and a job belongs to the shard of its guild (DMs: shard 0),
- * i.e. the same process again. A distributed lock would only add a Redis round trip to every `/video`.
- * This breaks only if one guild were served by two processes at once (a mis-set SHARD_IDS on two machines),
- * which breaks the job ownership just as much and is a deployment error, not a case to design for.
+ * A usage record is shared by every process on the store. A guild's interactions reach the one shard that owns
+ * the guild, but the 'dm' scope (DMs, and user-installed use in servers without the bot, whose interactions
+ * reach the shard of that server) is one record per user, reserved and settled from any shard. So every
+ * read-modify-write of a record (reserve, commit, release, reset) is one atomic update in the store
+ * (src/store/atomic.ts): a compare-and-set script on Redis, retried on conflict, so no layout of processes can
+ * pass a limit twice; on SQLite and memory, which serve one process (start:sharded refuses SQLite), a lock in
+ * the process.
  */
 
 /** Long enough that yesterday's record (active ids, lastSubmitAt) is still there after midnight. */
@@ -67,7 +64,7 @@ export interface UsageLedgerOptions {
 }
 
 export class UsageLedger {
-  private readonly mutex = new KeyedMutex();
+  private readonly update: AtomicUpdate;
   private readonly now: () => number;
   private readonly isJobActive: ((jobId: string) => Promise<boolean>) | undefined;
 
@@ -75,6 +72,7 @@ export class UsageLedger {
     private readonly kv: KV,
     opts: UsageLedgerOptions = {},
   ) {
+    this.update = atomicUpdater(kv);
     this.now = opts.now ?? Date.now;
     this.isJobActive = opts.isJobActive;
   }
@@ -85,39 +83,37 @@ export class UsageLedger {
   }
 
   async get(scope: string, userId: string): Promise<UsageSnapshot> {
-    const rec = await this.load(this.usageKey(scope, userId), utcDay(this.now()));
-    // Not written back: this is a read for display, outside the lock; reserve() persists the pruning.
+    const rec = asOf(await this.kv.get(this.usageKey(scope, userId)), utcDay(this.now()));
+    // Not written back: this is a read for display; reserve() persists the pruning.
     const active = await this.pruneStale(rec.active);
     return snapshot({ ...rec, active });
   }
 
   async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number): Promise<ReserveResult> {
     const key = this.usageKey(scope, userId);
-    return this.mutex.run(key, async () => {
+    return this.update(key, async (stored): Promise<Change<ReserveResult>> => {
       const now = this.now();
-      const rec = await this.load(key, utcDay(now));
+      const rec = asOf(stored, utcDay(now));
       if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
 
       // Each check costs a store read per id, and a stale id only matters when it would cause a refusal.
+      let pruned = false;
       if (rec.active.length >= eff.concurrent) {
         const alive = await this.pruneStale(rec.active);
-        if (alive.length !== rec.active.length) {
-          rec.active = alive;
-          await this.write(key, rec);
-        }
+        pruned = alive.length !== rec.active.length;
+        rec.active = alive;
       }
 
       const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server');
-      if (refusal) return { ok: false, refusal };
+      if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
       rec.videos += 1;
       rec.seconds += seconds;
       rec.active.push(jobId);
       rec.open.push(jobId);
       rec.lastSubmitAt = now;
-      await this.write(key, rec);
-      return { ok: true, reservation: { key, day: rec.day, seconds } };
-    });
+      return { result: { ok: true, reservation: { key, day: rec.day, seconds } }, next: checked(rec) };
+    }, USAGE_TTL_MS);
   }
 
   /** The job finished successfully: it no longer runs, and what it used stays used. */
@@ -136,53 +132,30 @@ export class UsageLedger {
    * reset.
    */
   async reset(scope: string, userId: string): Promise<void> {
-    const key = this.usageKey(scope, userId);
-    await this.mutex.run(key, async () => {
-      const rec = await this.load(key, utcDay(this.now()), false);
-      if (!rec) return;
-      await this.write(key, { ...rec, videos: 0, seconds: 0, open: [], lastSubmitAt: null });
-    });
+    await this.update(this.usageKey(scope, userId), async (stored) => {
+      const rec = asOf(stored, utcDay(this.now()), false);
+      if (!rec) return { result: undefined };
+      return { result: undefined, next: checked({ ...rec, videos: 0, seconds: 0, open: [], lastSubmitAt: null }) };
+    }, USAGE_TTL_MS);
   }
 
   private async settle(reservation: Reservation, jobId: string, giveBack: boolean): Promise<void> {
-    await this.mutex.run(reservation.key, async () => {
+    await this.update(reservation.key, async (stored) => {
       // Nothing stored: it expired (a job outliving the TTL) or was never written; there is nothing to settle.
-      const rec = await this.load(reservation.key, utcDay(this.now()), false);
-      if (!rec) return;
+      const rec = asOf(stored, utcDay(this.now()), false);
+      if (!rec) return { result: undefined };
       const wasActive = rec.active.includes(jobId);
       const wasOpen = rec.open.includes(jobId);
-      if (!wasActive && !wasOpen) return;
+      if (!wasActive && !wasOpen) return { result: undefined };
       rec.active = rec.active.filter((id) => id !== jobId);
       rec.open = rec.open.filter((id) => id !== jobId);
-      // `open` only ever holds ids of rec.day, which load() made today: yesterday's quota is gone anyway.
+      // `open` only ever holds ids of rec.day, which asOf() made today: yesterday's quota is gone anyway.
       if (giveBack && wasOpen && reservation.day === rec.day) {
         rec.videos = Math.max(0, rec.videos - 1);
         rec.seconds = Math.max(0, rec.seconds - reservation.seconds);
       }
-      await this.write(reservation.key, rec);
-    });
-  }
-
-  /**
-   * The record as of `today`. A record of an earlier day keeps its running jobs and its last submission (for
-   * the cooldown across midnight) but none of its counts. A record that fails its schema (a newer build's, or
-   * damaged) reads as empty: usage only ever limits, expires within two days, and refusing the member until
-   * then would punish them for our fault. With `orEmpty` false, a missing record reads as undefined.
-   */
-  private async load(key: string, today: string): Promise<UsageRecord>;
-  private async load(key: string, today: string, orEmpty: false): Promise<UsageRecord | undefined>;
-  private async load(key: string, today: string, orEmpty = true): Promise<UsageRecord | undefined> {
-    const raw = await this.kv.get(key);
-    if (raw === undefined && !orEmpty) return undefined;
-    const parsed = usageRecordSchema.safeParse(raw);
-    if (!parsed.success) return { v: 1, day: today, videos: 0, seconds: 0, active: [], open: [], lastSubmitAt: null };
-    const rec = parsed.data;
-    if (rec.day === today) return rec;
-    return { ...rec, day: today, videos: 0, seconds: 0, open: [] };
-  }
-
-  private async write(key: string, rec: UsageRecord): Promise<void> {
-    await this.kv.set(key, usageRecordSchema.parse(rec), USAGE_TTL_MS);
+      return { result: undefined, next: checked(rec) };
+    }, USAGE_TTL_MS);
   }
 
   private async pruneStale(ids: string[]): Promise<string[]> {
@@ -192,6 +165,28 @@ export class UsageLedger {
     const alive = await Promise.all(ids.map((id) => isJobActive(id).catch(() => true)));
     return ids.filter((_, i) => alive[i]);
   }
+}
+
+/**
+ * The stored record as of `today`. A record of an earlier day keeps its running jobs and its last submission
+ * (for the cooldown across midnight) but none of its counts. A record that fails its schema (a newer build's, or
+ * damaged) reads as empty: usage only ever limits, expires within two days, and refusing the member until then
+ * would punish them for our fault. With `orEmpty` false, a missing record reads as undefined.
+ */
+function asOf(raw: unknown, today: string): UsageRecord;
+function asOf(raw: unknown, today: string, orEmpty: false): UsageRecord | undefined;
+function asOf(raw: unknown, today: string, orEmpty = true): UsageRecord | undefined {
+  if (raw === undefined && !orEmpty) return undefined;
+  const parsed = usageRecordSchema.safeParse(raw);
+  if (!parsed.success) return { v: 1, day: today, videos: 0, seconds: 0, active: [], open: [], lastSubmitAt: null };
+  const rec = parsed.data;
+  if (rec.day === today) return rec;
+  return { ...rec, day: today, videos: 0, seconds: 0, open: [] };
+}
+
+/** What is written: checked, so a bug never stores a record the next read would take for empty. */
+function checked(rec: UsageRecord): UsageRecord {
+  return usageRecordSchema.parse(rec);
 }
 
 function snapshot(rec: UsageRecord): UsageSnapshot {
