@@ -1,9 +1,9 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
-import type { AppContext } from '../src/context';
+import type { AppContext } from '../src/interactions/context';
 import { DURATION_BOUNDS, MODEL_IDS, RESOLUTIONS, type ModelId, type Resolution } from '../src/models';
 import { LIMIT_BOUNDS, type LimitName } from '../src/limits/policy';
 import type { LimitsPatch } from '../src/limits/usage';
-import { isModerator } from '../src/limits/service';
+import { isModerator } from '../src/interactions/guards';
 import { describeCaps, describeLimits } from '../src/discord/render-limits';
 import { ephemeral } from '../src/discord/outgoing';
 
@@ -56,10 +56,10 @@ function limitPatch(interaction: ChatInputCommandInteraction): LimitsPatch {
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   const guildId = interaction.guildId;
   if (!guildId) return void (await interaction.reply(ephemeral('/video-limits works in servers only.')));
-  if (!isModerator(interaction.memberPermissions)) {
+  if (!isModerator(interaction)) {
     return void (await interaction.reply(ephemeral('Only members with the Manage Server permission can change video limits. See your own with /video-usage.')));
   }
-  const { settings, ledger } = ctx.limits;
+  const { settings } = ctx.limits;
   const sub = interaction.options.getSubcommand(true);
   const user = interaction.options.getUser('user');
   const now = ctx.now();
@@ -100,8 +100,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
   }
 
   // reset
-  await settings.clearMember(guildId, user!.id);
-  await ledger.reset(ctx.limits.scopeOf(guildId), user!.id);
+  await ctx.limits.resetMember(guildId, user!.id);
   ctx.logger.info({ guildId, moderator: interaction.user.id, member: user!.id }, 'member limits reset');
   const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, user!.id), ctx.limits.usage(guildId, user!.id)]);
   await interaction.reply(ephemeral(`Reset. ${describeLimits(`Limits of <@${user!.id}>`, eff, usage, now)}`));

@@ -3,8 +3,9 @@ import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIO
 import { renderProblems } from '../src/discord/render';
 import { replyOptions } from '../src/discord/outgoing';
 import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
-import type { AppContext } from '../src/context';
-import { deferForJob, limitsGuildOf, type JobOrigin } from '../src/discord/job-origin';
+import type { AppContext } from '../src/interactions/context';
+import { deferForJob, type JobOrigin } from '../src/interactions/defer';
+import { limitsScope } from '../src/interactions/scope';
 
 /** `/video`: DESIGN.md section 1. Option names are a contract: operators' scripts and outside tests use them. */
 
@@ -66,7 +67,7 @@ async function createJob(interaction: ChatInputCommandInteraction, ctx: AppConte
   const o = interaction.options;
   const images = IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null);
   const attachments = await ctx.probe(images.map(attachmentMeta));
-  const limitsGuild = limitsGuildOf(interaction);
+  const limitsGuild = limitsScope(interaction);
   const caps = await ctx.limits.caps(limitsGuild);
   const result = validateVideoRequest(
     {

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { Client, DiscordAPIError, GatewayIntentBits, Routes } from 'discord.js';
+import { Client, GatewayIntentBits } from 'discord.js';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import type { DestinationStream } from 'pino';
-import { openStore, StoreError, type KV } from './store/kv';
+import { openStore, type KV } from './store/kv';
 import { ApimartClient, memoryGate, redisGate } from './apimart';
 import { createUploadRest, RestMessenger } from './discord/messenger';
 import { NO_MENTIONS } from './discord/outgoing';
-import { registerCommands } from './discord/registry';
-import { routeInteractions } from './discord/router';
-import { buttonHandlers } from './discord/buttons';
-import { commands } from './discord/commands';
+import { registerAll } from './boot';
+import { shardOfGuild } from './discord/platform';
+import { routeInteractions } from './interactions/router';
+import { buttonHandlers } from './interactions/buttons';
+import { commands } from '../commands';
 import { Delivery } from './jobs/delivery';
 import { downloadVideo } from './jobs/download';
 import { JobRepo } from './jobs/repo';
@@ -22,7 +23,7 @@ import { completeAttachmentSizes, createReadHead } from './validation';
 import { createOutboundHttp } from './util/net-guard';
 import { systemClock, type Clock } from './util/clock';
 import { Semaphore } from './util/semaphore';
-import type { AppContext } from './context';
+import type { AppContext } from './interactions/context';
 import { Metrics } from './ops/metrics';
 import { startHealthServer } from './ops/health';
 
@@ -45,29 +46,6 @@ export interface AppOptions {
 
 /** Interactions processed at once after their deferral (bench/deferral.ts: bursts of 500 stay far below 3 s). */
 const AFTER_DEFERRAL_CONCURRENCY = 8;
-
-/** The shard Discord sends a guild's interactions to; DMs go to shard 0. */
-export function shardOfGuild(guildId: string | null, shardCount: number): number {
-  return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(shardCount)) : 0;
-}
-
-/**
- * One line for an operator when the bot cannot start, naming the part that failed; never a token or a password.
- * Store errors are typed and checked first: a Redis refusing connections has the same error codes as an
- * unreachable Discord.
- */
-export function startFailure(err: unknown, discordApiUrl: string): string {
-  if (err instanceof StoreError) {
-    return err.op === 'open' && err.url !== undefined
-      ? `Could not open the store at STORE_URL=${err.url} (${err.kind}): ${err.detail}. Check STORE_URL in .env.`
-      : `The store (STORE_URL, ${err.kind}) failed during the start: ${err.message}`;
-  }
-  if (err instanceof DiscordAPIError && err.status === 401) return 'Discord refused DISCORD_TOKEN (401 Unauthorized): check the bot token in .env.';
-  if (err instanceof Error && err.name === 'TokenInvalid') return 'Discord refused DISCORD_TOKEN: check the bot token in .env.';
-  const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Could not reach Discord at ${discordApiUrl} (${code}).`;
-  return `The bot could not start: ${err instanceof Error ? err.message : String(err)}`;
-}
 
 /** The composition root: builds every service from the config, logs in, resumes this process's jobs. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -152,8 +130,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   try {
     // The shard manager registers the commands once for all its children.
     if (opts.registerCommands !== false && !managed) {
-      const application = (await client.rest.get(Routes.currentApplication())) as { id: string };
-      await registerCommands({ rest: client.rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
+      await registerAll(client.rest, config, logger, { kv });
     }
     await client.login(config.discordToken);
     resumed = await jobs.resume(shards);
@@ -162,7 +139,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       : undefined;
   } catch (err) {
     // A start that fails half-way releases what it opened, and the caller reports the error that stopped it.
-    for (const release of [() => jobs.stop(), () => client.destroy(), () => apimart.close(), () => kv.close()]) {
+    for (const release of [() => jobs.stop(), () => client.destroy(), () => apimart.close(), () => outbound.close(), () => kv.close()]) {
       await release().catch((e: unknown) => logger.warn({ err: e }, 'releasing what a failed start opened failed'));
     }
     throw err;

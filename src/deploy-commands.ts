@@ -1,20 +1,13 @@
-import { existsSync } from 'node:fs';
-import { REST, Routes } from 'discord.js';
-import { ConfigError, loadConfig } from './config';
+import { REST } from 'discord.js';
+import { bootConfig, exitWith, registerAll, startFailure } from './boot';
 import { createLogger } from './log';
-import { commands } from './discord/commands';
-import { registerCommands } from './discord/registry';
 
-/** `npm run deploy-commands`: registers the slash commands (in DEV_GUILD_ID when set, else globally), always. */
-if (existsSync('.env')) process.loadEnvFile('.env');
+/** `npm run deploy-commands`: registers the commands (in DEV_GUILD_ID when set, else globally), always. */
+const config = bootConfig();
+const logger = createLogger({ level: config.logLevel, secrets: [config.apimartApiKey, config.discordToken] });
 try {
-  const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, secrets: [config.apimartApiKey, config.discordToken] });
-  const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
-  const application = (await rest.get(Routes.currentApplication())) as { id: string };
-  await registerCommands({ rest, applicationId: application.id, guildId: config.devGuildId, commands, logger, force: true });
+  await registerAll(new REST({ api: config.discordApiUrl }).setToken(config.discordToken), config, logger, { force: true });
   logger.flush();
 } catch (err) {
-  console.error(err instanceof ConfigError ? err.message : `Registering the commands failed: ${(err as Error).message}`);
-  process.exit(1);
+  exitWith(`Registering the commands failed: ${startFailure(err, config.discordApiUrl)}`);
 }

@@ -1,50 +1,35 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { REST, Routes, ShardingManager } from 'discord.js';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError } from './config';
 import { createLogger } from './log';
 import { openStore } from './store/kv';
-import { commands } from './discord/commands';
-import { registerCommands } from './discord/registry';
-import { startFailure } from './app';
+import { bootConfig, exitWith, registerAll, startFailure } from './boot';
 
 /**
  * `npm run start:sharded`: one process per shard (discord.js ShardingManager), all sharing one Redis store.
  * `SHARD_IDS` picks this machine's shards when several machines split the bot (README: Sharding).
  */
-if (existsSync('.env')) process.loadEnvFile('.env');
-
-let config: Config;
-try {
-  config = loadConfig();
-  if (!/^rediss?:\/\//.test(config.storeUrl)) {
+const config = bootConfig((c) => {
+  if (!/^rediss?:\/\//.test(c.storeUrl)) {
     throw new ConfigError('Configuration error: STORE_URL must be redis://host:port for npm run start:sharded (the shards share jobs, limits and the API cap)');
   }
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  throw err;
-}
+});
 
 const logger = createLogger({ level: config.logLevel, secrets: [config.apimartApiKey, config.discordToken], base: { pid: process.pid, role: 'shard-manager' } });
 const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
 
-// ShardingManager's 'auto' asks discord.com whatever rest.api says (DISCORD.md): ask DISCORD_API_URL instead.
+// ShardingManager's 'auto' asks discord.com whatever rest.api says (docs/discord.md): ask DISCORD_API_URL instead.
 let totalShards: number;
 try {
   totalShards = config.shardCount ?? ((await rest.get(Routes.gatewayBot())) as { shards: number }).shards;
   // Commands are registered once here, not by every shard.
   const kv = await openStore(config.storeUrl);
-  const application = (await rest.get(Routes.currentApplication())) as { id: string };
-  await registerCommands({ rest, applicationId: application.id, guildId: config.devGuildId, commands, kv, logger });
+  await registerAll(rest, config, logger, { kv });
   await kv.close();
 } catch (err) {
-  console.error(startFailure(err, config.discordApiUrl));
-  process.exit(1);
+  exitWith(startFailure(err, config.discordApiUrl));
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

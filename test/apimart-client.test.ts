@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { ApimartClient, InsufficientBalance, InvalidRequest, Malformed, RateLimited, Transient, Unauthorized, memoryGate } from '../src/apimart';
-import type { GenerationRequest } from '../src/validation';
+import type { GenerationRequest } from '../src/apimart/request';
 import { errors, startFakeApimart, type FakeApimart } from './fakes/apimart';
 import { capturedLogger } from './support/log-capture';
 

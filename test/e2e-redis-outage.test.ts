@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness';
 import { redisServerInstalled, startOwnRedis, type OwnRedis } from './support/own-redis';
 import { expectedVideoBytes } from './fakes/apimart';
-import { STORE_DOWN_SENTENCE } from '../src/discord/router';
+import { STORE_DOWN_SENTENCE } from '../src/interactions/router';
 
 /**
  * Redis killed while a job is in flight, then started again on the same port: commands are answered at once

@@ -7,7 +7,7 @@ import { guardStore, type RawStore } from '../src/store/guard';
 import { StoreHealth, type StoreStatus } from '../src/store/health';
 import { redactStoreUrl, StoreError } from '../src/store/errors';
 import { openStore, SQLITE_BUSY_TIMEOUT_MS, STORE_CALL_TIMEOUT_MS } from '../src/store/kv';
-import { startFailure } from '../src/app';
+import { startFailure } from '../src/boot';
 import { healthReport } from '../src/ops/health';
 
 const dir = mkdtempSync(join(tmpdir(), 'vidu-store-errors-'));

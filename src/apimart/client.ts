@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../log';
-import type { GenerationRequest } from '../validation';
+import type { GenerationRequest } from './request';
 import { ApimartError, Malformed, RateLimited, Transient } from './errors';
 import type { RequestGate } from './gate';
 import { errorFromResponse, parseSubmit, parseTask, type Submitted, type TaskView } from './parse';

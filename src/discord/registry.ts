@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 import { Routes, type REST, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { KV } from '../store/kv';
 import type { Logger } from '../log';
-import type { CommandModule } from './command';
 
-export function commandPayload(commands: readonly CommandModule[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+/** What registration needs of a command: its definition as Discord takes it. */
+export interface CommandDefinition {
+  data: { toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+}
+
+export function commandPayload(commands: readonly CommandDefinition[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return commands.map((c) => c.data.toJSON());
 }
 
@@ -16,7 +20,7 @@ export async function registerCommands(opts: {
   rest: REST;
   applicationId: string;
   guildId?: string | undefined;
-  commands: readonly CommandModule[];
+  commands: readonly CommandDefinition[];
   kv?: KV | undefined;
   logger: Logger;
   force?: boolean;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ASPECT_RATIOS, MODEL_IDS, RESOLUTIONS } from '../models';
+import { generationRequestSchema } from '../apimart/request';
+import { reservationSchema } from '../limits/reservation';
 
 /**
  * A job as stored. Versioned and checked on every read: a record written by an older or newer build, or
@@ -11,15 +12,6 @@ export type JobState = (typeof JOB_STATES)[number];
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled', 'undeliverable']);
 export const isFinal = (s: JobState) => FINAL_STATES.has(s);
 
-export const generationRequestSchema = z.object({
-  model: z.enum(MODEL_IDS),
-  prompt: z.string(),
-  image_urls: z.array(z.string()).min(1),
-  duration: z.number().int(),
-  resolution: z.enum(RESOLUTIONS),
-  aspect_ratio: z.enum(ASPECT_RATIOS),
-  seed: z.number().int().optional(),
-});
 
 const snowflake = z.string().regex(/^\d+$/);
 
@@ -46,7 +38,7 @@ export const jobSchema = z.object({
   /** Attachment file names, in order, for the summary. */
   imageNames: z.array(z.string()),
   /** The usage bucket the job's quota was reserved in (limits), so it can be committed or returned. */
-  usage: z.object({ key: z.string(), day: z.string(), seconds: z.number().int() }).nullable(),
+  usage: reservationSchema.nullable(),
   taskId: z.string().nullable(),
   providerStatus: z.string().nullable(),
   progress: z.number().min(0).max(100),

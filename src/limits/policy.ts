@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { discordTime } from '../util/discord-time';
-import { DURATION_BOUNDS, MODEL_IDS, RESOLUTIONS, type ModelId, type Resolution } from '../models';
+import { serverCapsSchema } from '../validation/caps';
 
 /**
  * Limit policy: which limits apply to a member (member override > server default > bot default, per limit)
@@ -25,11 +25,6 @@ export interface PartialLimits {
   cooldown?: number;
 }
 
-export interface ServerSettings {
-  v: 1;
-  defaults: PartialLimits;
-  caps: { maxDuration?: number; maxResolution?: Resolution; models?: ModelId[] };
-}
 
 export interface Effective {
   values: LimitValues;
@@ -59,18 +54,13 @@ export const partialLimitsSchema = z.object({
   cooldown: limit('cooldown').optional(),
 });
 
-export const serverCapsSchema = z.object({
-  maxDuration: z.number().int().min(1).max(DURATION_BOUNDS.max).optional(),
-  maxResolution: z.enum(RESOLUTIONS).optional(),
-  // An empty list would silently forbid every model; a server that wants that blocks with daily_videos:0.
-  models: z.array(z.enum(MODEL_IDS)).min(1).optional(),
-});
-
 export const serverSettingsSchema = z.object({
   v: z.literal(1),
   defaults: partialLimitsSchema,
   caps: serverCapsSchema,
 });
+
+export type ServerSettings = z.infer<typeof serverSettingsSchema>;
 
 export const memberOverrideSchema = z.object({
   v: z.literal(1),

@@ -1,7 +1,5 @@
-import { PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
-import type { Job } from '../jobs/record';
-import type { QuotaSettler } from '../jobs/service';
 import type { ServerCaps } from '../validation';
+import type { Reservation } from './reservation';
 import { resolveLimits, type Effective, type LimitValues } from './policy';
 import type { LimitSettings, UsageLedger } from './usage';
 
@@ -10,18 +8,20 @@ export interface Requester {
   userId: string;
 }
 
-export type Reserve = { ok: true; usage: NonNullable<Job['usage']> } | { ok: false; message: string };
+export type Reserve = { ok: true; usage: Reservation } | { ok: false; message: string };
 
-/** Who may moderate: Manage Server, checked at run time as well (command visibility can be changed by admins). */
-export function isModerator(perms: Readonly<PermissionsBitField> | null | undefined): boolean {
-  return perms?.has(PermissionFlagsBits.ManageGuild) ?? false;
+/** What a job holds: its id and the quota reserved for it (none for jobs made before limits existed). */
+export interface Held {
+  id: string;
+  usage: Reservation | null;
 }
 
 /**
  * Limits as the commands and the job lifecycle need them: the effective policy of a member, the server's
- * caps, reserving quota before a submit and settling it when the job ends.
+ * caps, reserving quota before a submit and settling it when the job ends (the job engine's QuotaSettler
+ * port, met by shape: limits/ knows nothing of job records).
  */
-export class LimitsService implements QuotaSettler {
+export class LimitsService {
   constructor(
     readonly bot: LimitValues,
     readonly settings: LimitSettings,
@@ -33,8 +33,8 @@ export class LimitsService implements QuotaSettler {
     return this.ledger.get(this.scopeOf(guildId), userId);
   }
 
-  /** DMs and user-installed contexts outside a guild use the bot default, per user. */
-  scopeOf(guildId: string | null): string {
+  /** The usage record's scope: the guild, or one 'dm' record per user for DMs and user-installed use. */
+  private scopeOf(guildId: string | null): string {
     return guildId ?? 'dm';
   }
 
@@ -60,11 +60,17 @@ export class LimitsService implements QuotaSettler {
     return r.ok ? { ok: true, usage: r.reservation } : { ok: false, message: r.refusal.message };
   }
 
-  async commit(job: Job): Promise<void> {
+  /** A moderator's reset: the member's own limits cleared, today's usage and cooldown started over. */
+  async resetMember(guildId: string, userId: string): Promise<void> {
+    await this.settings.clearMember(guildId, userId);
+    await this.ledger.reset(this.scopeOf(guildId), userId);
+  }
+
+  async commit(job: Held): Promise<void> {
     if (job.usage) await this.ledger.commit(job.usage, job.id);
   }
 
-  async release(job: Job): Promise<void> {
+  async release(job: Held): Promise<void> {
     if (job.usage) await this.ledger.release(job.usage, job.id);
   }
 }

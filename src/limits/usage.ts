@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { KV } from '../store/kv';
-import type { ModelId, Resolution } from '../models';
+import type { CapsPatch } from '../validation/caps';
+import type { Reservation } from './reservation';
 import { atomicUpdater, type AtomicUpdate, type Change } from '../store/atomic';
 import { KeyedMutex } from '../util/keyed-mutex';
 import {
@@ -45,11 +46,6 @@ const usageRecordSchema = z.object({
 });
 type UsageRecord = z.infer<typeof usageRecordSchema>;
 
-export interface Reservation {
-  key: string;
-  day: string;
-  seconds: number;
-}
 
 export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
 
@@ -195,11 +191,6 @@ function snapshot(rec: UsageRecord): UsageSnapshot {
 
 /** `undefined` leaves a value as it is, `null` removes it (back to the next level's value). */
 export type LimitsPatch = { [K in LimitName]?: number | null };
-export interface CapsPatch {
-  maxDuration?: number | null;
-  maxResolution?: Resolution | null;
-  models?: ModelId[] | null;
-}
 export interface ServerSettingsPatch {
   defaults?: LimitsPatch;
   caps?: CapsPatch;

@@ -11,6 +11,8 @@ import {
   type ModelId,
   type Resolution,
 } from '../models';
+import type { GenerationRequest } from '../apimart/request';
+import type { ServerCaps } from './caps';
 
 /** What Discord tells us about an attachment, before any byte is read. */
 export interface AttachmentMeta {
@@ -32,23 +34,6 @@ export interface VideoRequestInput {
   attachments: AttachmentMeta[];
 }
 
-/** A server's caps (from /video-limits server), narrowing what the models allow. */
-export interface ServerCaps {
-  maxDuration?: number | undefined;
-  maxResolution?: Resolution | undefined;
-  models?: readonly ModelId[] | undefined;
-}
-
-/** The APIMart submit body, exactly as sent. */
-export interface GenerationRequest {
-  model: ModelId;
-  prompt: string;
-  image_urls: string[];
-  duration: number;
-  resolution: Resolution;
-  aspect_ratio: AspectRatio;
-  seed?: number;
-}
 
 export type ValidationResult = { ok: true; request: GenerationRequest } | { ok: false; problems: string[] };
 

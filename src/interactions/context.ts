@@ -1,11 +1,11 @@
-import type { Logger } from './log';
-import type { Messenger } from './discord/messenger';
-import type { JobRepo } from './jobs/repo';
-import type { JobService } from './jobs/service';
-import type { Job } from './jobs/record';
-import type { AttachmentMeta, ServerCaps } from './validation';
-import type { LimitsService } from './limits/service';
-import type { Semaphore } from './util/semaphore';
+import type { Logger } from '../log';
+import type { Messenger } from '../discord/messenger';
+import type { JobRepo } from '../jobs/repo';
+import type { JobService } from '../jobs/service';
+import type { Job } from '../jobs/record';
+import type { AttachmentMeta, ServerCaps } from '../validation';
+import type { LimitsService } from '../limits/service';
+import type { Semaphore } from '../util/semaphore';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
 export interface AppContext {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
-import type { AppContext } from '../context';
+import type { AppContext } from './context';
 import type { CommandModule } from './command';
-import { parseButtonId, type ButtonAction } from './custom-id';
+import { parseButtonId, type ButtonAction } from '../discord/custom-id';
 import type { ButtonHandler } from './buttons';
-import { renderError } from './render';
-import { ephemeral, replyOptions } from './outgoing';
+import { renderError } from '../discord/render';
+import { ephemeral, replyOptions } from '../discord/outgoing';
 import { StoreError } from '../store/kv';
 
 /**

@@ -1,21 +1,18 @@
 import { randomInt } from 'node:crypto';
 import type { ButtonInteraction } from 'discord.js';
-import type { AppContext } from '../context';
+import type { AppContext } from './context';
 import { SEED_MAX } from '../models';
 import { optionProblems, toRequest } from '../validation';
-import { isModerator } from '../limits/service';
-import { renderProblems } from './render';
-import { ephemeral, replyOptions } from './outgoing';
-import type { ButtonAction } from './custom-id';
-import { deferForJob, limitsGuildOf, type JobOrigin } from './job-origin';
+import { moderates } from './guards';
+import { renderProblems } from '../discord/render';
+import { ephemeral, replyOptions } from '../discord/outgoing';
+import type { ButtonAction } from '../discord/custom-id';
+import { deferForJob, type JobOrigin } from './defer';
+import { limitsScope } from './scope';
 import type { Job } from '../jobs/record';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
-/** A moderator of the job's own server; a moderator elsewhere has no say over it. */
-function moderates(interaction: ButtonInteraction, guildId: string | null): boolean {
-  return guildId !== null && interaction.guildId === guildId && isModerator(interaction.memberPermissions);
-}
 
 export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
   const job = await ctx.repo.get(jobId);
@@ -50,7 +47,7 @@ export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
 };
 
 async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: Job, origin: JobOrigin): Promise<void> {
-  const guildId = limitsGuildOf(interaction);
+  const guildId = limitsScope(interaction);
 
   const r = source.request;
   const problems = optionProblems(

@@ -1,11 +1,7 @@
-import { ApplicationIntegrationType, type BaseInteraction, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import type { AppContext } from '../context';
+import type { ButtonInteraction, ChatInputCommandInteraction } from 'discord.js';
+import type { AppContext } from './context';
 import type { NewJob } from '../jobs/record';
-
-/** Discord's interaction tokens live 15 minutes from the interaction's creation. */
-export const TOKEN_LIFETIME_MS = 15 * 60 * 1000;
-/** Upload limit when Discord does not state one for the interaction. */
-export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
+import { DEFAULT_UPLOAD_LIMIT, TOKEN_LIFETIME_MS } from '../discord/platform';
 
 export type JobOrigin = Pick<
   NewJob,
@@ -31,13 +27,4 @@ export async function deferForJob(interaction: ChatInputCommandInteraction | But
     replyMessageId: deferred.resource?.message?.id ?? deferred.interaction.responseMessageId ?? null,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
   };
-}
-
-/**
- * The guild whose limits apply, or null for the bot default per user: DMs, and servers where the bot runs only
- * as a member's user-installed app (that server's moderators have not installed it and cannot set limits).
- */
-export function limitsGuildOf(interaction: BaseInteraction): string | null {
-  if (!interaction.guildId) return null;
-  return interaction.authorizingIntegrationOwners[ApplicationIntegrationType.GuildInstall] ? interaction.guildId : null;
 }

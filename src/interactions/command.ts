@@ -1,5 +1,5 @@
 import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import type { AppContext } from '../context';
+import type { AppContext } from './context';
 
 /** One slash command: its definition and its handler (commands/*.ts). */
 export interface CommandModule {

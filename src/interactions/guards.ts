@@ -1,0 +1,14 @@
+import { PermissionFlagsBits, type BaseInteraction } from 'discord.js';
+
+/**
+ * Who may moderate: Manage Server, checked when the interaction runs, because server admins can change who
+ * sees a command whatever its default member permission says.
+ */
+export function isModerator(interaction: BaseInteraction): boolean {
+  return interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
+}
+
+/** A moderator of that server: a moderator of another server has no say over its jobs. */
+export function moderates(interaction: BaseInteraction, guildId: string | null): boolean {
+  return guildId !== null && interaction.guildId === guildId && isModerator(interaction);
+}
