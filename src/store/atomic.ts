@@ -3,6 +3,7 @@ import Keyv from 'keyv';
 import { z } from 'zod';
 import { KeyedMutex } from '../util/keyed-mutex';
 import type { KV } from './kv';
+import { describeCause, StoreError } from './errors';
 
 /**
  * One read-modify-write of one store record, atomic in the store itself when the store is shared.
@@ -142,7 +143,7 @@ class RedisCas {
       // Another process wrote first; wait a little, spread out, so the two do not collide again at once.
       await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
     }
-    throw new Error(`store record ${key} kept changing under ${this.maxAttempts} attempts to update it; nothing was written`);
+    throw new StoreError('set', 'redis', `the record kept changing under ${this.maxAttempts} attempts to update it; nothing was written`, { key });
   }
 
   /**
@@ -152,10 +153,15 @@ class RedisCas {
    * over-counting is recoverable, over-spending is not).
    */
   private async send(args: string[], key: string): Promise<unknown> {
+    // A typed StoreError like every other store call's, so a command or button says the store is down (router).
+    const op = args[0] === 'GET' ? 'get' : 'set';
     const signal = AbortSignal.timeout(this.timeoutMs);
     const deadline = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(new Error(`store did not answer ${args[0]} on ${key} within ${this.timeoutMs} ms`)), { once: true });
+      signal.addEventListener('abort', () => reject(new StoreError(op, 'redis', `no answer to ${args[0]} within ${this.timeoutMs} ms`, { key, timedOut: true })), { once: true });
     });
-    return Promise.race([this.client.sendCommand(args, { abortSignal: signal }), deadline]);
+    const sent = this.client.sendCommand(args, { abortSignal: signal }).catch((err: unknown) => {
+      throw err instanceof StoreError ? err : new StoreError(op, 'redis', describeCause(err), { key, cause: err });
+    });
+    return Promise.race([sent, deadline]);
   }
 }
