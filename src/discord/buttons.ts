@@ -8,6 +8,7 @@ import { renderProblems } from './render';
 import type { ButtonAction } from './custom-id';
 import { deferForJob, limitsGuildOf, type JobOrigin } from './job-origin';
 import type { Job } from '../jobs/record';
+import type { CancelOutcome } from '../jobs/service';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
@@ -18,22 +19,35 @@ function moderates(interaction: ButtonInteraction, guildId: string | null): bool
   return guildId !== null && interaction.guildId === guildId && isModerator(interaction.memberPermissions);
 }
 
+/** The Cancel answer; it says whether the job still counts (docs/commands.md, limits). */
+function cancelAnswer(result: CancelOutcome): string {
+  switch (result.outcome) {
+    case 'cancelled':
+      return result.quotaKept
+        ? 'Cancelled: you will not get this video. The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.'
+        : 'Cancelled before it reached the video service. The quota for it was given back.';
+    case 'finished':
+      return 'This video has already finished; there is nothing to cancel.';
+    case 'failed':
+      return 'This video could not be made (its message says why), so there is nothing to cancel. Its quota was given back.';
+    case 'missing':
+      return 'This video job no longer exists.';
+  }
+}
+
 export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
   const job = await ctx.repo.get(jobId);
   if (!job) return void (await interaction.reply(ephemeral('This video job no longer exists.')));
   if (job.userId !== interaction.user.id && !moderates(interaction, job.guildId)) {
     return void (await interaction.reply(ephemeral('This is not your video: only the person who started it or a moderator can cancel it.')));
   }
-  const outcome = await ctx.jobs.cancel(jobId, interaction.user.id);
-  await interaction.reply(
-    ephemeral(
-      outcome === 'cancelled'
-        ? 'Cancelled. The quota for it was given back. (The video service may still finish it on its side.)'
-        : outcome === 'finished'
-          ? 'This video has already finished; there is nothing to cancel.'
-          : 'This video job no longer exists.',
-    ),
-  );
+  // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
+  // Discord's 3 s, so acknowledge first.
+  const waits = job.state === 'reserved' || job.state === 'submitting';
+  if (waits) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const content = cancelAnswer(await ctx.jobs.cancel(jobId, interaction.user.id));
+  if (waits) await interaction.editReply({ content });
+  else await interaction.reply(ephemeral(content));
 };
 
 /**
@@ -43,7 +57,8 @@ export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
 export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
   const source = await ctx.repo.get(jobId);
   if (!source) return void (await interaction.reply(ephemeral('This video job is too old to re-roll; please run /video again.')));
-  if (source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
+  // `completed` too: the video is shown (with this button) a moment before its delivery is recorded.
+  if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
     return void (await interaction.reply(ephemeral('This video is still being made; re-roll it once it is finished.')));
   }
   const origin = await deferForJob(interaction, ctx);

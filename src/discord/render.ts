@@ -1,5 +1,6 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIMessageTopLevelComponent } from 'discord.js';
-import type { Job } from '../jobs/record';
+import { keepsQuota, type Job } from '../jobs/record';
+import { UNDELIVERABLE } from '../jobs/failure';
 import { buttonId } from './custom-id';
 import { clip } from '../util/clip';
 import { discordTime } from '../util/discord-time';
@@ -50,6 +51,9 @@ const cancelButton = (jobId: string): APIButtonComponent => ({ type: ComponentTy
 const rerollButton = (jobId: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Re-roll', emoji: { name: '🎲' }, custom_id: buttonId('reroll', jobId) });
 const linkButton = (label: string, url: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
 
+/** "; the link expires <t:…:R>" when the provider said when, else nothing. */
+const linkExpiry = (job: Pick<Job, 'videoExpiresAt'>) => (job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '');
+
 /** The part of a running job's message that changes: used to decide whether an edit is worth sending. */
 export function progressKey(job: Job): string {
   return `${job.state}:${Math.floor(job.progress)}`;
@@ -82,7 +86,7 @@ export function renderDelivered(
   const buttons = [rerollButton(job.id)];
   if (job.videoUrl) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl));
   if (!opts.attached) {
-    const expiry = job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '';
+    const expiry = linkExpiry(job);
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
     const why = opts.tooLarge
       ? `The video${opts.tooLarge.sizeBytes !== undefined ? ` (${mb(opts.tooLarge.sizeBytes)})` : ''} is too large to upload here${opts.tooLarge.limitBytes !== undefined ? ` (limit ${mb(opts.tooLarge.limitBytes)})` : ''}`
@@ -104,11 +108,31 @@ export function renderFailed(job: Job, reason: string, opts: { retryable?: boole
   };
 }
 
+/**
+ * A cancelled job. Once the provider had accepted the task it still makes and bills it (there is no cancel
+ * there, docs/apimart.md), so the quota stays used and the message says so (docs/commands.md, limits).
+ */
 export function renderCancelled(job: Job, byUserId: string): MessagePayload {
   const by = byUserId === job.userId ? '' : ` by <@${byUserId}>`;
+  const quota = keepsQuota(job)
+    ? 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.'
+    : 'It never reached the video service; your quota for it was given back.';
   return {
-    content: clip(`🛑 **Cancelled${by}.** Your quota for it was given back.\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    content: clip(`🛑 **Cancelled${by}.** ${quota}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
     components: [],
+    allowed_mentions: NO_MENTIONS,
+  };
+}
+
+/** A video that was made but that no delivery route took (delivery.ts): say so, and offer its link. */
+export function renderUndeliverable(job: Job): MessagePayload {
+  const buttons = [rerollButton(job.id)];
+  if (job.videoUrl) buttons.push(linkButton('Download video', job.videoUrl));
+  const reason = job.failure ?? UNDELIVERABLE;
+  const link = job.videoUrl ? ` Use the button below to download it${linkExpiry(job)}.` : '';
+  return {
+    content: clip(`⚠️ **Your video was made, but it could not be posted.** ${reason}${link}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    components: [row(...buttons)],
     allowed_mentions: NO_MENTIONS,
   };
 }
