@@ -42,6 +42,8 @@ export interface AppOptions {
   events?: JobEvents;
   /** Register slash commands at start (npm start does; tests may skip). */
   registerCommands?: boolean;
+  /** Wraps the opened store, for tests that inject store faults. */
+  wrapStore?: (kv: KV) => KV;
 }
 
 /** Interactions processed at once after their deferral (bench/deferral.ts: bursts of 500 stay far below 3 s). */
@@ -51,10 +53,11 @@ const AFTER_DEFERRAL_CONCURRENCY = 8;
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const logger = createLogger({ level: config.logLevel, secrets: [config.apimartApiKey, config.discordToken], destination: opts.logDestination });
   const clock = opts.clock ?? systemClock;
-  const kv = await openStore(config.storeUrl, {
+  const opened = await openStore(config.storeUrl, {
     onHealthChange: (s) =>
       s.ok ? logger.info({ store: s.kind }, 'store answering again') : logger.error({ store: s.kind, error: s.error }, 'store not answering; commands are refused until it is back'),
   });
+  const kv = opts.wrapStore ? opts.wrapStore(opened) : opened;
   const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis) : memoryGate(config.apimartMaxRps);
   // Read at scrape time only, after `jobs` exists.
   const metrics = new Metrics(() => jobs.poller.size);

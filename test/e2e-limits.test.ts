@@ -102,7 +102,7 @@ describe('the job message buttons', () => {
     return { sent, job, messageId };
   }
 
-  it('Cancel by a stranger is refused; by the requester it stops the job and returns the quota', async () => {
+  it('Cancel by a stranger is refused; by the requester it stops the job, which still counts (the provider had accepted it)', async () => {
     const { sent, job, messageId } = await runningJob(MEMBER);
     const usageBefore = await h.app.ctx.limits.usage(job.guildId, MEMBER.id);
 
@@ -116,8 +116,9 @@ describe('the job message buttons', () => {
     const cancelled = await h.waitForState(sent.id, 'cancelled');
     expect(h.app.ctx.jobs.poller.has(cancelled.id)).toBe(false);
     const usageAfter = await h.app.ctx.limits.usage(job.guildId, MEMBER.id);
-    expect(usageAfter.videos).toBe(usageBefore.videos - 1);
+    expect(usageAfter.videos).toBe(usageBefore.videos);
     expect(usageAfter.active).not.toContain(job.id);
+    expect(own.content).toContain('counts toward your limits');
     expect(h.discord.messages.get(messageId)!.content).toContain('Cancelled');
   });
 
@@ -177,12 +178,14 @@ describe('the job message buttons', () => {
   });
 
   it('Re-roll when Discord no longer has the images says so and submits nothing', async () => {
+    // A member of their own: STRANGER's cancelled jobs above still count (their tasks had been accepted).
+    const OTHER = { id: '666666666666666666' };
     h.apimart.nextTask(fastTask);
-    const sent = h.video({ user: STRANGER });
+    const sent = h.video({ user: OTHER });
     const first = await h.waitForState(sent.id, 'delivered');
     h.discord.deleteAttachment(first.request.image_urls[0]!);
     const before = h.apimart.submitCount();
-    const press = await pressButton(`vidu:reroll:${first.id}`, h.discord.originalMessageId(sent.id)!, STRANGER);
+    const press = await pressButton(`vidu:reroll:${first.id}`, h.discord.originalMessageId(sent.id)!, OTHER);
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${press.sent.token}/messages/@original`));
     expect(h.discord.messages.get(h.discord.originalMessageId(press.sent.id)!)!.content).toContain('Discord no longer has the images');
     expect(h.apimart.submitCount()).toBe(before);

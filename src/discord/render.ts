@@ -1,5 +1,6 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
-import type { Job } from '../jobs/record';
+import { keepsQuota, type Job } from '../jobs/record';
+import { UNDELIVERABLE } from '../jobs/failure';
 import { buttonId } from './custom-id';
 import { literal } from './markdown';
 import { clip } from '../util/clip';
@@ -77,6 +78,9 @@ const cancelButton = (jobId: string): APIButtonComponent => ({ type: ComponentTy
 const rerollButton = (jobId: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Re-roll', emoji: { name: '🎲' }, custom_id: buttonId('reroll', jobId) });
 const linkButton = (label: string, url: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
 
+/** "; the link expires <t:…:R>" when the provider said when, else nothing. */
+const linkExpiry = (job: Pick<Job, 'videoExpiresAt'>) => (job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '');
+
 /** The part of a running job's message that changes: used to decide whether an edit is worth sending. */
 export function progressKey(job: Job): string {
   return `${job.state}:${Math.floor(job.progress)}`;
@@ -120,7 +124,7 @@ export function renderDelivered(
     lines.push("The video service's link points somewhere the bot does not fetch from, so there is no file or link to show; Re-roll makes a new one.");
   } else if (link?.ok) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl!));
   if (!opts.attached && !opts.linkRefused) {
-    const expiry = job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '';
+    const expiry = linkExpiry(job);
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
     const why = opts.tooLarge
       ? `The video${opts.tooLarge.sizeBytes !== undefined ? ` (${mb(opts.tooLarge.sizeBytes)})` : ''} is too large to upload here${opts.tooLarge.limitBytes !== undefined ? ` (limit ${mb(opts.tooLarge.limitBytes)})` : ''}`
@@ -150,11 +154,31 @@ export function renderFailed(job: Job, reason: string, opts: { retryable?: boole
   };
 }
 
+/**
+ * A cancelled job. Once the provider had accepted the task it still makes and bills it (there is no cancel
+ * there, docs/apimart.md), so the quota stays used and the message says so (docs/commands.md, limits).
+ */
 export function renderCancelled(job: Job, byUserId: string): MessagePayload {
   const by = byUserId === job.userId ? '' : ` by <@${byUserId}>`;
+  const quota = keepsQuota(job)
+    ? 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.'
+    : 'It never reached the video service; your quota for it was given back.';
   return {
-    text: clip(`🛑 **Cancelled${by}.** Your quota for it was given back.\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    text: clip(`🛑 **Cancelled${by}.** ${quota}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
     rows: [],
+  };
+}
+
+/** A video that was made but that no delivery route took (delivery.ts): say so, and offer its link. */
+export function renderUndeliverable(job: Job): MessagePayload {
+  const buttons = [rerollButton(job.id)];
+  const usable = job.videoUrl !== null && videoLink(job.videoUrl).ok;
+  if (usable) buttons.push(linkButton('Download video', job.videoUrl!));
+  const reason = job.failure ?? UNDELIVERABLE;
+  const link = usable ? ` Use the button below to download it${linkExpiry(job)}.` : '';
+  return {
+    text: clip(`⚠️ **Your video was made, but it could not be posted.** ${literal(reason)}${link}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    rows: [row(...buttons)],
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { ButtonInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import { SEED_MAX } from '../models';
 import { optionProblems, toRequest } from '../validation';
@@ -10,9 +10,26 @@ import type { ButtonAction } from '../discord/custom-id';
 import { deferForJob, type JobOrigin } from './defer';
 import { limitsScope } from './scope';
 import type { Job } from '../jobs/record';
+import type { CancelOutcome } from '../jobs/service';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
+
+/** The Cancel answer; it says whether the job still counts (docs/commands.md, limits). */
+function cancelAnswer(result: CancelOutcome): string {
+  switch (result.outcome) {
+    case 'cancelled':
+      return result.quotaKept
+        ? 'Cancelled: you will not get this video. The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.'
+        : 'Cancelled before it reached the video service. The quota for it was given back.';
+    case 'finished':
+      return 'This video has already finished; there is nothing to cancel.';
+    case 'failed':
+      return 'This video could not be made (its message says why), so there is nothing to cancel. Its quota was given back.';
+    case 'missing':
+      return 'This video job no longer exists.';
+  }
+}
 
 export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
   const job = await ctx.repo.get(jobId);
@@ -20,16 +37,13 @@ export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
   if (job.userId !== interaction.user.id && !moderates(interaction, job.guildId)) {
     return void (await interaction.reply(ephemeral('This is not your video: only the person who started it or a moderator can cancel it.')));
   }
-  const outcome = await ctx.jobs.cancel(jobId, interaction.user.id);
-  await interaction.reply(
-    ephemeral(
-      outcome === 'cancelled'
-        ? 'Cancelled. The quota for it was given back. (The video service may still finish it on its side.)'
-        : outcome === 'finished'
-          ? 'This video has already finished; there is nothing to cancel.'
-          : 'This video job no longer exists.',
-    ),
-  );
+  // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
+  // Discord's 3 s, so acknowledge first.
+  const waits = job.state === 'reserved' || job.state === 'submitting';
+  if (waits) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const content = cancelAnswer(await ctx.jobs.cancel(jobId, interaction.user.id));
+  if (waits) await interaction.editReply(replyOptions({ text: content, rows: [] }));
+  else await interaction.reply(ephemeral(content));
 };
 
 /**
@@ -39,7 +53,8 @@ export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
 export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
   const source = await ctx.repo.get(jobId);
   if (!source) return void (await interaction.reply(ephemeral('This video job is too old to re-roll; please run /video again.')));
-  if (source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
+  // `completed` too: the video is shown (with this button) a moment before its delivery is recorded.
+  if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
     return void (await interaction.reply(ephemeral('This video is still being made; re-roll it once it is finished.')));
   }
   const origin = await deferForJob(interaction, ctx);

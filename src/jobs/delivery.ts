@@ -20,6 +20,8 @@ const TOKEN_MARGIN_MS = 60_000;
 export interface DeliveryResult {
   route: DeliveryRoute | null;
   attached: boolean;
+  /** The interaction token answered as dead (isDeadToken) on the way: later edits skip it. */
+  tokenDead: boolean;
 }
 
 export interface DeliveryDeps {
@@ -31,6 +33,12 @@ export interface DeliveryDeps {
 
 type Send = (payload: MessagePayload, file?: VideoFile) => Promise<unknown>;
 
+/** 401/50027 or 10015: the interaction token is gone, and using it again only counts toward Discord's invalid-request ban. */
+export function isDeadToken(err: unknown): boolean {
+  const { status, code } = discordErrorCode(err);
+  return status === 401 || code === DiscordCodes.InvalidWebhookToken || code === DiscordCodes.UnknownWebhook;
+}
+
 const isTooLarge = (err: unknown) => {
   const { status, code } = discordErrorCode(err);
   return status === 413 || code === DiscordCodes.EntityTooLarge;
@@ -40,7 +48,8 @@ export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
   /** `tokenDead`: the interaction token already answered 401/50027 or 10015; using it again only adds to Discord's invalid-request count. */
-  async deliver(job: Job, { tokenDead = false }: { tokenDead?: boolean } = {}): Promise<DeliveryResult> {
+  async deliver(job: Job, opts: { tokenDead?: boolean } = {}): Promise<DeliveryResult> {
+    let tokenDead = opts.tokenDead ?? false;
     const { logger, clock } = this.deps;
     const log = logger.child({ jobId: job.id, taskId: job.taskId });
     const url = job.videoUrl!;
@@ -84,7 +93,7 @@ export class Delivery {
         if (fits) {
           try {
             await r.send(render(true), file);
-            return { route: r.route, attached: true };
+            return { route: r.route, attached: true, tokenDead };
           } catch (err) {
             // Discord's stated limit has been seen to overstate what it accepts: fall back to the link here.
             if (!isTooLarge(err)) throw err;
@@ -95,12 +104,13 @@ export class Delivery {
         // Not attached: too large for this route's limit, refused by Discord below it, or not downloaded at all.
         const limitBytes = Math.min(r.limit, job.attachmentSizeLimit);
         await r.send(render(false, refusedByDiscord ? { sizeBytes } : file || refusedAtDownload ? { sizeBytes, limitBytes } : undefined));
-        return { route: r.route, attached: false };
+        return { route: r.route, attached: false, tokenDead };
       } catch (err) {
+        if (r.route === 'reply' && isDeadToken(err)) tokenDead = true;
         log.warn({ route: r.route, ...discordErrorCode(err), err: (err as Error).message }, 'delivery route failed; trying the next');
       }
     }
     log.error('every delivery route failed; the video is undeliverable');
-    return { route: null, attached: false };
+    return { route: null, attached: false, tokenDead };
   }
 }

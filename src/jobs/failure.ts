@@ -10,6 +10,15 @@ const PROVIDER_MESSAGE_MAX = 300;
 export const UNCONFIRMED =
   'The video service did not confirm the submission, so the bot stopped tracking it and gave your quota back. Please run /video again.';
 
+/** Why a made video is not in the channel, as the job message says it (the video link follows it). */
+export const UNDELIVERABLE = 'Discord refused every way the bot tried to post it: this message, a new message in the channel and a DM to you.';
+
+/** A task the provider never finished: the bot stopped waiting `waitedMs` after the submit (overdue.ts). */
+export function overdueText(waitedMs: number): string {
+  const minutes = Math.round(waitedMs / 60_000);
+  return `The video service had still not finished it after ${minutes} minutes, so the bot stopped waiting and gave your quota back. Please try again.`;
+}
+
 export function submitFailureText(err: unknown): string {
   if (err instanceof Unauthorized) return 'The bot is misconfigured: the video service refused its API key. Please tell a server admin.';
   if (err instanceof InsufficientBalance) return "The bot's video credit is used up. Please tell the bot's owner.";

@@ -12,6 +12,16 @@ export type JobState = (typeof JOB_STATES)[number];
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled', 'undeliverable']);
 export const isFinal = (s: JobState) => FINAL_STATES.has(s);
 
+/**
+ * Whether a job that ended keeps the quota it reserved (docs/commands.md, limits): a video was made
+ * (delivered or not), or the provider had accepted the task before a Cancel, since it still makes and bills
+ * it. Everything else ended without a video and gives the quota back.
+ */
+export function keepsQuota(job: Pick<Job, 'state' | 'taskId'>): boolean {
+  if (job.state === 'delivered' || job.state === 'undeliverable') return true;
+  return job.state === 'cancelled' && job.taskId !== null;
+}
+
 
 const snowflake = z.string().regex(/^\d+$/);
 

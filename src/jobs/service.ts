@@ -1,23 +1,29 @@
 import { InvalidRequest, type Apimart } from '../apimart';
 import type { TaskView } from '../apimart/parse';
 import type { Logger } from '../log';
-import { discordErrorCode, DiscordCodes, type Messenger } from '../discord/messenger';
-import { progressKey, renderCancelled, renderFailed, renderRunning, type MessagePayload } from '../discord/render';
+import { discordErrorCode, type Messenger } from '../discord/messenger';
+import { progressKey, renderCancelled, renderFailed, renderRunning, renderUndeliverable, type MessagePayload } from '../discord/render';
 import { systemClock, type Clock } from '../util/clock';
+import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
-import type { Delivery } from './delivery';
-import { isOperatorProblem, submitFailureText, taskFailureText, UNCONFIRMED } from './failure';
+import { isDeadToken, type Delivery, type DeliveryResult } from './delivery';
+import { isOperatorProblem, overdueText, submitFailureText, taskFailureText, UNCONFIRMED, UNDELIVERABLE } from './failure';
+import { giveUpAt } from './overdue';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
-import { isFinal, newJob, type Job, type NewJob } from './record';
+import { isFinal, keepsQuota, newJob, type Job, type NewJob } from './record';
 import type { JobRepo } from './repo';
+import { storeRetryDelay } from './retry';
 
 /** Quota bookkeeping as the job lifecycle needs it; the limits module implements it. */
 export interface QuotaSettler {
-  /** The job ended with a video (delivered or not): its quota stays used. */
+  /** The job ended with a video (delivered or not), or was cancelled after the provider accepted it: its quota stays used. */
   commit(job: Job): Promise<void>;
-  /** The job ended without one (failed, refused, cancelled, unconfirmed): its quota comes back. */
+  /** The job ended without one (failed, refused, cancelled before acceptance, unconfirmed): its quota comes back. */
   release(job: Job): Promise<void>;
 }
+
+/** What a Cancel did; `quotaKept`: the provider had accepted the task, which it still makes and bills. */
+export type CancelOutcome = { outcome: 'cancelled'; quotaKept: boolean } | { outcome: 'finished' | 'failed' | 'missing' };
 
 
 export interface JobEvents {
@@ -47,7 +53,9 @@ const MAX_POLL_ERRORS = 25;
 /**
  * The job lifecycle: submit, poll (through the one Poller), show progress, deliver, fail, cancel, resume.
  * Every state change is written before the side effect that follows it, so a crash anywhere resumes without
- * a second submit and without a second delivery.
+ * a second submit and without a second delivery. A write that fails is never followed by its side effect:
+ * polls retry theirs at the next poll, a delivery retries its record (never the post), quota settling is
+ * retried until the store takes it.
  */
 export class JobService implements PollHandler {
   readonly poller: Poller;
@@ -59,6 +67,18 @@ export class JobService implements PollHandler {
   private readonly background = new Set<Promise<unknown>>();
   /** Deliveries hold the video in memory: a few at a time keeps a burst of large ones from exhausting it. */
   private readonly deliveries = new Semaphore(MAX_CONCURRENT_DELIVERIES);
+  /**
+   * Jobs whose running message this process shows, until they end here. A progress edit checks it at the last
+   * moment, so one computed before a Cancel or a failure never lands over the final message.
+   */
+  private readonly live = new Set<string>();
+  /** A job's message edits (progress, the delivery, the final one) go out one at a time, in order. */
+  private readonly edits = new KeyedMutex();
+  /** start() in flight, by job: a Cancel waits for the submit's answer to know whether the task was accepted. */
+  private readonly starting = new Map<string, Promise<unknown>>();
+  /** Retries waiting for their next attempt; stop() wakes them to give up. */
+  private readonly retryWaits = new Set<() => void>();
+  private stopped = false;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -71,6 +91,16 @@ export class JobService implements PollHandler {
 
   /** Submits a validated, quota-reserved request and shows the job message. */
   async start(input: NewJob): Promise<Job> {
+    const run = this.submitAndShow(input);
+    this.starting.set(input.id, run);
+    try {
+      return await run;
+    } finally {
+      this.starting.delete(input.id);
+    }
+  }
+
+  private async submitAndShow(input: NewJob): Promise<Job> {
     const job = newJob(input, this.clock.now());
     try {
       await this.deps.repo.create(job);
@@ -95,6 +125,7 @@ export class JobService implements PollHandler {
     if (!queued || queued.state !== 'queued') return queued ?? job;
     this.log(queued).info({ model: job.request.model, duration: job.request.duration }, 'task submitted');
     this.emit(queued);
+    this.live.add(queued.id);
     await this.showProgress(queued, true);
     this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt! });
     return queued;
@@ -110,9 +141,11 @@ export class JobService implements PollHandler {
           : undefined,
       );
       if (completed?.state === 'completed') {
+        // From here the delivery owns the message.
+        this.live.delete(jobId);
         this.emit(completed);
         this.deliverInBackground(completed);
-      }
+      } else if (completed) await this.recover(completed);
       return 'done';
     }
     if (view.state === 'failed' || view.state === 'cancelled') {
@@ -121,16 +154,31 @@ export class JobService implements PollHandler {
       return 'done';
     }
     let before: Job | undefined;
+    let overdue: number | undefined;
+    const now = this.clock.now();
     const after = await this.deps.repo.update(jobId, (j) => {
       before = j;
       if (!running(j)) return undefined;
+      const submittedAt = j.submittedAt ?? j.createdAt;
+      if (now >= giveUpAt({ submittedAt, estimatedTimeSec: view.estimatedTimeSec ?? j.estimatedTimeSec })) {
+        overdue = now - submittedAt;
+        return undefined;
+      }
       const state = view.state === 'pending' ? 'queued' : 'generating';
       const progress = view.progress ?? j.progress;
       const estimatedTimeSec = view.estimatedTimeSec ?? j.estimatedTimeSec;
       if (state === j.state && progress === j.progress && estimatedTimeSec === j.estimatedTimeSec) return undefined;
       return { ...j, state, progress, providerStatus: view.rawStatus, estimatedTimeSec };
     });
-    if (!after || !before || !running(after)) return 'done';
+    if (overdue !== undefined) {
+      this.deps.logger.warn({ jobId, taskId: view.taskId, status: view.rawStatus, waitedMs: overdue }, 'task overdue at the provider; giving up on it');
+      await this.fail(jobId, overdueText(overdue), { retryable: true });
+      return 'done';
+    }
+    if (!after || !before || !running(after)) {
+      if (after) await this.recover(after);
+      return 'done';
+    }
     if (after !== before) {
       if (after.state !== before.state) this.emit(after);
       await this.showProgress(after, false);
@@ -140,7 +188,10 @@ export class JobService implements PollHandler {
 
   async onError(jobId: string, err: unknown, errors: number): Promise<PollOutcome> {
     const job = await this.deps.repo.get(jobId);
-    if (!job || isFinal(job.state)) return 'done';
+    if (!job || isFinal(job.state)) {
+      if (job) await this.recover(job);
+      return 'done';
+    }
     const log = this.log(job);
     // 400 on a poll means the provider does not know the task: polling again cannot help.
     if (err instanceof InvalidRequest || errors >= MAX_POLL_ERRORS) {
@@ -152,21 +203,29 @@ export class JobService implements PollHandler {
     return 'continue';
   }
 
-  /** Cancel by the requester or a moderator: stops polling, returns the quota. The provider may still bill. */
-  async cancel(jobId: string, byUserId: string): Promise<'cancelled' | 'finished' | 'missing'> {
+  /**
+   * Cancel by the requester or a moderator: stops polling and tracking. The provider has no cancel, so a task
+   * it accepted keeps its quota (keepsQuota); only a job cancelled before that gives it back. A submit still in
+   * flight is waited for: its answer decides which of the two this is. A write that fails throws before
+   * anything is shown or settled.
+   */
+  async cancel(jobId: string, byUserId: string): Promise<CancelOutcome> {
+    await this.starting.get(jobId)?.catch(() => undefined);
     let changed = false;
     const after = await this.deps.repo.update(jobId, (j) => {
       if (isFinal(j.state) || j.state === 'completed') return undefined;
       changed = true;
       return { ...j, state: 'cancelled', finishedAt: this.clock.now() };
     });
-    if (!after) return 'missing';
-    if (!changed) return after.state === 'cancelled' ? 'cancelled' : 'finished';
-    this.ended(after);
-    this.log(after).info({ by: byUserId }, 'job cancelled');
-    await this.deps.quota.release(after);
-    await this.editJobMessage(after, renderCancelled(after, byUserId));
-    return 'cancelled';
+    if (!after) return { outcome: 'missing' };
+    if (after.state === 'failed') return { outcome: 'failed' };
+    if (after.state !== 'cancelled') return { outcome: 'finished' };
+    // Not changed here but still tracked: an earlier Cancel stored the state and then failed; finish its work.
+    if (changed || this.live.has(jobId)) {
+      this.log(after).info({ by: byUserId, quotaKept: keepsQuota(after) }, 'job cancelled');
+      await this.finish(after, renderCancelled(after, byUserId));
+    }
+    return { outcome: 'cancelled', quotaKept: keepsQuota(after) };
   }
 
   /** Picks up this process's unfinished jobs after a start. */
@@ -188,6 +247,7 @@ export class JobService implements PollHandler {
           this.deliverInBackground(job);
         } else if (job.taskId && job.submittedAt) {
           counts.resumed++;
+          this.live.add(job.id);
           this.poller.add(
             { jobId: job.id, taskId: job.taskId, submittedAt: job.submittedAt, estimatedTimeSec: job.estimatedTimeSec ?? undefined, progress: job.progress },
             Math.random() * spreadMs,
@@ -198,8 +258,10 @@ export class JobService implements PollHandler {
     return counts;
   }
 
-  /** Stops polling and waits for what is in flight (polls, deliveries, their writes). */
+  /** Stops polling and waits for what is in flight (polls, deliveries, their writes); pending retries give up. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.retryWaits) wake();
     await this.poller.stop();
     await Promise.allSettled([...this.background]);
   }
@@ -211,48 +273,143 @@ export class JobService implements PollHandler {
   /** A job reached a final state or delivery: forget everything this process kept about it. */
   private ended(job: Job) {
     this.poller.remove(job.id);
+    this.live.delete(job.id);
     this.lastEdit.delete(job.id);
-    this.deadTokens.delete(job.interactionToken);
     this.emit(job);
   }
 
+  /**
+   * What follows a final state that is stored: stop tracking the job, settle its quota, show the final message
+   * (none after a delivery: the delivery was it). Safe to run again for the same stored state.
+   */
+  private async finish(job: Job, payload: MessagePayload | undefined): Promise<void> {
+    this.ended(job);
+    await this.settleQuota(job);
+    if (payload) await this.showFinal(job, payload);
+    this.deadTokens.delete(job.interactionToken);
+  }
+
+  /**
+   * A poll found the job in a final state this process never finished: the write that stored it failed after
+   * storing (for instance in the active-jobs index), so what should have followed it did not run. Run it now.
+   */
+  private async recover(job: Job): Promise<void> {
+    if (!isFinal(job.state) || !this.live.has(job.id)) return;
+    this.log(job).warn({ state: job.state }, 'finishing a job whose final state was stored by a write that failed');
+    const payload =
+      job.state === 'failed'
+        ? renderFailed(job, job.failure ?? '', { retryable: true })
+        : job.state === 'cancelled'
+          ? renderCancelled(job, job.userId)
+          : job.state === 'undeliverable'
+            ? renderUndeliverable(job)
+            : undefined;
+    await this.finish(job, payload);
+  }
+
+  /** Commits or returns the quota (keepsQuota); a store error is retried in the background, not lost. */
+  private async settleQuota(job: Job): Promise<void> {
+    const keep = keepsQuota(job);
+    const settle = () => (keep ? this.deps.quota.commit(job) : this.deps.quota.release(job));
+    const what = keep ? 'committing the quota' : 'giving the quota back';
+    try {
+      await settle();
+    } catch (err) {
+      this.log(job).warn({ err }, `${what} failed; retrying`);
+      this.track(this.retrying(job, what, settle, 1));
+    }
+  }
+
+  /**
+   * Runs `work` until it succeeds, waiting storeRetryDelay between attempts; `failures` counts the attempts
+   * that already failed. Returns undefined when the service stops first: a restart then resumes the job from
+   * what is stored.
+   */
+  private async retrying<T>(job: Job, what: string, work: () => Promise<T>, failures = 0): Promise<T | undefined> {
+    const log = this.log(job);
+    for (let attempt = failures; ; attempt++) {
+      if (attempt > 0 && !(await this.wait(storeRetryDelay(attempt)))) {
+        log.error({ attempts: attempt }, `${what} kept failing; stopping without it`);
+        return undefined;
+      }
+      try {
+        return await work();
+      } catch (err) {
+        log.warn({ err, attempt: attempt + 1 }, `${what} failed; retrying`);
+      }
+    }
+  }
+
+  /** Sleeps on the service's clock; false when the service stops first. */
+  private wait(ms: number): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        timer.cancel();
+        this.retryWaits.delete(wake);
+        resolve(false);
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.retryWaits.delete(wake);
+        resolve(true);
+      }, ms);
+      this.retryWaits.add(wake);
+    });
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => this.deps.logger.error({ err }, 'background job work crashed')).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
+  /**
+   * Delivery throws only before sending anything (every send is caught inside it), so a throw is retried
+   * whole; once something was sent, only its record is retried (recordDelivery).
+   */
   private deliverInBackground(job: Job) {
     if (this.delivering.has(job.id)) return;
     this.delivering.add(job.id);
-    const p = this.deliveries
-      .run(() => this.deliver(job))
-      .catch((err: unknown) => this.log(job).error({ err }, 'delivery crashed'))
-      .finally(() => {
-        this.delivering.delete(job.id);
-        this.background.delete(p);
-      });
-    this.background.add(p);
+    const send = () => this.deliveries.run(() => this.edits.run(job.id, () => this.deps.delivery.deliver(job, { tokenDead: this.deadTokens.has(job.interactionToken) })));
+    this.track(
+      this.retrying(job, 'delivery', send)
+        .then((result) => result && this.recordDelivery(job, result))
+        .finally(() => this.delivering.delete(job.id)),
+    );
   }
 
-  private async deliver(job: Job): Promise<void> {
-    const result = await this.deps.delivery.deliver(job, { tokenDead: this.deadTokens.has(job.interactionToken) });
+  private async recordDelivery(job: Job, result: DeliveryResult): Promise<void> {
+    if (result.tokenDead) this.deadTokens.add(job.interactionToken);
     const now = this.clock.now();
-    const done = await this.deps.repo.update(job.id, (j) =>
-      j.state !== 'completed'
-        ? undefined
-        : result.route
-          ? { ...j, state: 'delivered', delivery: { route: result.route, attached: result.attached }, finishedAt: now }
-          : { ...j, state: 'undeliverable', failure: 'Every delivery route failed.', finishedAt: now },
+    // The video is out (or nothing would take it): from here a store error retries the record, never the post.
+    const done = await this.retrying(job, 'recording the delivery', () =>
+      this.deps.repo.update(job.id, (j) =>
+        j.state !== 'completed'
+          ? undefined
+          : result.route
+            ? { ...j, state: 'delivered', delivery: { route: result.route, attached: result.attached }, finishedAt: now }
+            : { ...j, state: 'undeliverable', failure: UNDELIVERABLE, finishedAt: now },
+      ),
     );
     if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) return;
     this.log(done).info({ route: result.route, attached: result.attached }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
-    this.ended(done);
     this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
-    // The video was made (and billed) either way.
-    await this.deps.quota.commit(done);
+    // The video was made (and billed) either way; an undeliverable one still gets its message, with the link.
+    await this.finish(done, done.state === 'undeliverable' ? renderUndeliverable(done) : undefined);
   }
 
+  /**
+   * Fails a job that has not ended. Nothing follows a write that fails (the next poll tries again); a failure
+   * stored by an earlier attempt that broke off afterwards is finished here.
+   */
   private async fail(jobId: string, reason: string, opts: { retryable: boolean }): Promise<Job | undefined> {
-    const failed = await this.deps.repo.update(jobId, (j) => (isFinal(j.state) || j.state === 'completed' ? undefined : { ...j, state: 'failed', failure: reason, finishedAt: this.clock.now() }));
-    if (!failed || failed.state !== 'failed') return failed;
-    this.ended(failed);
-    await this.deps.quota.release(failed);
-    await this.editJobMessage(failed, renderFailed(failed, reason, opts));
+    let changed = false;
+    const failed = await this.deps.repo.update(jobId, (j) => {
+      if (isFinal(j.state) || j.state === 'completed') return undefined;
+      changed = true;
+      return { ...j, state: 'failed', failure: reason, finishedAt: this.clock.now() };
+    });
+    if (!failed || failed.state !== 'failed' || !(changed || this.live.has(jobId))) return failed;
+    await this.finish(failed, renderFailed(failed, failed.failure ?? reason, opts));
     return failed;
   }
 
@@ -260,9 +417,27 @@ export class JobService implements PollHandler {
     const now = this.clock.now();
     const key = progressKey(job);
     const last = this.lastEdit.get(job.id);
-    if (!force && last && (last.key === key || now - last.at < PROGRESS_EDIT_MIN_MS)) return;
+    if (!this.live.has(job.id) || (!force && last && (last.key === key || now - last.at < PROGRESS_EDIT_MIN_MS))) return;
     this.lastEdit.set(job.id, { at: now, key });
-    await this.editJobMessage(job, renderRunning(job, now));
+    await this.edits.run(job.id, async () => {
+      // The job may have ended while this edit waited its turn: the final message stays.
+      if (this.live.has(job.id)) await this.editJobMessage(job, renderRunning(job, now));
+    });
+  }
+
+  /** The final message, after any edit still going out; when no route takes it, the log says why. */
+  private async showFinal(job: Job, payload: MessagePayload): Promise<void> {
+    const shown = await this.edits.run(job.id, () => this.editJobMessage(job, payload));
+    if (shown) return;
+    this.log(job).error(
+      {
+        state: job.state,
+        tokenExpired: this.clock.now() >= job.tokenExpiresAt,
+        tokenDead: this.deadTokens.has(job.interactionToken),
+        channelMessage: job.replyMessageId !== null,
+      },
+      'the job message could not be updated to its final state; the requester has not been told',
+    );
   }
 
   /** Edits the job's message: the interaction reply while the token lives, else the channel message. */
@@ -274,9 +449,8 @@ export class JobService implements PollHandler {
         await messenger.editOriginal(job, payload);
         return true;
       } catch (err) {
-        const { status, code } = discordErrorCode(err);
-        if (status === 401 || code === DiscordCodes.InvalidWebhookToken || code === DiscordCodes.UnknownWebhook) this.deadTokens.add(job.interactionToken);
-        log.warn({ status, code }, 'editing the interaction reply failed');
+        if (isDeadToken(err)) this.deadTokens.add(job.interactionToken);
+        log.warn({ ...discordErrorCode(err) }, 'editing the interaction reply failed');
       }
     }
     if (job.replyMessageId) {

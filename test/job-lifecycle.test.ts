@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskView } from '../src/apimart/parse';
+import type { Messenger } from '../src/discord/messenger';
+import type { MessagePayload } from '../src/discord/render';
+import { createLogger } from '../src/log';
+import { Delivery } from '../src/jobs/delivery';
+import { giveUpAt, OVERDUE } from '../src/jobs/overdue';
+import { keepsQuota, newJob, type Job, type JobState } from '../src/jobs/record';
+import { JobRepo } from '../src/jobs/repo';
+import { STORE_RETRY, storeRetryDelay } from '../src/jobs/retry';
+import { SCHEDULE } from '../src/jobs/schedule';
+import { JobService } from '../src/jobs/service';
+import { openStore } from '../src/store/kv';
+import { scaledClock } from '../src/util/clock';
+
+const MIN = 60_000;
+const logger = createLogger({ level: 'silent' });
+
+describe('giveUpAt: when a task that never ends is given up', () => {
+  it('waits the estimate plus at least 30 minutes', () => {
+    expect(giveUpAt({ submittedAt: 0, estimatedTimeSec: 60 })).toBe(60_000 + 30 * MIN);
+    expect(giveUpAt({ submittedAt: 1_000, estimatedTimeSec: 360 })).toBe(1_000 + 6 * MIN + 30 * MIN);
+  });
+
+  it('waits twice a long estimate past it', () => {
+    expect(giveUpAt({ submittedAt: 0, estimatedTimeSec: 40 * 60 })).toBe(40 * MIN + 80 * MIN);
+  });
+
+  it('assumes the default estimate when there is none or it is nonsense', () => {
+    const fallback = SCHEDULE.defaultEstimateSec * 1000 + OVERDUE.graceFloorMs;
+    for (const estimatedTimeSec of [undefined, null, 0, -5, Number.NaN, Number.POSITIVE_INFINITY]) expect(giveUpAt({ submittedAt: 0, estimatedTimeSec })).toBe(fallback);
+  });
+
+  it('stays under three hours whatever the provider estimates', () => {
+    expect(giveUpAt({ submittedAt: 0, estimatedTimeSec: 10 ** 9 })).toBe(3 * 60 * MIN);
+  });
+});
+
+describe('storeRetryDelay', () => {
+  it('doubles from a second up to a minute', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(storeRetryDelay)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, STORE_RETRY.maxMs]);
+  });
+});
+
+describe('keepsQuota', () => {
+  it.each<[JobState, string | null, boolean]>([
+    ['delivered', 't1', true],
+    ['undeliverable', 't1', true],
+    ['cancelled', 't1', true],
+    ['cancelled', null, false],
+    ['failed', 't1', false],
+    ['failed', null, false],
+  ])('%s with task %s: %s', (state, taskId, kept) => {
+    expect(keepsQuota({ state, taskId })).toBe(kept);
+  });
+});
+
+/** A JobService on a memory store, with a messenger and a quota that record what they were asked. */
+async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer }> } = {}) {
+  const kv = await openStore('memory:');
+  const repo = new JobRepo(kv, logger);
+  const clock = scaledClock(20);
+  const edits: { target: string; payload: MessagePayload; file: boolean }[] = [];
+  const messenger: Messenger = {
+    editOriginal: async (_t, payload, file) => void edits.push({ target: 'reply', payload, file: file !== undefined }),
+    editChannelMessage: async (_c, _m, payload, file) => void edits.push({ target: 'channel-edit', payload, file: file !== undefined }),
+    sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: file !== undefined }), '1'),
+    sendDm: async (_u, payload, file) => void edits.push({ target: 'dm', payload, file: file !== undefined }),
+    refreshAttachmentUrls: async () => new Map(),
+  };
+  const settled: string[] = [];
+  const quota = { commit: async (j: Job) => void settled.push(`commit ${j.id}`), release: async (j: Job) => void settled.push(`release ${j.id}`) };
+  const download = opts.download ?? (async () => ({ ok: true as const, data: Buffer.alloc(16) }));
+  const delivery = new Delivery({ messenger, download, logger, clock });
+  const apimart = {
+    submit: async () => ({ taskId: 'task1', status: 'submitted' }),
+    getTask: async (taskId: string): Promise<TaskView> => ({ taskId, state: 'completed', rawStatus: 'completed', known: true, progress: 100, createdAt: undefined, estimatedTimeSec: undefined, videoUrl: 'https://cdn.example/v.mp4', expiresAt: undefined, error: undefined }),
+  };
+  const jobs = new JobService({ repo, apimart, messenger, delivery, quota, logger, maxRps: 10, clock });
+  const job = (id: string): Job =>
+    newJob(
+      {
+        id,
+        shard: 0,
+        guildId: '1',
+        channelId: '2',
+        userId: '3',
+        applicationId: '4',
+        interactionId: '5',
+        interactionToken: 'tok',
+        tokenExpiresAt: clock.now() + 15 * MIN,
+        replyMessageId: '6',
+        attachmentSizeLimit: 10 * 1024 * 1024,
+        request: { model: 'viduq3', prompt: 'pan', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
+        imageNames: ['a.png'],
+        usage: { key: 'usage:1:3', day: '2025-01-01', seconds: 5 },
+        rerollOf: null,
+      },
+      clock.now(),
+    );
+  return { kv, repo, jobs, edits, settled, job };
+}
+
+describe('JobService', () => {
+  it('a job cancelled before its task reached the provider gives its quota back and says so', async () => {
+    const s = await service();
+    // Left in `submitting` with no submit in flight in this process (as after a crash).
+    await s.repo.create(s.job('job00001'));
+    expect(await s.jobs.cancel('job00001', '3')).toEqual({ outcome: 'cancelled', quotaKept: false });
+    expect(s.settled).toEqual(['release job00001']);
+    expect(s.edits.at(-1)!.payload.text).toContain('It never reached the video service; your quota for it was given back.');
+    await s.jobs.stop();
+  });
+
+  it('a delivery that breaks before sending anything is retried later, and the video goes out once', async () => {
+    let downloads = 0;
+    const s = await service({
+      download: async () => {
+        if (++downloads === 1) throw new Error('download crashed');
+        return { ok: true, data: Buffer.alloc(16) };
+      },
+    });
+    const started = await s.jobs.start(s.job('job00002'));
+    expect(started.state).toBe('queued');
+    const deadline = Date.now() + 10_000;
+    while ((await s.repo.get('job00002'))!.state !== 'delivered' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((await s.repo.get('job00002'))!.state).toBe('delivered');
+    expect(downloads).toBe(2);
+    expect(s.edits.filter((e) => e.file)).toHaveLength(1);
+    expect(s.settled).toEqual(['commit job00002']);
+    await s.jobs.stop();
+  });
+});
