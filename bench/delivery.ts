@@ -1,5 +1,5 @@
 // Delivery of one large video: download from the fake APIMart, upload through the interaction webhook
-// (PATCH @original, multipart) to the fake Discord, with the project's Delivery and RestMessenger.
+// (PATCH @original, multipart) to the fake Discord, with the project's JobMessage and RestMessenger.
 //
 //   npx tsx bench/delivery.ts [--mib=25]
 //
@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { REST } from 'discord.js';
 import { ApimartClient, memoryGate } from '../src/apimart';
 import { createUploadRest, RestMessenger } from '../src/discord/messenger';
-import { Delivery } from '../src/jobs/delivery';
+import { JobMessage } from '../src/discord/job-message';
 import { downloadVideo } from '../src/jobs/download';
 import { createOutboundHttp } from '../src/util/net-guard';
 import type { Job } from '../src/jobs/record';
@@ -96,7 +96,7 @@ async function childMain(): Promise<void> {
   let downloadMs = 0;
   let afterDownload: (() => Promise<number>) | undefined;
   let downloadPeakRss = 0;
-  const delivery = new Delivery({
+  const delivery = new JobMessage({
     messenger,
     logger: silentLogger(),
     clock: systemClock,
@@ -182,7 +182,7 @@ async function parentMain(): Promise<void> {
     const uploadedBytes = last?.status === 200 ? last.files[0]!.size : 0;
     if (!r.attached || uploadedBytes !== bytes) console.log(`  WARNING: the video was not uploaded whole (route ${r.route}, attached ${r.attached}, ${uploadedBytes} bytes, status ${last?.status})`);
 
-    console.log(`delivery benchmark: one ${mib} MiB (${bytes} bytes) video, fake APIMart -> Delivery (RestMessenger, interaction webhook PATCH @original) -> fake Discord`);
+    console.log(`delivery benchmark: one ${mib} MiB (${bytes} bytes) video, fake APIMart -> JobMessage (RestMessenger, interaction webhook PATCH @original) -> fake Discord`);
     console.log(`  interaction attachment_size_limit ${LIMIT / MiB} MiB, no hard upload cap; warm-up delivery of ${WARMUP_BYTES / MiB} MiB first (${r.warmupMs.toFixed(0)} ms);`);
     console.log('  RSS sampled every 5 ms from a worker thread; growth = peak - baseline after a GC; fakes in the parent process\n');
     const rows: BenchRow[] = [

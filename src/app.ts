@@ -12,7 +12,7 @@ import { shardOfGuild } from './discord/platform';
 import { routeInteractions } from './interactions/router';
 import { buttonHandlers } from './interactions/buttons';
 import { commands } from '../commands';
-import { Delivery } from './jobs/delivery';
+import { JobMessage } from './discord/job-message';
 import { downloadVideo } from './jobs/download';
 import { JobRepo } from './jobs/repo';
 import { JobService, type JobEvents } from './jobs/service';
@@ -95,7 +95,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   // Provider video links and attachment links come from outside: fetched only through the address guard.
   const outbound = createOutboundHttp({ trustedHosts: config.trustedFetchHosts });
   const readHead = createReadHead(outbound);
-  const delivery = new Delivery({ messenger, download: (url, max) => downloadVideo(url, max, { http: outbound }), logger, clock });
+  const view = new JobMessage({ messenger, download: (url, max) => downloadVideo(url, max, { http: outbound }), logger, clock });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
@@ -106,14 +106,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       opts.events?.onDelivered?.(job, lag);
     },
   };
-  const jobs = new JobService({ repo, apimart, messenger, delivery, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events });
+  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events });
 
   const ctx: AppContext = {
     logger,
     jobs,
-    repo,
-    messenger,
     limits,
+    refreshImageUrls: (urls) => messenger.refreshAttachmentUrls(urls),
     probe: (a) =>
       completeAttachmentSizes(a, readHead, (img, err) =>
         logger.warn({ filename: img.filename, err: (err as Error).message }, 'attachment bytes could not be read; the image is refused'),

@@ -205,7 +205,7 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     const job = await h.waitForState(sent.id, 'delivered', 20_000);
     expect(uploadsFor(sent)).toHaveLength(1);
     expect(h.discord.callsTo('POST', new RegExp(`^/channels/${job.channelId}/messages$`)).filter((c) => c.at >= job.createdAt)).toHaveLength(0);
-    expect((await h.app.ctx.repo.get(job.id))!.state).toBe('delivered');
+    expect((await h.app.ctx.jobs.get(job.id))!.state).toBe('delivered');
     const usage = await h.app.ctx.limits.usage(job.guildId, m.id);
     expect(usage).toMatchObject({ videos: 1, active: [] });
   });
@@ -227,7 +227,7 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     faults.add({ op: 'set', key: /^job:/, value: jobState('cancelled') });
     const first = await answerTo(press('cancel', job, sent, m));
     expect(first).toContain('Something went wrong on our side');
-    expect((await h.app.ctx.repo.get(job.id))!.state).not.toBe('cancelled');
+    expect((await h.app.ctx.jobs.get(job.id))!.state).not.toBe('cancelled');
     expect(messageOf(sent).content).not.toContain('Cancelled');
     expect(buttonLabels(sent)).toEqual(['Cancel']);
 
@@ -240,7 +240,7 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     const { sent, job } = await runningJob(m);
     faults.add({ op: 'set', key: /^job:/, value: jobState('cancelled'), kind: 'throw-after' });
     expect(await answerTo(press('cancel', job, sent, m))).toContain('Something went wrong on our side');
-    expect((await h.app.ctx.repo.get(job.id))!.state).toBe('cancelled');
+    expect((await h.app.ctx.jobs.get(job.id))!.state).toBe('cancelled');
 
     expect(await answerTo(press('cancel', job, sent, m))).toContain('counts toward your limits');
     await eventually(() => String(messageOf(sent).content).includes('Cancelled'), 'the Cancelled message');

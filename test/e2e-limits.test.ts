@@ -109,7 +109,7 @@ describe('the job message buttons', () => {
     const stranger = await pressButton(`vidu:cancel:${job.id}`, messageId, STRANGER);
     expect(stranger.content).toContain('This is not your video');
     expect((stranger.call.body.data.flags & 64) === 64).toBe(true);
-    expect((await h.app.ctx.repo.get(job.id))!.state).not.toBe('cancelled');
+    expect((await h.app.ctx.jobs.get(job.id))!.state).not.toBe('cancelled');
 
     const own = await pressButton(`vidu:cancel:${job.id}`, messageId, MEMBER);
     expect(own.content).toContain('Cancelled');

@@ -3,7 +3,7 @@ import type { TaskView } from '../src/apimart/parse';
 import type { Messenger } from '../src/discord/messenger';
 import type { MessagePayload } from '../src/discord/render';
 import { createLogger } from '../src/log';
-import { Delivery } from '../src/jobs/delivery';
+import { JobMessage } from '../src/discord/job-message';
 import { giveUpAt, OVERDUE } from '../src/jobs/overdue';
 import { keepsQuota, newJob, type Job, type JobState } from '../src/jobs/record';
 import { JobRepo } from '../src/jobs/repo';
@@ -71,12 +71,12 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
   const settled: string[] = [];
   const quota = { commit: async (j: Job) => void settled.push(`commit ${j.id}`), release: async (j: Job) => void settled.push(`release ${j.id}`) };
   const download = opts.download ?? (async () => ({ ok: true as const, data: Buffer.alloc(16) }));
-  const delivery = new Delivery({ messenger, download, logger, clock });
+  const view = new JobMessage({ messenger, download, logger, clock });
   const apimart = {
     submit: async () => ({ taskId: 'task1', status: 'submitted' }),
     getTask: async (taskId: string): Promise<TaskView> => ({ taskId, state: 'completed', rawStatus: 'completed', known: true, progress: 100, createdAt: undefined, estimatedTimeSec: undefined, videoUrl: 'https://cdn.example/v.mp4', expiresAt: undefined, error: undefined }),
   };
-  const jobs = new JobService({ repo, apimart, messenger, delivery, quota, logger, maxRps: 10, clock });
+  const jobs = new JobService({ repo, apimart, view, quota, logger, maxRps: 10, clock });
   const job = (id: string): Job =>
     newJob(
       {

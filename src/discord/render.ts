@@ -81,11 +81,6 @@ const linkButton = (label: string, url: string): APIButtonComponent => ({ type: 
 /** "; the link expires <t:…:R>" when the provider said when, else nothing. */
 const linkExpiry = (job: Pick<Job, 'videoExpiresAt'>) => (job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '');
 
-/** The part of a running job's message that changes: used to decide whether an edit is worth sending. */
-export function progressKey(job: Job): string {
-  return `${job.state}:${Math.floor(job.progress)}`;
-}
-
 export function renderRunning(job: Job, now: number): MessagePayload {
   const status =
     job.state === 'generating'
@@ -180,6 +175,11 @@ export function renderUndeliverable(job: Job): MessagePayload {
     text: clip(`⚠️ **Your video was made, but it could not be posted.** ${literal(reason)}${link}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
     rows: [row(...buttons)],
   };
+}
+
+/** The same message posted where the requester would not otherwise see it: it names them, and may notify only them. */
+export function mentioning(payload: MessagePayload, userId: string): MessagePayload {
+  return { ...payload, text: clip(`<@${userId}> ${payload.text}`, CONTENT_MAX), ping: userId };
 }
 
 /**

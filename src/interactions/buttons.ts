@@ -32,7 +32,7 @@ function cancelAnswer(result: CancelOutcome): string {
 }
 
 export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
-  const job = await ctx.repo.get(jobId);
+  const job = await ctx.jobs.get(jobId);
   if (!job) return void (await interaction.reply(ephemeral('This video job no longer exists.')));
   if (job.userId !== interaction.user.id && !moderates(interaction, job.guildId)) {
     return void (await interaction.reply(ephemeral('This is not your video: only the person who started it or a moderator can cancel it.')));
@@ -51,7 +51,7 @@ export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
  * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
  */
 export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
-  const source = await ctx.repo.get(jobId);
+  const source = await ctx.jobs.get(jobId);
   if (!source) return void (await interaction.reply(ephemeral('This video job is too old to re-roll; please run /video again.')));
   // `completed` too: the video is shown (with this button) a moment before its delivery is recorded.
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
@@ -73,7 +73,7 @@ async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: J
 
   let refreshed: Map<string, string>;
   try {
-    refreshed = await ctx.messenger.refreshAttachmentUrls(r.image_urls);
+    refreshed = await ctx.refreshImageUrls(r.image_urls);
   } catch (err) {
     ctx.logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
     refreshed = new Map();

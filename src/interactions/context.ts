@@ -1,6 +1,4 @@
 import type { Logger } from '../log';
-import type { Messenger } from '../discord/messenger';
-import type { JobRepo } from '../jobs/repo';
 import type { JobService } from '../jobs/service';
 import type { Job } from '../jobs/record';
 import type { AttachmentMeta, ServerCaps } from '../validation';
@@ -11,9 +9,9 @@ import type { Semaphore } from '../util/semaphore';
 export interface AppContext {
   logger: Logger;
   jobs: JobService;
-  repo: JobRepo;
-  messenger: Messenger;
   limits: LimitsService;
+  /** Renews expired Discord attachment links (Re-roll); links Discord no longer has are absent from the map. */
+  refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
   /** Fills in image sizes Discord did not report (validation/probe.ts). */
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
   /** The shard that owns a guild's jobs (DMs: 0). */

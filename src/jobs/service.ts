@@ -1,26 +1,16 @@
 import { InvalidRequest, type Apimart } from '../apimart';
 import type { TaskView } from '../apimart/parse';
 import type { Logger } from '../log';
-import { discordErrorCode, type Messenger } from '../discord/messenger';
-import { progressKey, renderCancelled, renderFailed, renderRunning, renderUndeliverable, type MessagePayload } from '../discord/render';
 import { systemClock, type Clock } from '../util/clock';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
-import { isDeadToken, type Delivery, type DeliveryResult } from './delivery';
+import type { DeliveryResult, JobEnding, JobView, QuotaSettler } from './ports';
 import { isOperatorProblem, overdueText, submitFailureText, taskFailureText, UNCONFIRMED, UNDELIVERABLE } from './failure';
 import { giveUpAt } from './overdue';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
 import { isFinal, keepsQuota, newJob, type Job, type NewJob } from './record';
 import type { JobRepo } from './repo';
 import { storeRetryDelay } from './retry';
-
-/** Quota bookkeeping as the job lifecycle needs it; the limits module implements it. */
-export interface QuotaSettler {
-  /** The job ended with a video (delivered or not), or was cancelled after the provider accepted it: its quota stays used. */
-  commit(job: Job): Promise<void>;
-  /** The job ended without one (failed, refused, cancelled before acceptance, unconfirmed): its quota comes back. */
-  release(job: Job): Promise<void>;
-}
 
 /** What a Cancel did; `quotaKept`: the provider had accepted the task, which it still makes and bills. */
 export type CancelOutcome = { outcome: 'cancelled'; quotaKept: boolean } | { outcome: 'finished' | 'failed' | 'missing' };
@@ -34,14 +24,19 @@ export interface JobEvents {
 export interface JobServiceDeps {
   repo: JobRepo;
   apimart: Apimart;
-  messenger: Messenger;
-  delivery: Delivery;
+  /** The job's message on Discord (src/discord/job-message.ts). */
+  view: JobView;
   quota: QuotaSettler;
   logger: Logger;
   maxRps: number;
   clock?: Clock;
   events?: JobEvents;
   random?: () => number;
+}
+
+/** The part of a running job's message that changes: an edit is worth sending only when it does. */
+function progressKey(job: Job): string {
+  return `${job.state}:${Math.floor(job.progress)}`;
 }
 
 /** Progress edits share the interaction's webhook bucket (about 5 per 5 s): at most one per job this often. */
@@ -61,8 +56,6 @@ export class JobService implements PollHandler {
   readonly poller: Poller;
   private readonly clock: Clock;
   private readonly lastEdit = new Map<string, { at: number; key: string }>();
-  /** Tokens that answered 401/50027 or 10015: using them again only counts toward Discord's invalid-request ban. */
-  private readonly deadTokens = new Set<string>();
   private readonly delivering = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
   /** Deliveries hold the video in memory: a few at a time keeps a burst of large ones from exhausting it. */
@@ -87,6 +80,11 @@ export class JobService implements PollHandler {
 
   private log(job: Pick<Job, 'id' | 'taskId'>) {
     return this.deps.logger.child({ jobId: job.id, taskId: job.taskId ?? undefined });
+  }
+
+  /** The job as stored; undefined when there is none (a store error throws). */
+  get(jobId: string): Promise<Job | undefined> {
+    return this.deps.repo.get(jobId);
   }
 
   /** Submits a validated, quota-reserved request and shows the job message. */
@@ -223,7 +221,7 @@ export class JobService implements PollHandler {
     // Not changed here but still tracked: an earlier Cancel stored the state and then failed; finish its work.
     if (changed || this.live.has(jobId)) {
       this.log(after).info({ by: byUserId, quotaKept: keepsQuota(after) }, 'job cancelled');
-      await this.finish(after, renderCancelled(after, byUserId));
+      await this.finish(after, { kind: 'cancelled', by: byUserId });
     }
     return { outcome: 'cancelled', quotaKept: keepsQuota(after) };
   }
@@ -236,6 +234,9 @@ export class JobService implements PollHandler {
       // Spread the catch-up polls over the request budget instead of firing them all at once.
       const spreadMs = (jobs.length / this.deps.maxRps) * 1000;
       for (const job of jobs) {
+        // Interactions are served from before the login, so this process may already be submitting, polling
+        // or delivering a job of its own here: those are not left over from a dead process.
+        if (this.starting.has(job.id) || this.live.has(job.id) || this.delivering.has(job.id)) continue;
         if (job.state === 'reserved' || job.state === 'submitting') {
           // The process died between writing the job and recording the provider's answer: a second submit
           // could bill twice, so the job is reported as unconfirmed instead.
@@ -282,11 +283,11 @@ export class JobService implements PollHandler {
    * What follows a final state that is stored: stop tracking the job, settle its quota, show the final message
    * (none after a delivery: the delivery was it). Safe to run again for the same stored state.
    */
-  private async finish(job: Job, payload: MessagePayload | undefined): Promise<void> {
+  private async finish(job: Job, ending: JobEnding | undefined): Promise<void> {
     this.ended(job);
     await this.settleQuota(job);
-    if (payload) await this.showFinal(job, payload);
-    this.deadTokens.delete(job.interactionToken);
+    if (ending) await this.edits.run(job.id, () => this.deps.view.showEnded(job, ending));
+    this.deps.view.forget(job);
   }
 
   /**
@@ -296,15 +297,15 @@ export class JobService implements PollHandler {
   private async recover(job: Job): Promise<void> {
     if (!isFinal(job.state) || !this.live.has(job.id)) return;
     this.log(job).warn({ state: job.state }, 'finishing a job whose final state was stored by a write that failed');
-    const payload =
+    const ending: JobEnding | undefined =
       job.state === 'failed'
-        ? renderFailed(job, job.failure ?? '', { retryable: true })
+        ? { kind: 'failed', reason: job.failure ?? '', retryable: true }
         : job.state === 'cancelled'
-          ? renderCancelled(job, job.userId)
+          ? { kind: 'cancelled', by: job.userId }
           : job.state === 'undeliverable'
-            ? renderUndeliverable(job)
+            ? { kind: 'undeliverable' }
             : undefined;
-    await this.finish(job, payload);
+    await this.finish(job, ending);
   }
 
   /** Commits or returns the quota (keepsQuota); a store error is retried in the background, not lost. */
@@ -369,7 +370,7 @@ export class JobService implements PollHandler {
   private deliverInBackground(job: Job) {
     if (this.delivering.has(job.id)) return;
     this.delivering.add(job.id);
-    const send = () => this.deliveries.run(() => this.edits.run(job.id, () => this.deps.delivery.deliver(job, { tokenDead: this.deadTokens.has(job.interactionToken) })));
+    const send = () => this.deliveries.run(() => this.edits.run(job.id, () => this.deps.view.deliver(job)));
     this.track(
       this.retrying(job, 'delivery', send)
         .then((result) => result && this.recordDelivery(job, result))
@@ -378,7 +379,6 @@ export class JobService implements PollHandler {
   }
 
   private async recordDelivery(job: Job, result: DeliveryResult): Promise<void> {
-    if (result.tokenDead) this.deadTokens.add(job.interactionToken);
     const now = this.clock.now();
     // The video is out (or nothing would take it): from here a store error retries the record, never the post.
     const done = await this.retrying(job, 'recording the delivery', () =>
@@ -394,7 +394,7 @@ export class JobService implements PollHandler {
     this.log(done).info({ route: result.route, attached: result.attached }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
     this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
     // The video was made (and billed) either way; an undeliverable one still gets its message, with the link.
-    await this.finish(done, done.state === 'undeliverable' ? renderUndeliverable(done) : undefined);
+    await this.finish(done, done.state === 'undeliverable' ? { kind: 'undeliverable' } : undefined);
   }
 
   /**
@@ -409,7 +409,7 @@ export class JobService implements PollHandler {
       return { ...j, state: 'failed', failure: reason, finishedAt: this.clock.now() };
     });
     if (!failed || failed.state !== 'failed' || !(changed || this.live.has(jobId))) return failed;
-    await this.finish(failed, renderFailed(failed, failed.failure ?? reason, opts));
+    await this.finish(failed, { kind: 'failed', reason: failed.failure ?? reason, retryable: opts.retryable });
     return failed;
   }
 
@@ -421,46 +421,7 @@ export class JobService implements PollHandler {
     this.lastEdit.set(job.id, { at: now, key });
     await this.edits.run(job.id, async () => {
       // The job may have ended while this edit waited its turn: the final message stays.
-      if (this.live.has(job.id)) await this.editJobMessage(job, renderRunning(job, now));
+      if (this.live.has(job.id)) await this.deps.view.showRunning(job, now);
     });
-  }
-
-  /** The final message, after any edit still going out; when no route takes it, the log says why. */
-  private async showFinal(job: Job, payload: MessagePayload): Promise<void> {
-    const shown = await this.edits.run(job.id, () => this.editJobMessage(job, payload));
-    if (shown) return;
-    this.log(job).error(
-      {
-        state: job.state,
-        tokenExpired: this.clock.now() >= job.tokenExpiresAt,
-        tokenDead: this.deadTokens.has(job.interactionToken),
-        channelMessage: job.replyMessageId !== null,
-      },
-      'the job message could not be updated to its final state; the requester has not been told',
-    );
-  }
-
-  /** Edits the job's message: the interaction reply while the token lives, else the channel message. */
-  private async editJobMessage(job: Job, payload: MessagePayload): Promise<boolean> {
-    const { messenger } = this.deps;
-    const log = this.log(job);
-    if (this.clock.now() < job.tokenExpiresAt && !this.deadTokens.has(job.interactionToken)) {
-      try {
-        await messenger.editOriginal(job, payload);
-        return true;
-      } catch (err) {
-        if (isDeadToken(err)) this.deadTokens.add(job.interactionToken);
-        log.warn({ ...discordErrorCode(err) }, 'editing the interaction reply failed');
-      }
-    }
-    if (job.replyMessageId) {
-      try {
-        await messenger.editChannelMessage(job.channelId, job.replyMessageId, payload);
-        return true;
-      } catch (err) {
-        log.warn({ ...discordErrorCode(err) }, 'editing the job message through the channel failed');
-      }
-    }
-    return false;
   }
 }
