@@ -7,21 +7,32 @@ import type { ButtonHandler } from './buttons';
 import { renderError } from '../discord/render';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import { StoreError } from '../store/kv';
-import { en } from '../discord/messages';
+import { UserError } from '../util/user-error';
+import { en, wordUserError } from '../discord/messages';
 
 /**
- * Routes interactions: slash commands by name, buttons by custom id. A handler that throws gets the user a
- * friendly sentence with a reference id; the log gets the detail under the same id.
+ * Routes interactions: slash commands by name, buttons by custom id. A handler that throws a UserError gets
+ * the user its sentence as written: it says what to do, and a reference id would only suggest asking someone.
+ * Any other failure gets the user a friendly sentence with a reference id; the log gets the detail under the
+ * same id.
  */
 export function routeInteractions(client: Client, ctx: AppContext, commands: readonly CommandModule[], buttons: Record<ButtonAction, ButtonHandler>): void {
   const byName = new Map(commands.map((c) => [c.data.name, c]));
   client.on(Events.InteractionCreate, (interaction) => {
     void handle(interaction).catch(async (err: unknown) => {
       const who = { interactionId: interaction.id, user: interaction.user.id };
-      const reference = randomBytes(4).toString('hex');
-      const storeDown = err instanceof StoreError;
-      ctx.logger.error({ err, reference, ...who }, storeDown ? 'interaction refused: the store is not answering' : 'interaction handler failed');
-      const payload = replyOptions(renderError(storeDown ? en.router.storeDown : en.router.crash, reference));
+      let payload: ReturnType<typeof replyOptions>;
+      let reference: string | undefined;
+      if (err instanceof UserError) {
+        // Still logged: the operator may want to know (a damaged record, say) before anyone asks.
+        ctx.logger.warn({ err, reason: err.reason, ...who }, 'interaction refused with a reason shown to the user');
+        payload = replyOptions(renderError(wordUserError(err.reason)));
+      } else {
+        reference = randomBytes(4).toString('hex');
+        const storeDown = err instanceof StoreError;
+        ctx.logger.error({ err, reference, ...who }, storeDown ? 'interaction refused: the store is not answering' : 'interaction handler failed');
+        payload = replyOptions(renderError(storeDown ? en.router.storeDown : en.router.crash, reference));
+      }
       if (!interaction.isRepliable()) return;
       try {
         if (interaction.deferred || interaction.replied) await interaction.editReply(payload);

@@ -46,6 +46,13 @@ export const en: Messages = {
     cooldown: (v) => `Please wait ${v.wait} more ${v.wait === 1 ? 'second' : 'seconds'} between videos (cooldown ${v.cooldown} s).`,
   },
 
+  userError: {
+    limits_server_record_damaged: () =>
+      "This server's saved video limits could not be read, so no video can be checked against them. A moderator can repair them by setting them again with /video-limits server.",
+    limits_member_record_damaged: (v) =>
+      `The video limits saved for <@${v.userId}> in this server could not be read. A moderator can repair them with /video-limits reset or /video-limits user for that member.`,
+  },
+
   problems: {
     request: (v) => (v.count === 1 ? 'This request has a problem' : `This request has ${v.count} problems`),
     limitReached: 'Limit reached',

@@ -1,5 +1,6 @@
 import type { Problem } from '../../validation';
 import type { Refusal } from '../../limits';
+import type { UserReason } from '../../util/user-error';
 import type { ByCode, Message, Messages } from './types';
 import { en } from './en';
 
@@ -18,3 +19,4 @@ function byCode<U extends { code: string }>(table: ByCode<U>, reason: U): string
 
 export const wordProblem = (p: Problem, m: Messages = en): string => byCode(m.problem, p);
 export const wordRefusal = (r: Refusal, m: Messages = en): string => byCode(m.refusal, r);
+export const wordUserError = (r: UserReason, m: Messages = en): string => byCode(m.userError, r);

@@ -1,10 +1,11 @@
 import type { Problem } from '../../validation';
 import type { LimitName, LimitSource, Refusal } from '../../limits';
+import type { UserReason } from '../../util/user-error';
 
 /**
  * The shape every language's catalogue satisfies. Each message is a key; one that needs values takes them as
  * one object of named values (what i18next interpolates as `{{name}}`), one that needs none is a string.
- * Domain reasons (validation problems, limit refusals) are keyed by their code and take the
+ * Domain reasons (validation problems, limit refusals, user errors) are keyed by their code and take the
  * reason itself as their values, so a new code does not compile until every language words it.
  */
 export type Message<V extends object> = (values: V) => string;
@@ -17,6 +18,8 @@ export interface Messages {
   problem: ByCode<Problem>;
   /** Why a video does not fit the limits (src/limits/policy.ts). */
   refusal: ByCode<Refusal>;
+  /** Errors the user can act on, shown as written by the router (src/util/user-error.ts). */
+  userError: ByCode<UserReason>;
   /** Titles of a list of problems (renderProblems) and the sentences that go only with them. */
   problems: {
     request: Message<{ count: number }>;
