@@ -6,6 +6,7 @@ import type { LimitsPatch } from '../src/limits/usage';
 import { isModerator } from '../src/interactions/guards';
 import { describeCaps, describeLimits } from '../src/discord/render-limits';
 import { ephemeral } from '../src/discord/outgoing';
+import { en } from '../src/discord/messages';
 
 /**
  * `/video-limits`: DESIGN.md section 1. Visible to Manage Server by default; the permission is checked again
@@ -54,11 +55,11 @@ function limitPatch(interaction: ChatInputCommandInteraction): LimitsPatch {
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
+  // English until the languages issue picks the catalogue by the interaction's locale.
+  const m = en.limits;
   const guildId = interaction.guildId;
-  if (!guildId) return void (await interaction.reply(ephemeral('/video-limits works in servers only.')));
-  if (!isModerator(interaction)) {
-    return void (await interaction.reply(ephemeral('Only members with the Manage Server permission can change video limits. See your own with /video-usage.')));
-  }
+  if (!guildId) return void (await interaction.reply(ephemeral(m.serversOnly)));
+  if (!isModerator(interaction)) return void (await interaction.reply(ephemeral(m.notModerator)));
   const { settings } = ctx.limits;
   const sub = interaction.options.getSubcommand(true);
   const user = interaction.options.getUser('user');
@@ -67,19 +68,19 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
   if (sub === 'show') {
     if (user) {
       const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, user.id), ctx.limits.usage(guildId, user.id)]);
-      return void (await interaction.reply(ephemeral(describeLimits(`Limits of <@${user.id}>`, eff, usage, now))));
+      return void (await interaction.reply(ephemeral(describeLimits(m.memberTitle({ userId: user.id }), eff, usage, now))));
     }
     const [eff, caps] = await Promise.all([ctx.limits.serverEffective(guildId), ctx.limits.caps(guildId)]);
-    return void (await interaction.reply(ephemeral(`${describeLimits('Server default limits', eff, undefined, now)}\n${describeCaps(caps)}`)));
+    return void (await interaction.reply(ephemeral(`${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(caps)}`)));
   }
 
   if (sub === 'user') {
     const patch = limitPatch(interaction);
-    if (!Object.keys(patch).length) return void (await interaction.reply(ephemeral('Give at least one limit to set, e.g. daily_videos:3.')));
+    if (!Object.keys(patch).length) return void (await interaction.reply(ephemeral(m.noLimitGiven)));
     await settings.setMember(guildId, user!.id, patch);
     const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, user!.id), ctx.limits.usage(guildId, user!.id)]);
     ctx.logger.info({ guildId, moderator: interaction.user.id, member: user!.id, patch }, 'member limits set');
-    return void (await interaction.reply(ephemeral(`Saved. ${describeLimits(`Limits of <@${user!.id}>`, eff, usage, now)}`)));
+    return void (await interaction.reply(ephemeral(m.saved({ details: describeLimits(m.memberTitle({ userId: user!.id }), eff, usage, now) }))));
   }
 
   if (sub === 'server') {
@@ -92,16 +93,16 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
       ...(maxResolution !== null ? { maxResolution } : {}),
       ...(models !== null ? { models: models === 'all' ? null : [models as ModelId] } : {}),
     };
-    if (!Object.keys(defaults).length && !Object.keys(caps).length) return void (await interaction.reply(ephemeral('Give at least one value to set, e.g. daily_videos:5 or max_resolution:720p.')));
+    if (!Object.keys(defaults).length && !Object.keys(caps).length) return void (await interaction.reply(ephemeral(m.noValueGiven)));
     const saved = await settings.setServer(guildId, { defaults, caps });
     ctx.logger.info({ guildId, moderator: interaction.user.id, defaults, caps }, 'server limits set');
     const eff = await ctx.limits.serverEffective(guildId);
-    return void (await interaction.reply(ephemeral(`Saved. ${describeLimits('Server default limits', eff, undefined, now)}\n${describeCaps(saved.caps)}`)));
+    return void (await interaction.reply(ephemeral(m.saved({ details: `${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(saved.caps)}` }))));
   }
 
   // reset
   await ctx.limits.resetMember(guildId, user!.id);
   ctx.logger.info({ guildId, moderator: interaction.user.id, member: user!.id }, 'member limits reset');
   const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, user!.id), ctx.limits.usage(guildId, user!.id)]);
-  await interaction.reply(ephemeral(`Reset. ${describeLimits(`Limits of <@${user!.id}>`, eff, usage, now)}`));
+  await interaction.reply(ephemeral(m.reset({ details: describeLimits(m.memberTitle({ userId: user!.id }), eff, usage, now) })));
 }

@@ -2,6 +2,7 @@ import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { replyOptions } from '../src/discord/outgoing';
+import { en, wordProblem, wordRefusal } from '../src/discord/messages';
 import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
 import { deferForJob, type JobOrigin } from '../src/interactions/defer';
@@ -82,14 +83,14 @@ async function createJob(interaction: ChatInputCommandInteraction, ctx: AppConte
     caps,
   );
   if (!result.ok) {
-    await interaction.editReply(replyOptions(renderProblems(result.problems.length === 1 ? 'This request has a problem' : `This request has ${result.problems.length} problems`, result.problems)));
+    await interaction.editReply(replyOptions(renderProblems(en.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p)))));
     return;
   }
 
   const jobId = ctx.newJobId();
   const reserved = await ctx.limits.reserve({ guildId: limitsGuild, userId: interaction.user.id }, jobId, result.request.duration);
   if (!reserved.ok) {
-    await interaction.editReply(replyOptions(renderProblems('Limit reached', [reserved.message])));
+    await interaction.editReply(replyOptions(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)])));
     return;
   }
 

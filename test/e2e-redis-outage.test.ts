@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness';
 import { redisServerInstalled, startOwnRedis, type OwnRedis } from './support/own-redis';
 import { expectedVideoBytes } from './fakes/apimart';
-import { STORE_DOWN_SENTENCE } from '../src/interactions/router';
+import { en } from '../src/discord/messages';
+
+const STORE_DOWN_SENTENCE = en.router.storeDown;
 
 /**
  * Redis killed while a job is in flight, then started again on the same port: commands are answered at once

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sqlite3 from 'sqlite3';
 import { startHarness, USER, type Harness } from './support/harness';
 import { StoreError } from '../src/store/kv';
-import { STORE_DOWN_SENTENCE } from '../src/interactions/router';
+import { en } from '../src/discord/messages';
+
+const STORE_DOWN_SENTENCE = en.router.storeDown;
 
 /**
  * Store faults while the bot runs, on SQLite: the file locked by another connection past the busy timeout, and

@@ -162,9 +162,11 @@ describe('/video failures say why in one sentence', () => {
 
 describe('/video when the bot itself fails', () => {
   it('shows a friendly sentence with a reference id that is also in the log, and submits nothing', async () => {
-    const guildId = h.discord.guilds[0]!.id;
-    const key = LimitSettings.serverKey(guildId);
-    await h.app.kv.set(key, { damaged: true });
+    // Any failure the user cannot act on; a damaged limits record used to be one, and now says what to do.
+    const probe = h.app.ctx.probe;
+    h.app.ctx.probe = async () => {
+      throw new Error('probe exploded');
+    };
     try {
       const before = h.apimart.submitCount();
       const sent = h.video();
@@ -174,6 +176,46 @@ describe('/video when the bot itself fails', () => {
       expect(reference).toBeDefined();
       expect(h.logs()).toContain(`"reference":"${reference}"`);
       expect(h.apimart.submitCount()).toBe(before);
+    } finally {
+      h.app.ctx.probe = probe;
+    }
+  });
+});
+
+describe('/video with a damaged limits record', () => {
+  it("says what repairs the server's record, with no reference id, and submits nothing", async () => {
+    const guildId = h.discord.guilds[0]!.id;
+    const key = LimitSettings.serverKey(guildId);
+    await h.app.kv.set(key, { damaged: true });
+    try {
+      const before = h.apimart.submitCount();
+      const sent = h.video();
+      const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
+      const content = String(edit.body.content);
+      expect(content).toContain("This server's saved video limits could not be read");
+      expect(content).toContain('/video-limits server');
+      expect(content).not.toContain('Something went wrong');
+      expect(content).not.toContain('Reference');
+      expect(h.apimart.submitCount()).toBe(before);
+      // The operator hears of it too.
+      expect(h.logs()).toContain(`limits record ${key} failed its schema`);
+    } finally {
+      await h.app.kv.delete(key);
+    }
+  });
+
+  it("says what repairs a member's record, ephemeral, when /video-usage reads it", async () => {
+    const guildId = h.discord.guilds[0]!.id;
+    const key = LimitSettings.memberKey(guildId, USER.id);
+    await h.app.kv.set(key, { v: 1, limits: { dailyVideos: -5 } });
+    try {
+      const sent = h.discord.sendCommand({ name: 'video-usage', options: [], user: USER });
+      const call = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${sent.id}/`));
+      const content = String(call.body.data?.content ?? '');
+      expect(call.body.data?.flags & 64).toBe(64);
+      expect(content).toContain(`The video limits saved for <@${USER.id}> in this server could not be read`);
+      expect(content).toContain('/video-limits reset');
+      expect(content).not.toContain('Reference');
     } finally {
       await h.app.kv.delete(key);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  checkLimits,
+  checkLimits as refusalOf,
   memberOverrideSchema,
   nextUtcMidnight,
   resolveLimits,
@@ -9,6 +9,13 @@ import {
   type LimitValues,
   type UsageSnapshot,
 } from '../src/limits';
+import { wordRefusal } from '../src/discord/messages';
+
+/** The refusal as the member reads it: which limit, and the English sentence. */
+const checkLimits = (...args: Parameters<typeof refusalOf>) => {
+  const r = refusalOf(...args);
+  return r && { limit: r.limit, message: wordRefusal(r) };
+};
 
 const bot: LimitValues = { dailyVideos: 10, dailySeconds: 120, concurrent: 2, cooldown: 30 };
 // 2025-12-31 15:00 UTC; the next UTC midnight is 1767225600 s.

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LimitRecordError, LimitSettings, UsageLedger, type LimitValues } from '../src/limits';
+import { LimitRecordError, LimitSettings, UsageLedger, type LimitValues, type ReserveResult } from '../src/limits';
+import { wordRefusal } from '../src/discord/messages';
 import { redisAvailable, REDIS_TEST_URL } from './support/redis';
 import { storeForSuite } from './support/store-suite';
 
@@ -19,6 +20,8 @@ const uid = () => `${runId}${++seq}`;
 
 const open: LimitValues = { dailyVideos: 100, dailySeconds: 10_000, concurrent: 100, cooldown: 0 };
 const T0 = Date.UTC(2026, 2, 10, 12, 0, 0);
+/** A refusal as the member reads it: which limit, and the English sentence. */
+const worded = (r: ReserveResult) => (r.ok ? r : { ok: false as const, refusal: { limit: r.refusal.limit, message: wordRefusal(r.refusal) } });
 
 const stores = [
   { name: 'sqlite', url: () => `sqlite://${join(tmp, 'x.sqlite')}`, skip: false },
@@ -46,7 +49,7 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
         const r = await ledger.reserve(scope, user, eff, id, 5);
         expect(r.ok).toBe(true);
       }
-      const refused = await ledger.reserve(scope, user, eff, 'j4', 5);
+      const refused = worded(await ledger.reserve(scope, user, eff, 'j4', 5));
       expect(refused).toEqual({ ok: false, refusal: { limit: 'dailyVideos', message: expect.stringContaining('You have used your 3 videos for today (limit 3).') } });
       expect(await ledger.get(scope, user)).toEqual({ day: '2026-03-10', videos: 3, seconds: 15, active: ['j1', 'j2', 'j3'], lastSubmitAt: T0 });
     });
@@ -195,7 +198,7 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
 
       clock.now = Date.UTC(2026, 2, 11, 0, 0, 5);
       expect(await ledger.get(scope, user)).toEqual({ day: '2026-03-11', videos: 0, seconds: 0, active: ['late'], lastSubmitAt: Date.UTC(2026, 2, 10, 23, 59, 50) });
-      const cooling = await ledger.reserve(scope, user, eff, 'early', 5);
+      const cooling = worded(await ledger.reserve(scope, user, eff, 'early', 5));
       expect(cooling.ok === false && cooling.refusal.message).toBe('Please wait 15 more seconds between videos (cooldown 30 s).');
 
       clock.now = Date.UTC(2026, 2, 11, 0, 0, 20);
@@ -222,7 +225,7 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
     it('words the block for DMs', async () => {
       const { ledger, user } = setup();
       store.track(ledger.usageKey('dm', user));
-      const r = await ledger.reserve('dm', user, { ...open, dailyVideos: 0 }, 'a', 5);
+      const r = worded(await ledger.reserve('dm', user, { ...open, dailyVideos: 0 }, 'a', 5));
       expect(r.ok === false && r.refusal.message).toBe('You are not allowed to make videos in direct messages (limit 0).');
     });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { completeAttachmentSizes, validateVideoRequest, type AttachmentMeta, type VideoRequestInput } from '../src/validation';
+import { completeAttachmentSizes, validateVideoRequest as validate, type AttachmentMeta, type VideoRequestInput } from '../src/validation';
+import { wordProblem } from '../src/discord/messages';
 import { pngHeader } from './support/images';
 
 const img = (over: Partial<AttachmentMeta> = {}): AttachmentMeta => ({
@@ -11,6 +12,11 @@ const img = (over: Partial<AttachmentMeta> = {}): AttachmentMeta => ({
   height: 768,
   ...over,
 });
+/** The result with its problems as the member reads them, in English. */
+const validateVideoRequest = (...args: Parameters<typeof validate>) => {
+  const r = validate(...args);
+  return r.ok ? r : { ok: false as const, problems: r.problems.map((p) => wordProblem(p)) };
+};
 const input = (over: Partial<VideoRequestInput> = {}): VideoRequestInput => ({ prompt: 'the bear waves', attachments: [img()], ...over });
 const problemsOf = (over: Partial<VideoRequestInput>) => {
   const r = validateVideoRequest(input(over));

@@ -5,6 +5,7 @@ import { SEED_MAX } from '../models';
 import { optionProblems, toRequest } from '../validation';
 import { moderates } from './guards';
 import { renderProblems } from '../discord/render';
+import { en, wordProblem, wordRefusal } from '../discord/messages';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import type { ButtonAction } from '../discord/custom-id';
 import { deferForJob, type JobOrigin } from './defer';
@@ -69,7 +70,7 @@ async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: J
     { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio },
     await ctx.limits.caps(guildId),
   );
-  if (problems.length) return void (await interaction.editReply(replyOptions(renderProblems('This video can no longer be re-rolled here', problems))));
+  if (problems.length) return void (await interaction.editReply(replyOptions(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))))));
 
   let refreshed: Map<string, string>;
   try {
@@ -80,12 +81,12 @@ async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: J
   }
   const urls = r.image_urls.map((u) => refreshed.get(u));
   if (urls.some((u) => u === undefined)) {
-    return void (await interaction.editReply(replyOptions(renderProblems('The reference images are gone', ['Discord no longer has the images of this video. Please run /video again with the images attached.']))));
+    return void (await interaction.editReply(replyOptions(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]))));
   }
 
   const newId = ctx.newJobId();
   const reserved = await ctx.limits.reserve({ guildId, userId: interaction.user.id }, newId, r.duration);
-  if (!reserved.ok) return void (await interaction.editReply(replyOptions(renderProblems('Limit reached', [reserved.message]))));
+  if (!reserved.ok) return void (await interaction.editReply(replyOptions(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]))));
 
   await ctx.jobs.start({
     ...origin,

@@ -7,32 +7,38 @@ import type { ButtonHandler } from './buttons';
 import { renderError } from '../discord/render';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import { StoreError } from '../store/kv';
+import { UserError } from '../util/user-error';
+import { en, wordUserError } from '../discord/messages';
 
 /**
- * Said when the store failed or did not answer in time. Handlers write nothing before their reads succeed and
- * give a reservation back when the job cannot be written (JobService.start), so nothing was started or counted.
- */
-export const STORE_DOWN_SENTENCE = "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.";
-const CRASH_SENTENCE = 'Something went wrong on our side. Please try again.';
-
-/**
- * Routes interactions: slash commands by name, buttons by custom id. A handler that throws gets the user a
- * friendly sentence with a reference id; the log gets the detail under the same id.
+ * Routes interactions: slash commands by name, buttons by custom id. A handler that throws a UserError gets
+ * the user its sentence as written: it says what to do, and a reference id would only suggest asking someone.
+ * Any other failure gets the user a friendly sentence with a reference id; the log gets the detail under the
+ * same id.
  */
 export function routeInteractions(client: Client, ctx: AppContext, commands: readonly CommandModule[], buttons: Record<ButtonAction, ButtonHandler>): void {
   const byName = new Map(commands.map((c) => [c.data.name, c]));
   client.on(Events.InteractionCreate, (interaction) => {
     void handle(interaction).catch(async (err: unknown) => {
-      const reference = randomBytes(4).toString('hex');
-      const storeDown = err instanceof StoreError;
-      ctx.logger.error({ err, reference, interactionId: interaction.id, user: interaction.user.id }, storeDown ? 'interaction refused: the store is not answering' : 'interaction handler failed');
+      const who = { interactionId: interaction.id, user: interaction.user.id };
+      let payload: ReturnType<typeof replyOptions>;
+      let reference: string | undefined;
+      if (err instanceof UserError) {
+        // Still logged: the operator may want to know (a damaged record, say) before anyone asks.
+        ctx.logger.warn({ err, reason: err.reason, ...who }, 'interaction refused with a reason shown to the user');
+        payload = replyOptions(renderError(wordUserError(err.reason)));
+      } else {
+        reference = randomBytes(4).toString('hex');
+        const storeDown = err instanceof StoreError;
+        ctx.logger.error({ err, reference, ...who }, storeDown ? 'interaction refused: the store is not answering' : 'interaction handler failed');
+        payload = replyOptions(renderError(storeDown ? en.router.storeDown : en.router.crash, reference));
+      }
       if (!interaction.isRepliable()) return;
-      const payload = replyOptions(renderError(storeDown ? STORE_DOWN_SENTENCE : CRASH_SENTENCE, reference));
       try {
         if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
         else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
       } catch (e) {
-        ctx.logger.warn({ err: e, reference }, 'could not tell the user about the failure');
+        ctx.logger.warn({ err: e, reference, ...who }, 'could not tell the user about the failure');
       }
     });
   });
@@ -46,7 +52,7 @@ export function routeInteractions(client: Client, ctx: AppContext, commands: rea
     if (interaction.isButton()) {
       const parsed = parseButtonId(interaction.customId);
       if (!parsed) {
-        await interaction.reply(ephemeral('This button is no longer valid.'));
+        await interaction.reply(ephemeral(en.router.buttonInvalid));
         return;
       }
       await buttons[parsed.action](interaction, parsed.jobId, ctx);

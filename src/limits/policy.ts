@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { discordTime } from '../util/discord-time';
 import { serverCapsSchema } from '../validation/caps';
 
 /**
@@ -98,11 +97,17 @@ export interface UsageSnapshot {
   lastSubmitAt: number | null;
 }
 
-export interface Refusal {
-  limit: LimitName;
-  /** A whole sentence for the member: which limit, what is left, and when it stops applying. */
-  message: string;
-}
+/**
+ * Why one more video does not fit, as data: which limit, and the numbers that word it (src/discord/messages/).
+ * Times are ms since epoch. `place` says where the member is blocked: DMs have no server to name.
+ */
+export type Refusal =
+  | { code: 'blocked'; limit: 'dailyVideos' | 'dailySeconds' | 'concurrent'; place: 'server' | 'dm' }
+  | { code: 'daily_videos_used'; limit: 'dailyVideos'; used: number; max: number; resetAt: number }
+  | { code: 'longer_than_daily'; limit: 'dailySeconds'; seconds: number; max: number }
+  | { code: 'daily_seconds_left'; limit: 'dailySeconds'; seconds: number; max: number; left: number; resetAt: number }
+  | { code: 'concurrent_full'; limit: 'concurrent'; active: number; max: number }
+  | { code: 'cooldown'; limit: 'cooldown'; wait: number; cooldown: number };
 
 export function utcDay(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
@@ -113,50 +118,28 @@ export function nextUtcMidnight(now: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
 }
 
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 /**
  * Whether one more video of `requestSeconds` fits. Limits are checked from the one that lasts longest to the
  * one that lasts shortest, so the member is told about the wait that actually matters: a cooldown that ends in
  * ten seconds is no news to someone whose day is used up.
- * `place` only words the "blocked" sentence; DMs have no server to name.
  */
 export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSeconds: number, now: number, place: 'server' | 'dm' = 'server'): Refusal | undefined {
-  const where = place === 'dm' ? 'in direct messages' : 'in this server';
-  const resets = `It resets ${discordTime(nextUtcMidnight(now))}.`;
+  const resetAt = nextUtcMidnight(now);
 
   // A zero in any limit that no waiting can lift means "not allowed": saying "wait until midnight" would lie.
-  if (eff.dailyVideos <= 0) return { limit: 'dailyVideos', message: `You are not allowed to make videos ${where} (limit 0).` };
-  if (eff.dailySeconds <= 0) return { limit: 'dailySeconds', message: `You are not allowed to make videos ${where} (daily seconds limit 0).` };
-  if (eff.concurrent <= 0) return { limit: 'concurrent', message: `You are not allowed to make videos ${where} (concurrent limit 0).` };
+  if (eff.dailyVideos <= 0) return { code: 'blocked', limit: 'dailyVideos', place };
+  if (eff.dailySeconds <= 0) return { code: 'blocked', limit: 'dailySeconds', place };
+  if (eff.concurrent <= 0) return { code: 'blocked', limit: 'concurrent', place };
 
-  if (usage.videos >= eff.dailyVideos) {
-    // The usage can exceed the limit when a moderator lowered it during the day.
-    const used = usage.videos === eff.dailyVideos ? `your ${count(eff.dailyVideos, 'video')} for today` : `${count(usage.videos, 'video')} today`;
-    return { limit: 'dailyVideos', message: `You have used ${used} (limit ${eff.dailyVideos}). ${resets}` };
-  }
+  // The usage can exceed the limit when a moderator lowered it during the day.
+  if (usage.videos >= eff.dailyVideos) return { code: 'daily_videos_used', limit: 'dailyVideos', used: usage.videos, max: eff.dailyVideos, resetAt };
 
-  if (requestSeconds > eff.dailySeconds) {
-    // No reset helps here; the member has to ask for less.
-    return {
-      limit: 'dailySeconds',
-      message: `A ${requestSeconds}-second video is longer than your daily ${count(eff.dailySeconds, 'second')}; choose a shorter duration.`,
-    };
-  }
-  const secondsLeft = Math.max(0, eff.dailySeconds - usage.seconds);
-  if (requestSeconds > secondsLeft) {
-    return {
-      limit: 'dailySeconds',
-      message: `This ${requestSeconds}-second video would exceed your daily ${count(eff.dailySeconds, 'second')} (${secondsLeft} s left). ${resets}`,
-    };
-  }
+  // No reset helps here; the member has to ask for less.
+  if (requestSeconds > eff.dailySeconds) return { code: 'longer_than_daily', limit: 'dailySeconds', seconds: requestSeconds, max: eff.dailySeconds };
+  const left = Math.max(0, eff.dailySeconds - usage.seconds);
+  if (requestSeconds > left) return { code: 'daily_seconds_left', limit: 'dailySeconds', seconds: requestSeconds, max: eff.dailySeconds, left, resetAt };
 
-  if (usage.active.length >= eff.concurrent) {
-    return {
-      limit: 'concurrent',
-      message: `You already have ${count(usage.active.length, 'video')} generating (limit ${eff.concurrent}). Wait for one to finish or cancel it.`,
-    };
-  }
+  if (usage.active.length >= eff.concurrent) return { code: 'concurrent_full', limit: 'concurrent', active: usage.active.length, max: eff.concurrent };
 
   if (usage.lastSubmitAt !== null && eff.cooldown > 0) {
     const cooldownMs = eff.cooldown * 1000;
@@ -164,10 +147,7 @@ export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSecon
     if (elapsed < cooldownMs) {
       // Capped: a lastSubmitAt from a machine whose clock runs ahead must not stretch the wait past the cooldown.
       const wait = Math.min(eff.cooldown, Math.ceil((cooldownMs - elapsed) / 1000));
-      return {
-        limit: 'cooldown',
-        message: `Please wait ${wait} more ${wait === 1 ? 'second' : 'seconds'} between videos (cooldown ${eff.cooldown} s).`,
-      };
+      return { code: 'cooldown', limit: 'cooldown', wait, cooldown: eff.cooldown };
     }
   }
   return undefined;

@@ -1,6 +1,6 @@
 import type { ServerCaps } from '../validation';
 import type { Reservation } from './reservation';
-import { resolveLimits, type Effective, type LimitValues } from './policy';
+import { resolveLimits, type Effective, type LimitValues, type Refusal } from './policy';
 import type { LimitSettings, UsageLedger } from './usage';
 
 export interface Requester {
@@ -8,7 +8,7 @@ export interface Requester {
   userId: string;
 }
 
-export type Reserve = { ok: true; usage: Reservation } | { ok: false; message: string };
+export type Reserve = { ok: true; usage: Reservation } | { ok: false; refusal: Refusal };
 
 /** What a job holds: its id and the quota reserved for it (none for jobs made before limits existed). */
 export interface Held {
@@ -57,7 +57,7 @@ export class LimitsService {
   async reserve(who: Requester, jobId: string, seconds: number): Promise<Reserve> {
     const eff = await this.effective(who.guildId, who.userId);
     const r = await this.ledger.reserve(this.scopeOf(who.guildId), who.userId, eff.values, jobId, seconds);
-    return r.ok ? { ok: true, usage: r.reservation } : { ok: false, message: r.refusal.message };
+    return r.ok ? { ok: true, usage: r.reservation } : { ok: false, refusal: r.refusal };
   }
 
   /** A moderator's reset: the member's own limits cleared, today's usage and cooldown started over. */

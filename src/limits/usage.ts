@@ -4,6 +4,7 @@ import type { CapsPatch } from '../validation/caps';
 import type { Reservation } from './reservation';
 import { atomicUpdater, type AtomicUpdate, type Change } from '../store/atomic';
 import { KeyedMutex } from '../util/keyed-mutex';
+import { UserError, type UserReason } from '../util/user-error';
 import {
   checkLimits,
   memberOverrideSchema,
@@ -196,10 +197,13 @@ export interface ServerSettingsPatch {
   caps?: CapsPatch;
 }
 
-/** Thrown when a stored settings record cannot be read; a moderator's `set` replaces it. */
-export class LimitRecordError extends Error {
-  constructor(readonly key: string, cause: unknown) {
-    super(`limits record ${key} failed its schema`, { cause });
+/**
+ * Thrown when a stored settings record cannot be read. A moderator's `set` (or, for a member, `reset`) replaces
+ * it, so the member and the moderator are told that, as written (UserError), instead of "Something went wrong".
+ */
+export class LimitRecordError extends UserError {
+  constructor(readonly key: string, reason: UserReason, cause: unknown) {
+    super(reason, `limits record ${key} failed its schema`, { cause });
     this.name = 'LimitRecordError';
   }
 }
@@ -231,14 +235,14 @@ export class LimitSettings {
   }
 
   async getServer(guildId: string): Promise<ServerSettings | undefined> {
-    return this.read(LimitSettings.serverKey(guildId), serverSettingsSchema);
+    return this.read(LimitSettings.serverKey(guildId), serverSettingsSchema, { code: 'limits_server_record_damaged' });
   }
 
   /** Validates the merged result; an out-of-range value throws a ZodError and nothing is written. */
   async setServer(guildId: string, patch: ServerSettingsPatch): Promise<ServerSettings> {
     const key = LimitSettings.serverKey(guildId);
     return this.mutex.run(key, async () => {
-      const current = (await this.read(key, serverSettingsSchema, true)) ?? { v: 1 as const, defaults: {}, caps: {} };
+      const current = (await this.read(key, serverSettingsSchema)) ?? { v: 1 as const, defaults: {}, caps: {} };
       const next = serverSettingsSchema.parse({
         v: 1,
         defaults: merge(current.defaults, patch.defaults),
@@ -250,14 +254,14 @@ export class LimitSettings {
   }
 
   async getMember(guildId: string, userId: string): Promise<PartialLimits | undefined> {
-    return (await this.read(LimitSettings.memberKey(guildId, userId), memberOverrideSchema))?.limits;
+    return (await this.read(LimitSettings.memberKey(guildId, userId), memberOverrideSchema, { code: 'limits_member_record_damaged', userId }))?.limits;
   }
 
   /** Returns the override now in force; clearing its last value removes the record. */
   async setMember(guildId: string, userId: string, patch: LimitsPatch): Promise<PartialLimits> {
     const key = LimitSettings.memberKey(guildId, userId);
     return this.mutex.run(key, async () => {
-      const current = (await this.read(key, memberOverrideSchema, true))?.limits ?? {};
+      const current = (await this.read(key, memberOverrideSchema))?.limits ?? {};
       const next = memberOverrideSchema.parse({ v: 1, limits: merge(current, patch) });
       if (Object.keys(next.limits).length === 0) await this.kv.delete(key);
       else await this.kv.set(key, next);
@@ -270,12 +274,13 @@ export class LimitSettings {
     await this.mutex.run(key, () => this.kv.delete(key));
   }
 
-  private async read<S extends z.ZodType>(key: string, schema: S, damagedAsEmpty = false): Promise<z.infer<S> | undefined> {
+  /** Without `damaged`, a damaged record reads as empty: that is how a `set` replaces it. */
+  private async read<S extends z.ZodType>(key: string, schema: S, damaged?: UserReason): Promise<z.infer<S> | undefined> {
     const raw = await this.kv.get(key);
     if (raw === undefined) return undefined;
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    if (damagedAsEmpty) return undefined;
-    throw new LimitRecordError(key, parsed.error);
+    if (!damaged) return undefined;
+    throw new LimitRecordError(key, damaged, parsed.error);
   }
 }

@@ -35,10 +35,48 @@ export interface VideoRequestInput {
 }
 
 
-export type ValidationResult = { ok: true; request: GenerationRequest } | { ok: false; problems: string[] };
+/**
+ * One thing wrong with a request, as data: a code and the values that word it. The sentences live in the
+ * Discord adapter's messages (src/discord/messages/), one catalogue per language. `image` is the 1-based
+ * option number (image1..image7) and `filename` the name as uploaded, so a message can name the file.
+ */
+export type Problem =
+  | { code: 'prompt_empty' }
+  | { code: 'prompt_too_long'; length: number; max: number }
+  | { code: 'model_unknown'; model: string; choices: string[] }
+  | { code: 'model_not_allowed'; model: string; allowed: string[] }
+  | { code: 'duration_not_whole'; duration: number }
+  | { code: 'duration_out_of_range'; model: string; min: number; max: number; duration: number }
+  | { code: 'duration_over_cap'; max: number; duration: number }
+  | { code: 'resolution_unknown'; resolution: string; choices: string[] }
+  | { code: 'resolution_not_offered'; model: string; resolution: string; choices: string[] }
+  | { code: 'resolution_over_cap'; max: string; resolution: string }
+  | { code: 'aspect_ratio_unknown'; aspectRatio: string; choices: string[] }
+  | { code: 'seed_out_of_range'; seed: number; max: number }
+  | { code: 'images_missing' }
+  | { code: 'images_too_many'; count: number; max: number }
+  | ImageProblem;
 
-const MB = 1024 * 1024;
-const fmtMb = (bytes: number) => `${(bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1)} MB`;
+interface ImageRef {
+  image: number;
+  filename: string;
+}
+/** A problem with one attachment. */
+export type ImageProblem = ImageRef &
+  (
+    | { code: 'image_not_recognised' }
+    | { code: 'image_type'; contentType: string }
+    | { code: 'image_file_size_impossible'; bytes: number }
+    | { code: 'image_too_large'; bytes: number; max: number }
+    | { code: 'image_no_link' }
+    | { code: 'image_dimensions_impossible'; width: number | null; height: number | null }
+    | { code: 'image_unreadable' }
+    | { code: 'image_too_small'; width: number; height: number; min: number }
+    | { code: 'image_aspect'; width: number; height: number; orientation: 'wide' | 'tall'; maxAspect: number }
+  );
+
+export type ValidationResult = { ok: true; request: GenerationRequest } | { ok: false; problems: Problem[] };
+
 const codePoints = (s: string) => [...s].length;
 
 /** A content type as claimed, normalised (`Image/JPG; x=y` -> `image/jpeg`); undefined when there is none. */
@@ -54,35 +92,31 @@ const impossible = (n: number | null) => n !== null && !(Number.isSafeInteger(n)
  * The type is the content type alone: after probing (probe.ts) it is either one the file name agrees with or
  * the one read from the bytes, so a name like `evil.svg.png` proves nothing.
  */
-function attachmentProblems(a: AttachmentMeta, label: string): string[] {
-  const problems: string[] = [];
-  const name = `${label} (${a.filename})`;
+function attachmentProblems(a: AttachmentMeta, image: number): ImageProblem[] {
+  const problems: ImageProblem[] = [];
+  const ref: ImageRef = { image, filename: a.filename };
   const { width, height } = a;
   const unread = width == null || height == null;
-  // An unreadable file gets one sentence, not also "not a recognised image" for the type it could not show.
+  // An unreadable file gets one problem, not also "not a recognised image" for the type it could not show.
   if (!unread && !IMAGE_RULES.contentTypes[claimedType(a.contentType) ?? '']) {
-    problems.push(`${name} is ${a.contentType ? `of type ${a.contentType}` : 'not a recognised image'}; use PNG, JPEG or WebP.`);
+    problems.push(a.contentType ? { ...ref, code: 'image_type', contentType: a.contentType } : { ...ref, code: 'image_not_recognised' });
   }
-  if (impossible(a.size)) problems.push(`${name} has an impossible file size (${a.size} bytes) in Discord's data; upload it again.`);
-  else if (a.size > IMAGE_RULES.maxBytes) {
-    problems.push(`${name} is ${fmtMb(a.size)}; each image can be at most ${fmtMb(IMAGE_RULES.maxBytes)}.`);
-  }
-  if (!/^https?:\/\//i.test(a.url)) problems.push(`${name} has no usable link; upload it again.`);
+  if (impossible(a.size)) problems.push({ ...ref, code: 'image_file_size_impossible', bytes: a.size });
+  else if (a.size > IMAGE_RULES.maxBytes) problems.push({ ...ref, code: 'image_too_large', bytes: a.size, max: IMAGE_RULES.maxBytes });
+  if (!/^https?:\/\//i.test(a.url)) problems.push({ ...ref, code: 'image_no_link' });
   if (impossible(width) || impossible(height)) {
-    problems.push(`${name} has an impossible size (${width}x${height} px) in Discord's data; upload it again.`);
+    problems.push({ ...ref, code: 'image_dimensions_impossible', width, height });
     return problems;
   }
   if (unread || width <= 0 || height <= 0) {
-    problems.push(`${name}: its size could not be read; make sure it is a valid image file.`);
+    problems.push({ ...ref, code: 'image_unreadable' });
     return problems;
   }
   const { minSide, maxAspect } = IMAGE_RULES;
-  if (width < minSide || height < minSide) {
-    problems.push(`${name} is ${width}x${height} px; images must be at least ${minSide}x${minSide} px.`);
-  }
+  if (width < minSide || height < minSide) problems.push({ ...ref, code: 'image_too_small', width, height, min: minSide });
   // Exact rational comparison: 512x128 is allowed, 513x128 is not.
   if (width > height * maxAspect || height > width * maxAspect) {
-    problems.push(`${name} is ${width}x${height} px, too ${width > height ? 'wide' : 'tall'}; the aspect ratio must be between 1:4 and 4:1.`);
+    problems.push({ ...ref, code: 'image_aspect', width, height, orientation: width > height ? 'wide' : 'tall', maxAspect });
   }
   return problems;
 }
@@ -94,65 +128,64 @@ export type RequestOptions = Omit<VideoRequestInput, 'attachments'>;
  * Problems with a request's options (prompt, model, duration, resolution, aspect ratio, seed) and the
  * server's caps. Re-roll checks only these: its images were checked when they were first submitted.
  */
-export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): string[] {
-  const problems: string[] = [];
+export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): Problem[] {
+  const problems: Problem[] = [];
 
   const prompt = input.prompt.trim();
-  if (!prompt) problems.push('The prompt is empty; describe the motion and camera you want.');
-  else if (codePoints(prompt) > PROMPT_MAX) {
-    problems.push(`The prompt is ${codePoints(prompt)} characters; the limit is ${PROMPT_MAX}.`);
-  }
+  if (!prompt) problems.push({ code: 'prompt_empty' });
+  else if (codePoints(prompt) > PROMPT_MAX) problems.push({ code: 'prompt_too_long', length: codePoints(prompt), max: PROMPT_MAX });
 
   const modelId = input.model ?? DEFAULTS.model;
   const rules = modelRules(modelId);
-  if (!rules) problems.push(`Unknown model "${modelId}"; choose ${MODELS.map((m) => m.id).join(' or ')}.`);
+  if (!rules) problems.push({ code: 'model_unknown', model: modelId, choices: MODELS.map((m) => m.id) });
   else if (caps.models && !caps.models.includes(rules.id as ModelId)) {
-    problems.push(`This server does not allow ${rules.id}; allowed: ${caps.models.join(', ') || 'none'}.`);
+    problems.push({ code: 'model_not_allowed', model: rules.id, allowed: [...caps.models] });
   }
 
   const duration = input.duration ?? DEFAULTS.duration;
-  if (!Number.isInteger(duration)) problems.push(`The duration must be a whole number of seconds; you asked for ${duration}.`);
+  if (!Number.isInteger(duration)) problems.push({ code: 'duration_not_whole', duration });
   else if (rules && (duration < rules.minDuration || duration > rules.maxDuration)) {
-    problems.push(`${rules.id} supports ${rules.minDuration} to ${rules.maxDuration} seconds; you asked for ${duration}.`);
+    problems.push({ code: 'duration_out_of_range', model: rules.id, min: rules.minDuration, max: rules.maxDuration, duration });
   } else if (caps.maxDuration !== undefined && duration > caps.maxDuration) {
-    problems.push(`This server allows videos of at most ${caps.maxDuration} seconds; you asked for ${duration}.`);
+    problems.push({ code: 'duration_over_cap', max: caps.maxDuration, duration });
   }
 
   const resolution = (input.resolution ?? DEFAULTS.resolution) as Resolution;
   if (!RESOLUTIONS.includes(resolution)) {
-    problems.push(`Unknown resolution "${resolution}"; choose ${RESOLUTIONS.join(', ')}.`);
+    problems.push({ code: 'resolution_unknown', resolution, choices: [...RESOLUTIONS] });
   } else if (rules && !rules.resolutions.includes(resolution)) {
-    problems.push(`${rules.id} does not offer ${resolution}; choose ${rules.resolutions.join(' or ')}.`);
+    problems.push({ code: 'resolution_not_offered', model: rules.id, resolution, choices: [...rules.resolutions] });
   } else if (caps.maxResolution && RESOLUTIONS.indexOf(resolution) > RESOLUTIONS.indexOf(caps.maxResolution)) {
-    problems.push(`This server allows at most ${caps.maxResolution}; you asked for ${resolution}.`);
+    problems.push({ code: 'resolution_over_cap', max: caps.maxResolution, resolution });
   }
 
   const aspect = (input.aspectRatio ?? DEFAULTS.aspectRatio) as AspectRatio;
-  if (!ASPECT_RATIOS.includes(aspect)) problems.push(`Unknown aspect ratio "${aspect}"; choose ${ASPECT_RATIOS.join(', ')}.`);
+  if (!ASPECT_RATIOS.includes(aspect)) problems.push({ code: 'aspect_ratio_unknown', aspectRatio: aspect, choices: [...ASPECT_RATIOS] });
 
   const seed = input.seed ?? undefined;
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > SEED_MAX)) {
-    problems.push(`The seed must be a whole number from 0 to ${SEED_MAX}; you gave ${seed}.`);
+    problems.push({ code: 'seed_out_of_range', seed, max: SEED_MAX });
   }
 
   return problems;
 }
 
 /** Problems with the images: count, type, size, dimensions, aspect. */
-export function imageProblems(attachments: AttachmentMeta[]): string[] {
-  const problems: string[] = [];
-  if (attachments.length < IMAGE_RULES.minImages) problems.push('Attach at least one reference image.');
+export function imageProblems(attachments: AttachmentMeta[]): Problem[] {
+  const problems: Problem[] = [];
+  if (attachments.length < IMAGE_RULES.minImages) problems.push({ code: 'images_missing' });
   else if (attachments.length > IMAGE_RULES.maxImages) {
-    problems.push(`You attached ${attachments.length} images; the limit is ${IMAGE_RULES.maxImages}.`);
+    problems.push({ code: 'images_too_many', count: attachments.length, max: IMAGE_RULES.maxImages });
   }
-  attachments.forEach((a, i) => problems.push(...attachmentProblems(a, `image${i + 1}`)));
+  attachments.forEach((a, i) => problems.push(...attachmentProblems(a, i + 1)));
   return problems;
 }
 
 /**
- * Request + attachment metadata -> the APIMart body with defaults applied, or every problem found, each a
- * sentence a Discord user understands. Pure: no I/O. Attachments must have been through completeAttachmentSizes
- * (probe.ts) first, which reads the bytes of every attachment whose metadata cannot be trusted.
+ * Request + attachment metadata -> the APIMart body with defaults applied, or every problem found, as data
+ * (worded for Discord by src/discord/messages/). Pure: no I/O. Attachments must have been through
+ * completeAttachmentSizes (probe.ts) first, which reads the bytes of every attachment whose metadata cannot
+ * be trusted.
  */
 export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps = {}): ValidationResult {
   const problems = [...optionProblems(input, caps), ...imageProblems(input.attachments)];

@@ -1,0 +1,22 @@
+import type { Problem } from '../../validation';
+import type { Refusal } from '../../limits';
+import type { UserReason } from '../../util/user-error';
+import type { ByCode, Message, Messages } from './types';
+import { en } from './en';
+
+/**
+ * The user-facing words, one catalogue per language (English for now). Code outside src/discord/ returns
+ * reasons as data; these turn them into sentences.
+ */
+export type { Messages, Message, ByCode };
+export { en };
+
+/** The message of a reason's code, given the reason's own values. */
+function byCode<U extends { code: string }>(table: ByCode<U>, reason: U): string {
+  // The mapped type guarantees table[code] takes exactly this member of U; TypeScript cannot follow that.
+  return (table[reason.code as U['code']] as Message<U>)(reason);
+}
+
+export const wordProblem = (p: Problem, m: Messages = en): string => byCode(m.problem, p);
+export const wordRefusal = (r: Refusal, m: Messages = en): string => byCode(m.refusal, r);
+export const wordUserError = (r: UserReason, m: Messages = en): string => byCode(m.userError, r);
