@@ -34,6 +34,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
 const promptOf = (body: unknown): string =>
   body && typeof body === 'object' && typeof (body as { prompt?: unknown }).prompt === 'string' ? (body as { prompt: string }).prompt : '';
 const FLAG_EPHEMERAL = 1 << 6;
+/** Longer than the poller's longest overdue interval (15 s) and the backoff after three failed polls (16 s). */
+const STILL_MS = 25_000;
 
 function apimartResponse(op: 'submit' | 'poll', f: ApimartFault): FakeResponse {
   switch (f.kind) {
@@ -313,10 +315,13 @@ export async function runChaos(plan: Plan, opts: RunOptions): Promise<Observatio
       return messages.some((m) => !['thinking', 'running'].includes(classify(m)));
     };
     const lastActivity = () => Math.max(fakeDiscord.calls.at(-1)?.at ?? 0, apimart!.requests.at(-1)?.at ?? 0);
+    // Done when every job shows an end and nothing moved for 3 s, or when nothing at all moved for longer than
+    // any poll interval or backoff the bot can still be in: what has not ended by then will not.
     const settleBy = Date.now() + opts.settleMs;
     while (Date.now() < settleBy) {
       if (current && !alive(current) && !current.killedByUs) await startBot();
-      if (plan.jobs.every((j) => settled(j.tag)) && Date.now() - lastActivity() > 3_000) break;
+      const quiet = Date.now() - lastActivity();
+      if ((plan.jobs.every((j) => settled(j.tag)) && quiet > 3_000) || quiet > STILL_MS) break;
       await sleep(250);
     }
     const last = current!;
