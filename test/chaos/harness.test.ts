@@ -78,6 +78,7 @@ describe('reading a job message', () => {
     expect(classify({ content: '❌ **The video could not be made.**', attachments: [] })).toBe('failed');
     expect(classify({ content: '🛑 **Cancelled.**', attachments: [] })).toBe('cancelled');
     expect(classify({ content: '⚠️ **Limit reached**', attachments: [] })).toBe('refused');
+    expect(classify({ content: 'Cancelled after the service accepted it; it still makes it.', attachments: [] })).toBe('cancelled');
     // A Components V2 card keeps its text in text displays.
     expect(classify({ components: [{ type: 17, components: [{ type: 10, content: '✅ ready' }] }], attachments: [], flags: 1 << 15 })).toBe('delivered');
     expect(jobIdsIn(cancel)).toEqual(['abcdef0123']);

@@ -58,16 +58,17 @@ export function jobIdsIn(components: unknown): string[] {
 
 /**
  * What a job message shows, read as a member would: still "thinking…", running (a status with a Cancel
- * button), or one of the final states. Read from the status emoji the bot's renders start with.
+ * button), or one of the final states.
  */
 export function classify(m: MessageLike): MessageKind {
   const text = messageText(m);
   if ((m.flags ?? 0) & FLAG_LOADING || (!text.trim() && m.attachments.length === 0)) return 'thinking';
   if (customIds(m.components).some((id) => id.startsWith('vidu:cancel:'))) return 'running';
-  if (text.includes('✅')) return 'delivered';
-  if (text.includes('🛑')) return 'cancelled';
+  // The emoji first (docs/commands.md, the job message); the wording as a fallback for a reworded render.
+  if (text.includes('✅') || /video is ready/i.test(text)) return 'delivered';
+  if (text.includes('🛑') || /\bcancell?ed\b/i.test(text)) return 'cancelled';
   if (text.includes('⚠️')) return 'refused';
-  if (text.includes('❌')) return 'failed';
+  if (text.includes('❌') || /could not be made/i.test(text)) return 'failed';
   if (/📨|⏳|🎬/.test(text)) return 'running';
   return 'other';
 }
