@@ -142,6 +142,30 @@ describe('fake APIMart', () => {
     expect(fake.tasks.size).toBe(2);
   });
 
+  it('fault hook: asked after the scripted failures; a garbled answer still creates the task', async () => {
+    const seen: string[] = [];
+    fake = await startFakeApimart({
+      scriptFor: (body) => ((body as { prompt?: string }).prompt === 'fails' ? { timeline: [{ at: 0, status: 'failed' }] } : undefined),
+      faults: (req) => {
+        seen.push(`${req.op}:${req.task?.id ?? String(req.headers['idempotency-key'])}`);
+        return seen.length === 2 ? errors.garbled() : undefined;
+      },
+    });
+    fake.failSubmit(errors.rateLimited(1));
+    expect((await submit(fake, { 'Idempotency-Key': 'k1' })).status).toBe(429); // scripted: the hook is not asked
+    const id = await submitId(fake, { 'Idempotency-Key': 'k1' });
+    const garbled = await submit(fake, { 'Idempotency-Key': 'k2' });
+    expect(garbled.status).toBe(200);
+    expect(() => JSON.parse(garbled.text)).toThrow();
+    expect(fake.tasks.size).toBe(2); // the garbled answer's task exists
+    expect((await poll(fake, id)).status).toBe(200);
+    expect(seen).toEqual(['submit:k1', 'submit:k2', `poll:${id}`]);
+
+    const res = await fetch(`${fake.url}/v1/videos/generations`, { method: 'POST', headers: auth(fake), body: JSON.stringify({ model: 'viduq3', prompt: 'fails', image_urls: ['https://x/a.png'] }) });
+    const failing = JSON.parse(await res.text()).data[0].task_id;
+    expect((await poll(fake, failing)).json.data.status).toBe('failed');
+  });
+
   it('dedupes submits by Idempotency-Key', async () => {
     fake = await startFakeApimart();
     const a = await submitId(fake, { 'Idempotency-Key': 'job-42' });

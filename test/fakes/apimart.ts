@@ -74,11 +74,31 @@ export interface FakeApimart {
   close(): Promise<void>;
 }
 
+/** What a fault hook sees of a submit or poll (see FakeApimartOptions.faults). */
+export interface FaultRequest {
+  op: 'submit' | 'poll';
+  headers: IncomingMessage['headers'];
+  /** The submit's JSON body (undefined for polls). */
+  body: unknown;
+  /** The polled task, when it exists. */
+  task?: FakeTask;
+}
+
 export interface FakeApimartOptions {
   apiKey?: string;
   now?: () => number;
   record?: boolean;
   timeScale?: number;
+  /**
+   * Picks a new task's script from its submit body, when no `nextTask` script is queued: tests that send
+   * requests concurrently fix each task's fate by its content instead of by arrival order.
+   */
+  scriptFor?: (body: unknown) => Partial<TaskScript> | undefined;
+  /**
+   * Asked for every submit and poll that no queued `failSubmit`/`failPoll` answers: a response to inject, or
+   * undefined to answer normally. Off by default; the chaos suite draws its faults here.
+   */
+  faults?: (req: FaultRequest) => FakeResponse | undefined;
 }
 
 export const DEFAULT_API_KEY = 'test-key-apimart-SECRET';
@@ -129,6 +149,8 @@ export const errors = {
     raw: '{"code":200,"data":',
     headers: { 'Content-Type': 'application/json' },
   }),
+  /** The request is handled (a submit creates and bills its task) but the answer arrives garbled. */
+  garbled: (): FakeResponse => ({ status: 200, raw: '{"code":200,"data":[{"status":"subm', proceed: true }),
   /** Connection reset before the request is handled: provably no task. */
   dropConnection: (): FakeResponse => ({ status: 0, destroy: true }),
   /** The request is handled (task created) but the answer is lost: the double-billing trap. */
@@ -306,12 +328,14 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
   function answer(res: ServerResponse, failure: FakeResponse | undefined, normal: () => FakeResponse): void {
     if (!failure) return send(res, normal());
     if (!failure.proceed) return send(res, failure);
-    send(res, { ...normal(), delayMs: failure.delayMs, destroy: failure.destroy });
+    const done = normal();
+    send(res, { ...done, delayMs: failure.delayMs, destroy: failure.destroy, ...(failure.raw !== undefined ? { raw: failure.raw } : {}) });
   }
 
   function handleSubmit(req: IncomingMessage, res: ServerResponse, body: unknown, bodyOk: boolean): void {
     totalSubmits++;
-    answer(res, submitFailures.shift(), () => {
+    const failure = submitFailures.shift() ?? (bodyOk ? opts.faults?.({ op: 'submit', headers: req.headers, body }) : undefined);
+    answer(res, failure, () => {
       if (!bodyOk) return errors.badRequest('invalid JSON body');
       const key = req.headers['idempotency-key'];
       const idemKey = typeof key === 'string' && key !== '' ? key : undefined;
@@ -319,7 +343,8 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
       let task = id === undefined ? undefined : tasks.get(id);
       if (!task) {
         id = newTaskId();
-        task = { id, createdAt: now(), script: scriptQueue.shift() ?? defaultScript, body };
+        const chosen = scriptQueue.length === 0 ? opts.scriptFor?.(body) : undefined;
+        task = { id, createdAt: now(), script: scriptQueue.shift() ?? (chosen ? resolve(chosen, defaultScript) : defaultScript), body };
         tasks.set(id, task);
         if (idemKey !== undefined) idempotency.set(idemKey, id);
       }
@@ -335,10 +360,12 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     });
   }
 
-  function handlePoll(res: ServerResponse, taskId: string): void {
+  function handlePoll(req: IncomingMessage, res: ServerResponse, taskId: string): void {
     totalPolls++;
     increment(pollCounts, taskId);
-    answer(res, pollFailures.shift(), () => {
+    const known = tasks.get(taskId);
+    const failure = pollFailures.shift() ?? opts.faults?.({ op: 'poll', headers: req.headers, body: undefined, ...(known ? { task: known } : {}) });
+    answer(res, failure, () => {
       const task = tasks.get(taskId);
       if (!task) return errors.badRequest('invalid task ID');
       return json(200, { code: 200, data: taskData(task, now()) });
@@ -388,7 +415,7 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     if (req.headers.authorization !== `Bearer ${apiKey}`) return send(res, errors.unauthorized());
     if (method === 'POST' && path === '/v1/videos/generations') return handleSubmit(req, res, body, bodyOk);
     const poll = /^\/v1\/tasks\/([^/]+)$/.exec(path);
-    if (method === 'GET' && poll) return handlePoll(res, decodeURIComponent(poll[1]!));
+    if (method === 'GET' && poll) return handlePoll(req, res, decodeURIComponent(poll[1]!));
     send(res, json(404, errorBody(404, 'not found', 'invalid_request_error')));
   }
 

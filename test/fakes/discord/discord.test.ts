@@ -385,6 +385,30 @@ describe('fake Discord with two shards', () => {
     }
   });
 
+  it('fault hook: asked per call with its parsed body, answered as Discord answers failures', async () => {
+    const asked: string[] = [];
+    const fake = await startFakeDiscord({
+      faults: (call) => {
+        asked.push(`${call.method} ${call.body?.content}`);
+        return call.body?.content === 'busy' ? { status: 429, retryAfter: 0.5 } : call.body?.content === 'down' ? { status: 503 } : undefined;
+      },
+    });
+    try {
+      const channel = fake.defaultChannelId(fake.guilds[0]!.id);
+      const post = (content: string) =>
+        fetch(`${fake.apiUrl}/v10/channels/${channel}/messages`, { method: 'POST', headers: { authorization: `Bot ${fake.botToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ content }) });
+      const busy = await post('busy');
+      expect(busy.status).toBe(429);
+      expect(busy.headers.get('retry-after')).toBe('0.5');
+      expect((await post('down')).status).toBe(503);
+      expect((await post('fine')).status).toBe(200);
+      expect(fake.channelMessages(channel).map((m) => m.content)).toEqual(['fine']);
+      expect(asked).toEqual(['POST busy', 'POST down', 'POST fine']);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('optional per-token webhook rate limit: discord.js waits for the bucket instead of failing', async () => {
     const fake = await startFakeDiscord({ webhookRateLimit: { limit: 2, windowMs: 300 } });
     const client = newClient(fake);

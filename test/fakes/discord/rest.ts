@@ -521,7 +521,7 @@ export async function handleRest(
   };
 
   let result: Result;
-  const injected = state.takeFailure(method, path);
+  const injected = state.takeFailure(method, path) ?? state.injectedFault(call);
   if (injected) {
     result = injected;
   } else if (parsed.error) {

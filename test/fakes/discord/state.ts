@@ -100,6 +100,7 @@ export class DiscordState {
   readonly shardCount: number;
   readonly maxUploadBytes: number | undefined;
   readonly webhookRateLimit: StartOptions['webhookRateLimit'];
+  private readonly faults: StartOptions['faults'];
   readonly cdn: Cdn;
 
   readonly users = new Map<string, FakeUser>();
@@ -135,6 +136,7 @@ export class DiscordState {
     this.shardCount = opts.shardCount ?? 1;
     this.maxUploadBytes = opts.maxUploadBytes;
     this.webhookRateLimit = opts.webhookRateLimit;
+    this.faults = opts.faults;
     this.cdn = new Cdn(origin);
     // Bots share their application's id, as Discord's do since 2021.
     this.applicationId = newSnowflake();
@@ -179,23 +181,13 @@ export class DiscordState {
     if (!f) return undefined;
     f.remaining--;
     if (f.remaining === 0) this.failures.splice(this.failures.indexOf(f), 1);
-    const message = f.message ?? defaultMessage(f.status, f.code);
-    const code = f.code ?? 0;
-    if (f.status === 429) {
-      const retryAfter = f.retryAfter ?? 0.1;
-      return {
-        status: 429,
-        json: { message: 'You are being rate limited.', retry_after: retryAfter, global: false, code },
-        headers: {
-          'Retry-After': String(retryAfter),
-          'X-RateLimit-Limit': '5',
-          'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset-After': String(retryAfter),
-          'X-RateLimit-Scope': 'user',
-        },
-      };
-    }
-    return apiError(f.status, code, message);
+    return failureResult(f);
+  }
+
+  /** The failure the `faults` hook picks for this call, if any. */
+  injectedFault(call: RecordedCall): Result | undefined {
+    const spec = this.faults?.(call);
+    return spec && failureResult(spec);
   }
 
   /**
@@ -645,6 +637,27 @@ export class DiscordState {
     for (const id of m.mentions) this.ensureUser(id);
     if (found.users.length || found.roles.length || found.everyone) this.pings.push({ messageId: m.id, channelId: m.channelId, ...found, at: Date.now() });
   }
+}
+
+/** A failure as Discord answers it; 429s carry the rate-limit headers @discordjs/rest reads. */
+function failureResult(f: FailureSpec): Result {
+  const message = f.message ?? defaultMessage(f.status, f.code);
+  const code = f.code ?? 0;
+  if (f.status === 429) {
+    const retryAfter = f.retryAfter ?? 0.1;
+    return {
+      status: 429,
+      json: { message: 'You are being rate limited.', retry_after: retryAfter, global: false, code },
+      headers: {
+        'Retry-After': String(retryAfter),
+        'X-RateLimit-Limit': '5',
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset-After': String(retryAfter),
+        'X-RateLimit-Scope': 'user',
+      },
+    };
+  }
+  return apiError(f.status, code, message);
 }
 
 function matches(pattern: RegExp, path: string): boolean {

@@ -181,6 +181,11 @@ export interface StartOptions {
    * (default: off, no rate-limit headers at all).
    */
   webhookRateLimit?: { limit: number; windowMs: number };
+  /**
+   * Asked for every REST call that no `failNext` failure answers (the body already parsed): a failure to answer
+   * instead, or undefined to handle it. Off by default; the chaos suite draws its faults here.
+   */
+  faults?: (call: RecordedCall) => FailureSpec | undefined;
 }
 
 export interface FakeDiscord {
