@@ -119,3 +119,17 @@ describe('the API request cap through Redis', () => {
     }
   });
 });
+
+describe('a new job under a store fault', () => {
+  it('a record whose write is reported failed after it landed is still found by resume (index first)', async () => {
+    const kv = await openStore('memory:');
+    // The job record's write lands, then the store reports it failed (a timeout after the write): create throws.
+    const flaky: KV = { ...kv, set: async (key, value, ttl) => { await kv.set(key, value, ttl); if (key.startsWith('job:')) throw new Error('injected: answered too late'); } };
+    const repo = new JobRepo(flaky, logger);
+    const j = job();
+    await expect(repo.create(j)).rejects.toThrow('injected');
+    // On restart, resume() lists it, and so reports it unconfirmed instead of leaving it in `submitting` forever.
+    expect((await new JobRepo(kv, logger).listActive(0)).map((x) => x.id)).toContain(j.id);
+    await kv.close();
+  });
+});

@@ -21,6 +21,8 @@ export class JobRepo {
   private readonly mutex = new KeyedMutex();
   /** Ids this process knows to be indexed: progress writes then cost no index read. */
   private readonly indexed = new Set<string>();
+  /** Jobs between their index entry and their record (create). */
+  private readonly creating = new Set<string>();
 
   constructor(
     private readonly kv: KV,
@@ -38,11 +40,22 @@ export class JobRepo {
     return parsed.data;
   }
 
-  /** Writes a new job and indexes it. The record is written first: an index entry never points at nothing. */
+  /**
+   * Indexes a new job, then writes it. In this order a record that exists is always found by resume(), even when
+   * the process dies or the store fails between the two writes (a record without its index entry would sit in
+   * `submitting` forever, its quota held); an index entry whose record never came is dropped by listActive.
+   */
   async create(job: Job): Promise<void> {
-    await this.mutex.run(job.id, async () => {
-      await this.write(job);
-    });
+    const record = jobSchema.parse(job);
+    this.creating.add(record.id);
+    try {
+      await this.mutex.run(record.id, async () => {
+        await this.index(record.shard, record.id);
+        await this.kv.set(`job:${record.id}`, record);
+      });
+    } finally {
+      this.creating.delete(record.id);
+    }
   }
 
   /**
@@ -68,7 +81,8 @@ export class JobRepo {
     for (const id of ids) {
       const job = await this.get(id);
       if (job && !isFinal(job.state)) jobs.push(job);
-      else await this.unindex(shard, id);
+      // A job this process is creating has its index entry before its record: not a leftover.
+      else if (!this.creating.has(id)) await this.unindex(shard, id);
     }
     return jobs;
   }
