@@ -118,6 +118,8 @@ describe('a store that fails at run time', () => {
       const line = h.logs().split('\n').find((l) => l.includes('its reservation could not be given back'));
       expect(line).toMatch(/"jobId":"[0-9a-f]{20}"/);
       expect(line).toContain('injected failure');
+      // Once the store takes writes again, the retry gives the reservation back: nothing stays counted.
+      await expect.poll(() => h.app.ctx.limits.usage(h.discord.guilds[0]!.id, user.id), { timeout: 10_000 }).toMatchObject({ videos: 0, seconds: 0, active: [] });
     });
   });
 

@@ -103,10 +103,19 @@ export class JobService implements PollHandler {
     try {
       await this.deps.repo.create(job);
     } catch (err) {
-      // Nothing was submitted: the reservation made for this job must not keep counting against the member.
-      await this.deps.quota.release(job).catch((releaseErr: unknown) =>
-        this.log(job).error({ err: releaseErr, usage: job.usage }, 'the job could not be written and its reservation could not be given back'),
-      );
+      // Nothing was submitted. The reservation must not keep counting against the member, and a record that was
+      // written before the failure (its index write failed) must not stay in `submitting`. Both are retried in
+      // the background until the store takes them; the member is told by the router (the store sentence).
+      const abandon = async () => {
+        const now = this.clock.now();
+        // No failure sentence: this job's message is the router's store answer, never a rendered failure.
+        await this.deps.repo.update(job.id, (j) => (j.state === 'submitting' ? { ...j, state: 'failed', failure: null, finishedAt: now } : undefined));
+        await this.deps.quota.release(job);
+      };
+      await abandon().catch((abandonErr: unknown) => {
+        this.log(job).warn({ err: abandonErr, usage: job.usage }, 'the job could not be written and its reservation could not be given back yet; retrying');
+        this.track(this.retrying(job, 'giving back the reservation of a job that could not be written', abandon, 1));
+      });
       throw err;
     }
     this.emit(job);
