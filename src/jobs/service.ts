@@ -128,7 +128,13 @@ export class JobService implements PollHandler {
       else log.warn({ err }, 'submit failed');
       return (await this.fail(job.id, submitFailureText(err), { retryable: !(err instanceof InvalidRequest) })) ?? job;
     }
-    const queued = await this.deps.repo.update(job.id, (j) => (j.state === 'submitting' ? { ...j, state: 'queued', taskId, submittedAt: this.clock.now() } : undefined));
+    // The provider has the task now (and bills it): its record must not be lost to a store error, or the job would
+    // be reported unconfirmed and its quota given back. Retried until the store takes it; a stop before that
+    // leaves `submitting`, which the next start reports as unconfirmed, as after a crash.
+    const submittedAt = this.clock.now();
+    const queued = await this.retrying(job, 'recording the submitted task', () =>
+      this.deps.repo.update(job.id, (j) => (j.state === 'submitting' ? { ...j, state: 'queued', taskId, submittedAt } : undefined)),
+    );
     if (!queued || queued.state !== 'queued') return queued ?? job;
     this.log(queued).info({ model: job.request.model, duration: job.request.duration }, 'task submitted');
     this.emit(queued);
