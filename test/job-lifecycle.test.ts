@@ -38,7 +38,7 @@ describe('giveUpAt: when a task that never ends is given up', () => {
 
 describe('storeRetryDelay', () => {
   it('doubles from a second up to a minute', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(storeRetryDelay)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, STORE_RETRY.maxMs]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(storeRetryDelay)).toEqual([1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000, 15_000, STORE_RETRY.maxMs]);
   });
 });
 

@@ -103,8 +103,8 @@ export class JobService implements PollHandler {
     try {
       await this.deps.repo.create(job);
     } catch (err) {
-      // Nothing was submitted. The reservation must not keep counting against the member, and a record that was
-      // written before the failure (its index write failed) must not stay in `submitting`. Both are retried in
+      // Nothing was submitted. The reservation must not keep counting against the member, and a record that
+      // landed although its write was reported failed must not stay in `submitting`. Both are retried in
       // the background until the store takes them; the member is told by the router (the store sentence).
       const abandon = async () => {
         const now = this.clock.now();
