@@ -31,6 +31,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   ahead = 0;
+  faults.clear();
 });
 
 const longTask = { timeline: [{ at: 0, status: 'pending' }, { at: 300, status: 'processing', progress: 10 }, { at: 120_000, status: 'completed' }], estimatedTime: 120 };
@@ -219,6 +220,42 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     await h.waitForState(sent.id, 'failed', 20_000);
     await eventually(() => String(messageOf(sent).content).includes('flagged'), 'the failure message');
     await eventually(async () => (await usageOf(m)).includes('used 0,'), 'the quota back');
+  });
+
+  it('the accepted task failing to be recorded is recorded later: submitted once, delivered once, counted', async () => {
+    const m = member();
+    faults.add({ op: 'set', key: /^job:/, value: jobState('queued'), times: 2 });
+    const submits = h.apimart.submitCount();
+    h.apimart.nextTask(fastTask);
+    const sent = h.video({ user: m });
+    const job = await h.waitForState(sent.id, 'delivered', 20_000);
+    expect(job.taskId).not.toBeNull();
+    expect(h.apimart.submitCount()).toBe(submits + 1);
+    expect(uploadsFor(sent)).toHaveLength(1);
+    expect(messageOf(sent).content).not.toContain('storage is not answering');
+    expect(await h.app.ctx.limits.usage(job.guildId, m.id)).toMatchObject({ videos: 1, active: [] });
+  });
+
+  it('a refused submit whose failure fails to be recorded still ends failed, shown, with the quota back', async () => {
+    const m = member();
+    faults.add({ op: 'set', key: /^job:/, value: jobState('failed'), times: 2 });
+    h.apimart.failSubmit(errors.badRequest('prompt rejected'));
+    const sent = h.video({ user: m });
+    const failed = await h.waitForState(sent.id, 'failed', 20_000);
+    await eventually(() => String(messageOf(sent).content).includes('prompt rejected'), 'the refusal');
+    expect(messageOf(sent).content).not.toContain('storage is not answering');
+    expect(await h.app.ctx.limits.usage(failed.guildId, m.id)).toMatchObject({ videos: 0, active: [] });
+  });
+
+  it('a provider failure stored by a write that then failed is finished by the next poll: shown once, quota back', async () => {
+    const m = member();
+    h.apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 10 }, { at: 1_000, status: 'failed', error: { code: 'moderation', message: 'flagged', type: 'moderation' } }], estimatedTime: 2 });
+    faults.add({ op: 'set', key: /^job:/, value: jobState('failed'), kind: 'throw-after' });
+    const sent = h.video({ user: m });
+    const failed = await h.waitForState(sent.id, 'failed', 20_000);
+    await eventually(() => String(messageOf(sent).content).includes('flagged'), 'the failure message', 20_000);
+    expect(h.app.ctx.jobs.poller.has(failed.id)).toBe(false);
+    expect(await h.app.ctx.limits.usage(failed.guildId, m.id)).toMatchObject({ videos: 0, active: [] });
   });
 
   it('a Cancel whose write fails says so and changes nothing; pressed again it works', async () => {

@@ -126,13 +126,14 @@ export class JobService implements PollHandler {
       const log = this.log(job);
       if (isOperatorProblem(err)) log.error({ err }, 'submit failed: operator action needed');
       else log.warn({ err }, 'submit failed');
-      return (await this.fail(job.id, submitFailureText(err), { retryable: !(err instanceof InvalidRequest) })) ?? job;
+      // From the submit on, a store error retries the write: throwing would tell the member nothing was
+      // started while the reservation stays held by a job left in `submitting`.
+      return (await this.retrying(job, 'recording the refused submit', () => this.fail(job.id, submitFailureText(err), { retryable: !(err instanceof InvalidRequest) }))) ?? job;
     }
-    // The provider has the task now (and bills it): its record must not be lost to a store error, or the job would
-    // be reported unconfirmed and its quota given back. Retried until the store takes it; a stop before that
-    // leaves `submitting`, which the next start reports as unconfirmed, as after a crash.
     const submittedAt = this.clock.now();
-    const queued = await this.retrying(job, 'recording the submitted task', () =>
+    // The provider accepted (and bills) the task: its id must be stored, or a Cancel or a restart would take
+    // the job for one that never reached it and give its quota back.
+    const queued = await this.retrying(job, 'recording the accepted task', () =>
       this.deps.repo.update(job.id, (j) => (j.state === 'submitting' ? { ...j, state: 'queued', taskId, submittedAt } : undefined)),
     );
     if (!queued || queued.state !== 'queued') return queued ?? job;

@@ -22,6 +22,8 @@ export interface StoreFault {
 
 export interface StoreFaults {
   add(fault: StoreFault): void;
+  /** Drops the rules not used up, so a test's leftovers never hit the next one. */
+  clear(): void;
   /** Calls the rules hit so far. */
   readonly hits: { op: StoreFault['op']; key: string; kind: NonNullable<StoreFault['kind']> }[];
   wrap(kv: KV): KV;
@@ -61,6 +63,7 @@ export function storeFaults(): StoreFaults {
   return {
     hits,
     add: (fault) => void rules.push({ ...fault, left: fault.times ?? 1 }),
+    clear: () => void rules.splice(0),
     wrap: (kv) => ({
       kind: kv.kind,
       redis: kv.redis,
