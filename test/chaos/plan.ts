@@ -227,7 +227,7 @@ export function apimartFault(seed: number, op: 'submit' | 'poll', job: Pick<JobP
   }
   // A few jobs' first poll is always malformed: with about two polls per job the random draws alone may miss
   // the kind in a run, and the suite must see every kind of fault.
-  if (attempt === 0 && Number(tag.replace(/\D/g, '')) % 12 === 5) return { kind: 'malformed' };
+  if (attempt === 0 && Number(tag.replace(/\D/g, '')) % 6 === 5) return { kind: 'malformed' };
   if (u < 0.07) return { kind: '429', retryAfterSec: 1 };
   if (u < 0.14) return { kind: '5xx', status: ([500, 502, 503] as const)[Math.floor(v * 3)]! };
   if (u < 0.18) return { kind: 'malformed' };
