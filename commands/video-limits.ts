@@ -3,9 +3,10 @@ import type { AppContext } from '../src/interactions/context';
 import { DURATION_BOUNDS, MODEL_IDS, RESOLUTIONS, type ModelId, type Resolution } from '../src/models';
 import { LIMIT_BOUNDS, type LimitName } from '../src/limits/policy';
 import type { LimitsPatch } from '../src/limits/usage';
-import { isModerator } from '../src/interactions/guards';
+import type { CapsPatch } from '../src/validation';
+import { actorOf, portsOf } from '../src/interactions/edge';
+import type { Actor, HandlerPorts } from '../src/interactions/ports';
 import { describeCaps, describeLimits } from '../src/discord/render-limits';
-import { ephemeral } from '../src/discord/outgoing';
 import { en } from '../src/discord/messages';
 
 /**
@@ -45,6 +46,13 @@ export const data = new SlashCommandBuilder()
   )
   .addSubcommand((s) => s.setName('reset').setDescription("Clear a member's own limits and today's usage").addUserOption((o) => o.setName('user').setDescription('The member').setRequired(true)));
 
+/** A /video-limits subcommand with its options, as typed. */
+export type LimitsCommand =
+  | { sub: 'show'; memberId: string | null }
+  | { sub: 'user'; memberId: string; patch: LimitsPatch }
+  | { sub: 'server'; defaults: LimitsPatch; caps: CapsPatch }
+  | { sub: 'reset'; memberId: string };
+
 function limitPatch(interaction: ChatInputCommandInteraction): LimitsPatch {
   const patch: LimitsPatch = {};
   for (const l of LIMIT_OPTIONS) {
@@ -54,55 +62,67 @@ function limitPatch(interaction: ChatInputCommandInteraction): LimitsPatch {
   return patch;
 }
 
+function readCommand(interaction: ChatInputCommandInteraction): LimitsCommand {
+  const o = interaction.options;
+  const sub = o.getSubcommand(true);
+  if (sub === 'show') return { sub, memberId: o.getUser('user')?.id ?? null };
+  if (sub === 'user') return { sub, memberId: o.getUser('user', true).id, patch: limitPatch(interaction) };
+  if (sub === 'reset') return { sub, memberId: o.getUser('user', true).id };
+  const models = o.getString('models');
+  const maxDuration = o.getInteger('max_duration');
+  const maxResolution = o.getString('max_resolution') as Resolution | null;
+  const caps = {
+    ...(maxDuration !== null ? { maxDuration } : {}),
+    ...(maxResolution !== null ? { maxResolution } : {}),
+    ...(models !== null ? { models: models === 'all' ? null : [models as ModelId] } : {}),
+  };
+  return { sub: 'server', defaults: limitPatch(interaction), caps };
+}
+
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
+  await manageLimits(readCommand(interaction), actorOf(interaction), portsOf(interaction, ctx));
+}
+
+export async function manageLimits(command: LimitsCommand, actor: Actor, { reply, limits, now: clock, logger }: HandlerPorts): Promise<void> {
   // English until the languages issue picks the catalogue by the interaction's locale.
   const m = en.limits;
-  const guildId = interaction.guildId;
-  if (!guildId) return void (await interaction.reply(ephemeral(m.serversOnly)));
-  if (!isModerator(interaction)) return void (await interaction.reply(ephemeral(m.notModerator)));
-  const { settings } = ctx.limits;
-  const sub = interaction.options.getSubcommand(true);
-  const user = interaction.options.getUser('user');
-  const now = ctx.now();
+  const guildId = actor.guildId;
+  if (!guildId) return reply.reply(m.serversOnly);
+  if (!actor.moderator) return reply.reply(m.notModerator);
+  const { settings } = limits;
+  const now = clock();
+  const memberLimits = (memberId: string) => Promise.all([limits.effective(guildId, memberId), limits.usage(guildId, memberId)]);
 
-  if (sub === 'show') {
-    if (user) {
-      const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, user.id), ctx.limits.usage(guildId, user.id)]);
-      return void (await interaction.reply(ephemeral(describeLimits(m.memberTitle({ userId: user.id }), eff, usage, now))));
+  if (command.sub === 'show') {
+    if (command.memberId) {
+      const [eff, usage] = await memberLimits(command.memberId);
+      return reply.reply(describeLimits(m.memberTitle({ userId: command.memberId }), eff, usage, now));
     }
-    const [eff, caps] = await Promise.all([ctx.limits.serverEffective(guildId), ctx.limits.caps(guildId)]);
-    return void (await interaction.reply(ephemeral(`${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(caps)}`)));
+    const [eff, caps] = await Promise.all([limits.serverEffective(guildId), limits.caps(guildId)]);
+    return reply.reply(`${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(caps)}`);
   }
 
-  if (sub === 'user') {
-    const patch = limitPatch(interaction);
-    if (!Object.keys(patch).length) return void (await interaction.reply(ephemeral(m.noLimitGiven)));
-    await settings.setMember(guildId, user!.id, patch);
-    const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, user!.id), ctx.limits.usage(guildId, user!.id)]);
-    ctx.logger.info({ guildId, moderator: interaction.user.id, member: user!.id, patch }, 'member limits set');
-    return void (await interaction.reply(ephemeral(m.saved({ details: describeLimits(m.memberTitle({ userId: user!.id }), eff, usage, now) }))));
+  if (command.sub === 'user') {
+    const { memberId, patch } = command;
+    if (!Object.keys(patch).length) return reply.reply(m.noLimitGiven);
+    await settings.setMember(guildId, memberId, patch);
+    const [eff, usage] = await memberLimits(memberId);
+    logger.info({ guildId, moderator: actor.userId, member: memberId, patch }, 'member limits set');
+    return reply.reply(m.saved({ details: describeLimits(m.memberTitle({ userId: memberId }), eff, usage, now) }));
   }
 
-  if (sub === 'server') {
-    const defaults = limitPatch(interaction);
-    const models = interaction.options.getString('models');
-    const maxDuration = interaction.options.getInteger('max_duration');
-    const maxResolution = interaction.options.getString('max_resolution') as Resolution | null;
-    const caps = {
-      ...(maxDuration !== null ? { maxDuration } : {}),
-      ...(maxResolution !== null ? { maxResolution } : {}),
-      ...(models !== null ? { models: models === 'all' ? null : [models as ModelId] } : {}),
-    };
-    if (!Object.keys(defaults).length && !Object.keys(caps).length) return void (await interaction.reply(ephemeral(m.noValueGiven)));
+  if (command.sub === 'server') {
+    const { defaults, caps } = command;
+    if (!Object.keys(defaults).length && !Object.keys(caps).length) return reply.reply(m.noValueGiven);
     const saved = await settings.setServer(guildId, { defaults, caps });
-    ctx.logger.info({ guildId, moderator: interaction.user.id, defaults, caps }, 'server limits set');
-    const eff = await ctx.limits.serverEffective(guildId);
-    return void (await interaction.reply(ephemeral(m.saved({ details: `${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(saved.caps)}` }))));
+    logger.info({ guildId, moderator: actor.userId, defaults, caps }, 'server limits set');
+    const eff = await limits.serverEffective(guildId);
+    return reply.reply(m.saved({ details: `${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(saved.caps)}` }));
   }
 
-  // reset
-  await ctx.limits.resetMember(guildId, user!.id);
-  ctx.logger.info({ guildId, moderator: interaction.user.id, member: user!.id }, 'member limits reset');
-  const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, user!.id), ctx.limits.usage(guildId, user!.id)]);
-  await interaction.reply(ephemeral(m.reset({ details: describeLimits(m.memberTitle({ userId: user!.id }), eff, usage, now) })));
+  const { memberId } = command;
+  await limits.resetMember(guildId, memberId);
+  logger.info({ guildId, moderator: actor.userId, member: memberId }, 'member limits reset');
+  const [eff, usage] = await memberLimits(memberId);
+  await reply.reply(m.reset({ details: describeLimits(m.memberTitle({ userId: memberId }), eff, usage, now) }));
 }

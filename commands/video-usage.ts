@@ -1,8 +1,8 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../src/interactions/context';
 import { describeUsage } from '../src/discord/render-limits';
-import { limitsScope } from '../src/interactions/scope';
-import { ephemeral } from '../src/discord/outgoing';
+import { actorOf, portsOf } from '../src/interactions/edge';
+import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video-usage`: DESIGN.md section 1. Everyone, ephemeral. */
 export const data = new SlashCommandBuilder()
@@ -12,7 +12,10 @@ export const data = new SlashCommandBuilder()
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall);
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
-  const guildId = limitsScope(interaction);
-  const [eff, usage] = await Promise.all([ctx.limits.effective(guildId, interaction.user.id), ctx.limits.usage(guildId, interaction.user.id)]);
-  await interaction.reply(ephemeral(describeUsage(eff, usage, ctx.now())));
+  await showUsage(actorOf(interaction), portsOf(interaction, ctx));
+}
+
+export async function showUsage(actor: Actor, { reply, limits, now }: HandlerPorts): Promise<void> {
+  const [eff, usage] = await Promise.all([limits.effective(actor.limitsScope, actor.userId), limits.usage(actor.limitsScope, actor.userId)]);
+  await reply.reply(describeUsage(eff, usage, now()));
 }

@@ -1,12 +1,12 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
-import { replyOptions } from '../src/discord/outgoing';
 import { en, wordProblem, wordRefusal } from '../src/discord/messages';
-import { validateVideoRequest, type AttachmentMeta } from '../src/validation';
+import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
-import { deferForJob, type JobOrigin } from '../src/interactions/defer';
-import { limitsScope } from '../src/interactions/scope';
+import type { JobOrigin } from '../src/interactions/defer';
+import { actorOf, portsOf } from '../src/interactions/edge';
+import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: DESIGN.md section 1. Option names are a contract: operators' scripts and outside tests use them. */
 
@@ -58,47 +58,50 @@ export function attachmentMeta(a: Attachment): AttachmentMeta {
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
-  // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
-  const origin = await deferForJob(interaction, ctx);
-  await ctx.afterDeferral.run(() => createJob(interaction, ctx, origin));
+  const o = interaction.options;
+  const input: VideoInput = {
+    prompt: o.getString('prompt', true),
+    model: o.getString('model'),
+    duration: o.getInteger('duration'),
+    resolution: o.getString('resolution'),
+    aspectRatio: o.getString('aspect_ratio'),
+    seed: o.getInteger('seed'),
+    images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
+  };
+  await requestVideo(input, actorOf(interaction), portsOf(interaction, ctx));
 }
 
-async function createJob(interaction: ChatInputCommandInteraction, ctx: AppContext, origin: JobOrigin): Promise<void> {
+/** The options of a /video as typed, the images as Discord describes them. */
+export type VideoInput = RequestOptions & { images: AttachmentMeta[] };
 
-  const o = interaction.options;
-  const images = IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null);
-  const attachments = await ctx.probe(images.map(attachmentMeta));
-  const limitsGuild = limitsScope(interaction);
-  const caps = await ctx.limits.caps(limitsGuild);
-  const result = validateVideoRequest(
-    {
-      prompt: o.getString('prompt', true),
-      model: o.getString('model'),
-      duration: o.getInteger('duration'),
-      resolution: o.getString('resolution'),
-      aspectRatio: o.getString('aspect_ratio'),
-      seed: o.getInteger('seed'),
-      attachments,
-    },
-    caps,
-  );
+/** Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. */
+export async function requestVideo(input: VideoInput, actor: Actor, ports: HandlerPorts): Promise<void> {
+  // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
+  const origin = await ports.reply.deferForJob();
+  await ports.afterDeferral.run(() => createJob(input, actor, ports, origin));
+}
+
+async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId }: HandlerPorts, origin: JobOrigin): Promise<void> {
+  const attachments = await probe(images);
+  const caps = await limits.caps(actor.limitsScope);
+  const result = validateVideoRequest({ ...options, attachments }, caps);
   if (!result.ok) {
-    await interaction.editReply(replyOptions(renderProblems(en.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p)))));
+    await reply.edit(renderProblems(en.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p))));
     return;
   }
 
-  const jobId = ctx.newJobId();
-  const reserved = await ctx.limits.reserve({ guildId: limitsGuild, userId: interaction.user.id }, jobId, result.request.duration);
+  const jobId = newJobId();
+  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, jobId, result.request.duration);
   if (!reserved.ok) {
-    await interaction.editReply(replyOptions(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)])));
+    await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
     return;
   }
 
-  await ctx.jobs.start({
+  await jobs.start({
     ...origin,
     id: jobId,
     request: result.request,
-    imageNames: images.map((a) => a.name),
+    imageNames: images.map((a) => a.filename),
     usage: reserved.usage,
     rerollOf: null,
   });

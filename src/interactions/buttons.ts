@@ -1,15 +1,13 @@
-import { randomInt } from 'node:crypto';
-import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import type { ButtonInteraction } from 'discord.js';
 import type { AppContext } from './context';
-import { SEED_MAX } from '../models';
 import { optionProblems, toRequest } from '../validation';
 import { moderates } from './guards';
 import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal } from '../discord/messages';
-import { ephemeral, replyOptions } from '../discord/outgoing';
 import type { ButtonAction } from '../discord/custom-id';
-import { deferForJob, type JobOrigin } from './defer';
-import { limitsScope } from './scope';
+import type { JobOrigin } from './defer';
+import { actorOf, portsOf } from './edge';
+import type { Actor, HandlerPorts } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
 
@@ -32,70 +30,76 @@ function cancelAnswer(result: CancelOutcome): string {
   }
 }
 
-export const cancelButton: ButtonHandler = async (interaction, jobId, ctx) => {
-  const job = await ctx.jobs.get(jobId);
-  if (!job) return void (await interaction.reply(ephemeral('This video job no longer exists.')));
-  if (job.userId !== interaction.user.id && !moderates(interaction, job.guildId)) {
-    return void (await interaction.reply(ephemeral('This is not your video: only the person who started it or a moderator can cancel it.')));
+/** The discord.js edge of a button: who pressed it, and the ports answering that interaction. */
+const edge =
+  (core: (jobId: string, actor: Actor, ports: HandlerPorts) => Promise<void>): ButtonHandler =>
+  (interaction, jobId, ctx) =>
+    core(jobId, actorOf(interaction), portsOf(interaction, ctx));
+
+export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: HandlerPorts): Promise<void> {
+  const job = await jobs.get(jobId);
+  if (!job) return reply.reply('This video job no longer exists.');
+  if (job.userId !== actor.userId && !moderates(actor, job.guildId)) {
+    return reply.reply('This is not your video: only the person who started it or a moderator can cancel it.');
   }
   // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
   // Discord's 3 s, so acknowledge first.
   const waits = job.state === 'reserved' || job.state === 'submitting';
-  if (waits) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const content = cancelAnswer(await ctx.jobs.cancel(jobId, interaction.user.id));
-  if (waits) await interaction.editReply(replyOptions({ text: content, rows: [] }));
-  else await interaction.reply(ephemeral(content));
-};
+  if (waits) await reply.deferPrivately();
+  const content = cancelAnswer(await jobs.cancel(jobId, actor.userId));
+  if (waits) await reply.edit({ text: content, rows: [] });
+  else await reply.reply(content);
+}
 
 /**
  * Same inputs, new seed, a new job message, counted against the presser's limits. Discord's image links
  * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
  */
-export const rerollButton: ButtonHandler = async (interaction, jobId, ctx) => {
-  const source = await ctx.jobs.get(jobId);
-  if (!source) return void (await interaction.reply(ephemeral('This video job is too old to re-roll; please run /video again.')));
+export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
+  const source = await ports.jobs.get(jobId);
+  if (!source) return ports.reply.reply('This video job is too old to re-roll; please run /video again.');
   // `completed` too: the video is shown (with this button) a moment before its delivery is recorded.
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
-    return void (await interaction.reply(ephemeral('This video is still being made; re-roll it once it is finished.')));
+    return ports.reply.reply('This video is still being made; re-roll it once it is finished.');
   }
-  const origin = await deferForJob(interaction, ctx);
-  await ctx.afterDeferral.run(() => reroll(interaction, ctx, source, origin));
-};
+  const origin = await ports.reply.deferForJob();
+  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
+}
 
-async function reroll(interaction: ButtonInteraction, ctx: AppContext, source: Job, origin: JobOrigin): Promise<void> {
-  const guildId = limitsScope(interaction);
+async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger }: HandlerPorts, origin: JobOrigin): Promise<void> {
+  const guildId = actor.limitsScope;
 
   const r = source.request;
   const problems = optionProblems(
     { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio },
-    await ctx.limits.caps(guildId),
+    await limits.caps(guildId),
   );
-  if (problems.length) return void (await interaction.editReply(replyOptions(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))))));
+  if (problems.length) return reply.edit(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))));
 
   let refreshed: Map<string, string>;
   try {
-    refreshed = await ctx.refreshImageUrls(r.image_urls);
+    refreshed = await refreshImageUrls(r.image_urls);
   } catch (err) {
-    ctx.logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
+    logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
     refreshed = new Map();
   }
   const urls = r.image_urls.map((u) => refreshed.get(u));
   if (urls.some((u) => u === undefined)) {
-    return void (await interaction.editReply(replyOptions(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]))));
+    return reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
   }
 
-  const newId = ctx.newJobId();
-  const reserved = await ctx.limits.reserve({ guildId, userId: interaction.user.id }, newId, r.duration);
-  if (!reserved.ok) return void (await interaction.editReply(replyOptions(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]))));
+  const newId = newJobId();
+  const reserved = await limits.reserve({ guildId, userId: actor.userId }, newId, r.duration);
+  if (!reserved.ok) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
 
-  await ctx.jobs.start({
+  await jobs.start({
     ...origin,
     id: newId,
-    request: { ...toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]), seed: randomInt(0, SEED_MAX) },
+    request: { ...toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]), seed: newSeed() },
     imageNames: source.imageNames,
     usage: reserved.usage,
     rerollOf: source.id,
   });
 }
 
-export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: cancelButton, reroll: rerollButton };
+export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: edge(cancelJob), reroll: edge(rerollJob) };

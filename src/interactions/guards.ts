@@ -1,4 +1,5 @@
 import { PermissionFlagsBits, type BaseInteraction } from 'discord.js';
+import type { Actor } from './ports';
 
 /**
  * Who may moderate: Manage Server, checked when the interaction runs, because server admins can change who
@@ -9,6 +10,6 @@ export function isModerator(interaction: BaseInteraction): boolean {
 }
 
 /** A moderator of that server: a moderator of another server has no say over its jobs. */
-export function moderates(interaction: BaseInteraction, guildId: string | null): boolean {
-  return guildId !== null && interaction.guildId === guildId && isModerator(interaction);
+export function moderates(actor: Actor, guildId: string | null): boolean {
+  return guildId !== null && actor.guildId === guildId && actor.moderator;
 }

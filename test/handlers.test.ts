@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { requestVideo, type VideoInput } from '../commands/video';
+import { manageLimits } from '../commands/video-limits';
+import { showUsage } from '../commands/video-usage';
+import { cancelJob, rerollJob } from '../src/interactions/buttons';
+import type { Actor, HandlerPorts } from '../src/interactions/ports';
+import type { JobOrigin } from '../src/interactions/defer';
+import { newJob, type Job, type NewJob } from '../src/jobs/record';
+import type { CancelOutcome } from '../src/jobs/service';
+import type { Reserve } from '../src/limits/service';
+import { resolveLimits, type UsageSnapshot } from '../src/limits/policy';
+import { StoreError } from '../src/store/errors';
+
+/**
+ * The command and button handlers' cores over in-memory ports: what the member sees (their private answers,
+ * the "thinking…" and its edit) and what the bot did about it (reserved quota, started or cancelled a job).
+ */
+
+const GUILD = '100000000000000001';
+const OTHER_GUILD = '100000000000000002';
+const MEMBER = '200000000000000001';
+const STRANGER = '200000000000000002';
+const NOW = Date.UTC(2025, 0, 15, 12);
+
+const member: Actor = { userId: MEMBER, guildId: GUILD, moderator: false, limitsScope: GUILD };
+const stranger: Actor = { ...member, userId: STRANGER };
+
+const image = { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png', filename: 'cat.png', contentType: 'image/png', size: 40_000, width: 512, height: 512 };
+const video: VideoInput = { prompt: 'The cat turns its head', model: null, duration: null, resolution: null, aspectRatio: null, seed: null, images: [image] };
+
+const origin: JobOrigin = {
+  shard: 0,
+  guildId: GUILD,
+  channelId: '300000000000000001',
+  userId: MEMBER,
+  applicationId: '400000000000000001',
+  interactionId: '500000000000000001',
+  interactionToken: 'token',
+  tokenExpiresAt: NOW + 15 * 60_000,
+  replyMessageId: '600000000000000001',
+  attachmentSizeLimit: 10 * 1024 * 1024,
+};
+
+function job(over: Partial<Job>): Job {
+  const base = newJob(
+    { ...origin, id: 'job0000000000000001', request: { model: 'viduq3', prompt: 'The cat turns its head', image_urls: [image.url], duration: 5, resolution: '720p', aspect_ratio: '16:9' }, imageNames: ['cat.png'], usage: null, rerollOf: null },
+    NOW,
+  );
+  return { ...base, ...over };
+}
+
+/** What the member sees, in order. */
+type Seen = { thinking: 'public' | 'private' } | { reply: string } | { edit: string };
+
+interface World {
+  jobs?: Job[];
+  reserve?: Reserve;
+  cancel?: CancelOutcome;
+  failCaps?: Error;
+  /** The renewed link of each image Discord still has. */
+  refreshed?: Map<string, string>;
+  usage?: UsageSnapshot;
+}
+
+function world(w: World = {}) {
+  const seen: Seen[] = [];
+  const did: string[] = [];
+  const started: NewJob[] = [];
+  const stored = new Map((w.jobs ?? []).map((j) => [j.id, j]));
+  const bot = { dailyVideos: 3, dailySeconds: 60, concurrent: 1, cooldown: 0 };
+  const reservation = { key: `${GUILD}:${MEMBER}`, day: '2025-01-15', seconds: 5 };
+  let ids = 0;
+  const ports: HandlerPorts = {
+    reply: {
+      deferForJob: async () => (seen.push({ thinking: 'public' }), origin),
+      deferPrivately: async () => void seen.push({ thinking: 'private' }),
+      reply: async (text) => void seen.push({ reply: text }),
+      edit: async (message) => void seen.push({ edit: message.text }),
+    },
+    jobs: {
+      get: async (id) => stored.get(id),
+      start: async (input) => (did.push('start'), started.push(input), newJob(input, NOW)),
+      cancel: async (id, by) => (did.push(`cancel ${id} by ${by}`), w.cancel ?? { outcome: 'missing' }),
+    },
+    limits: {
+      caps: async () => {
+        if (w.failCaps) throw w.failCaps;
+        return {};
+      },
+      reserve: async (who, jobId, seconds) => (did.push(`reserve ${seconds} s for ${who.userId} as ${jobId}`), w.reserve ?? { ok: true, usage: reservation }),
+      effective: async () => resolveLimits(bot, undefined, undefined),
+      serverEffective: async () => resolveLimits(bot, undefined, undefined),
+      usage: async () => w.usage ?? { day: '2025-01-15', videos: 0, seconds: 0, active: [], lastSubmitAt: null },
+      resetMember: async () => void did.push('reset member'),
+      settings: {
+        setMember: async () => (did.push('set member'), {}),
+        setServer: async () => (did.push('set server'), { v: 1, defaults: {}, caps: {} }),
+      },
+    },
+    probe: async (a) => a,
+    refreshImageUrls: async (urls) => w.refreshed ?? new Map(urls.map((u) => [u, `${u}?renewed`])),
+    newJobId: () => `new${String(++ids).padStart(16, '0')}`,
+    newSeed: () => 42,
+    now: () => NOW,
+    afterDeferral: { run: (task) => task() },
+    logger: { info: () => undefined, warn: () => undefined },
+  };
+  return { ports, seen, did, started };
+}
+
+describe('/video', () => {
+  it('answers every problem of the request at once, and neither reserves nor submits', async () => {
+    const w = world();
+    await requestVideo({ ...video, prompt: '  ', model: 'sora', images: [{ ...image, width: 64, height: 64 }] }, member, w.ports);
+    expect(w.seen).toHaveLength(2);
+    expect(w.seen[0]).toEqual({ thinking: 'public' });
+    const text = (w.seen[1] as { edit: string }).edit;
+    expect(text).toContain('This request has 3 problems');
+    expect(text).toContain('The prompt is empty');
+    expect(text).toContain('Unknown model "sora"');
+    expect(text).toContain('image1 (cat.png) is 64x64 px');
+    expect(w.did).toEqual([]);
+  });
+
+  it('a limit refusal answers "Limit reached" with the reason and submits nothing', async () => {
+    const w = world({ reserve: { ok: false, refusal: { code: 'concurrent_full', limit: 'concurrent', active: 1, max: 1 } } });
+    await requestVideo(video, member, w.ports);
+    const text = (w.seen.at(-1) as { edit: string }).edit;
+    expect(text).toContain('Limit reached');
+    expect(text).toContain('You already have 1 video generating (limit 1)');
+    expect(w.started).toEqual([]);
+  });
+
+  it('a valid request reserves its seconds, then starts the job with the request in the deferred reply', async () => {
+    const w = world();
+    await requestVideo({ ...video, duration: 8, seed: 7 }, member, w.ports);
+    expect(w.seen).toEqual([{ thinking: 'public' }]);
+    expect(w.did).toEqual([`reserve 8 s for ${MEMBER} as new0000000000000001`, 'start']);
+    expect(w.started[0]).toMatchObject({
+      ...origin,
+      id: 'new0000000000000001',
+      request: { model: 'viduq3', prompt: 'The cat turns its head', image_urls: [image.url], duration: 8, resolution: '720p', aspect_ratio: '16:9', seed: 7 },
+      imageNames: ['cat.png'],
+      rerollOf: null,
+    });
+  });
+
+  it('a store error reaches the router, which words it; nothing is reserved or answered here', async () => {
+    const down = new StoreError('get', 'redis', 'connection refused');
+    const w = world({ failCaps: down });
+    await expect(requestVideo(video, member, w.ports)).rejects.toBe(down);
+    expect(w.seen).toEqual([{ thinking: 'public' }]);
+    expect(w.did).toEqual([]);
+  });
+});
+
+describe('Cancel', () => {
+  const running = job({ state: 'generating' });
+
+  it('is refused to someone else, and the job goes on', async () => {
+    const w = world({ jobs: [running] });
+    await cancelJob(running.id, stranger, w.ports);
+    expect(w.seen).toEqual([{ reply: 'This is not your video: only the person who started it or a moderator can cancel it.' }]);
+    expect(w.did).toEqual([]);
+  });
+
+  it('is refused to a moderator of another server', async () => {
+    const w = world({ jobs: [running] });
+    await cancelJob(running.id, { ...stranger, guildId: OTHER_GUILD, limitsScope: OTHER_GUILD, moderator: true }, w.ports);
+    expect(w.seen).toEqual([{ reply: 'This is not your video: only the person who started it or a moderator can cancel it.' }]);
+    expect(w.did).toEqual([]);
+  });
+
+  it("is allowed to a moderator of the job's server", async () => {
+    const w = world({ jobs: [running], cancel: { outcome: 'cancelled', quotaKept: true } });
+    await cancelJob(running.id, { ...stranger, moderator: true }, w.ports);
+    expect(w.did).toEqual([`cancel ${running.id} by ${STRANGER}`]);
+  });
+
+  it('by the requester of an accepted job says it still counts', async () => {
+    const w = world({ jobs: [running], cancel: { outcome: 'cancelled', quotaKept: true } });
+    await cancelJob(running.id, member, w.ports);
+    expect(w.did).toEqual([`cancel ${running.id} by ${MEMBER}`]);
+    expect(w.seen).toHaveLength(1);
+    expect((w.seen[0] as { reply: string }).reply).toContain('it counts toward your limits today');
+  });
+
+  it('by the requester during the submit waits privately, then says the quota was given back', async () => {
+    const submitting = job({ state: 'submitting' });
+    const w = world({ jobs: [submitting], cancel: { outcome: 'cancelled', quotaKept: false } });
+    await cancelJob(submitting.id, member, w.ports);
+    expect(w.seen).toEqual([{ thinking: 'private' }, { edit: 'Cancelled before it reached the video service. The quota for it was given back.' }]);
+  });
+});
+
+describe('Re-roll', () => {
+  it('is refused while the video is still being made', async () => {
+    const w = world({ jobs: [job({ state: 'generating' })] });
+    await rerollJob('job0000000000000001', member, w.ports);
+    expect(w.seen).toEqual([{ reply: 'This video is still being made; re-roll it once it is finished.' }]);
+    expect(w.did).toEqual([]);
+  });
+
+  it('is refused when Discord no longer has the images, before any quota is reserved', async () => {
+    const w = world({ jobs: [job({ state: 'delivered' })], refreshed: new Map() });
+    await rerollJob('job0000000000000001', member, w.ports);
+    const text = (w.seen.at(-1) as { edit: string }).edit;
+    expect(text).toContain('The reference images are gone');
+    expect(text).toContain('Please run /video again with the images attached.');
+    expect(w.did).toEqual([]);
+  });
+
+  it('of a finished video starts a new job with the renewed links and a new seed', async () => {
+    const w = world({ jobs: [job({ state: 'delivered' })] });
+    await rerollJob('job0000000000000001', member, w.ports);
+    expect(w.did).toEqual([`reserve 5 s for ${MEMBER} as new0000000000000001`, 'start']);
+    expect(w.started[0]).toMatchObject({ request: { image_urls: [`${image.url}?renewed`], seed: 42 }, rerollOf: 'job0000000000000001' });
+  });
+});
+
+describe('/video-limits and /video-usage', () => {
+  it('/video-limits by a member without Manage Server is refused and changes nothing', async () => {
+    const w = world();
+    await manageLimits({ sub: 'user', memberId: STRANGER, patch: { dailyVideos: 10 } }, member, w.ports);
+    expect(w.seen).toEqual([{ reply: 'Only members with the Manage Server permission can change video limits. See your own with /video-usage.' }]);
+    expect(w.did).toEqual([]);
+  });
+
+  it('/video-usage shows what was used today and what is left', async () => {
+    const w = world({ usage: { day: '2025-01-15', videos: 2, seconds: 10, active: [], lastSubmitAt: null } });
+    await showUsage(member, w.ports);
+    const text = (w.seen[0] as { reply: string }).reply;
+    expect(text).toContain('Your video usage today');
+    expect(text).toContain('Videos per day: **3** (bot default) · used 2, 1 left');
+    expect(text).toContain('Seconds of video per day: **60 s** (bot default) · used 10 s, 50 s left');
+  });
+});
