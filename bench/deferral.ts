@@ -1,5 +1,5 @@
 // Deferral latency: how long after Discord sends a /video interaction the bot acknowledges it (Discord allows
-// 3 s; DESIGN.md aims for well under 100 ms). The bot runs in this process (startApp) against the fake Discord
+// 3 s; docs/commands.md aims for well under 100 ms). The bot runs in this process (startApp) against the fake Discord
 // gateway and REST and the fake APIMart, all on 127.0.0.1.
 //
 //   npx tsx bench/deferral.ts [--burst=500] [--sequential=200] [--warmup=20]

@@ -10,7 +10,7 @@ import { describeCaps, describeLimits } from '../src/discord/render-limits';
 import { en } from '../src/discord/messages';
 
 /**
- * `/video-limits`: DESIGN.md section 1. Visible to Manage Server by default; the permission is checked again
+ * `/video-limits`: docs/commands.md. Visible to Manage Server by default; the permission is checked again
  * at run time, because server admins can change who sees the command.
  */
 

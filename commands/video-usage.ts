@@ -4,7 +4,7 @@ import { describeUsage } from '../src/discord/render-limits';
 import { actorOf, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
-/** `/video-usage`: DESIGN.md section 1. Everyone, ephemeral. */
+/** `/video-usage`: docs/commands.md. Everyone, ephemeral. */
 export const data = new SlashCommandBuilder()
   .setName('video-usage')
   .setDescription('Your video usage today, what remains, and when it resets')

@@ -8,7 +8,7 @@ import type { JobOrigin } from '../src/interactions/defer';
 import { actorOf, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
-/** `/video`: DESIGN.md section 1. Option names are a contract: operators' scripts and outside tests use them. */
+/** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
 
 export const IMAGE_OPTIONS = ['image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7'] as const;
 

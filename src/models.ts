@@ -1,6 +1,6 @@
 /**
  * Per-model rules: the one table that both the slash command's choices and validation read, so the two
- * cannot disagree. Values from APIMART.md.
+ * cannot disagree. Values from docs/apimart.md.
  */
 
 export const RESOLUTIONS = ['540p', '720p', '1080p'] as const;

@@ -1,14 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { atomicUpdater } from '../src/store/atomic';
 import { openStore } from '../src/store/kv';
-import { redisAvailable, REDIS_TEST_URL } from './support/redis';
+import { canSpawnRedis, ownRedis, redisAvailable, REDIS_TEST_URL } from './support/redis';
 import { storeForSuite } from './support/store-suite';
 
 const skipRedis = !(await redisAvailable());
@@ -108,35 +105,8 @@ describe.skipIf(skipRedis)('atomic updates across Redis connections', () => {
   });
 });
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+const hasRedisServer = canSpawnRedis();
 if (!hasRedisServer && process.env.CI) throw new Error('redis-server is not installed; .ci/run installs it');
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/**
- * A Redis of this test alone, so it can be paused and killed without touching the shared one. Ready once it says
- * so itself: a port found free may be taken by another test's server before redis-server binds it, and then
- * this one exits and the next port is tried.
- */
-async function ownRedis(): Promise<{ url: string; server: ChildProcess }> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const ready = await new Promise<boolean>((resolve) => {
-      const lines = createInterface({ input: server.stdout! });
-      lines.on('line', (line) => line.includes('Ready to accept connections') && resolve(true));
-      server.once('exit', () => resolve(false));
-    });
-    if (ready) return { url: `redis://127.0.0.1:${port}`, server };
-  }
-  throw new Error('redis-server did not start on any of 5 free ports');
-}
 
 describe.skipIf(!hasRedisServer)('atomic updates when Redis does not answer', () => {
   it('fails within its bound when Redis hangs, and works again once it answers', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InsufficientBalance, InvalidRequest, Malformed, RateLimited, Transient, Unauthorized, type ApimartError, type ErrorDetail } from './errors';
 
 /**
- * Every shape APIMart answers, in one place (APIMART.md): the two submit shapes, the two result URL shapes,
+ * Every shape APIMart answers, in one place (docs/apimart.md): the two submit shapes, the two result URL shapes,
  * the three error shapes. When the provider changes a shape, this file is the one edit.
  */
 

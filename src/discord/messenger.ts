@@ -4,7 +4,7 @@ import { apiBody } from './outgoing';
 
 /**
  * The bot's outgoing Discord calls about jobs, as raw REST. Interaction webhook calls go with `auth: false`:
- * a 401 on a call that carried the bot token makes @discordjs/rest drop the token (DISCORD.md), and an
+ * a 401 on a call that carried the bot token makes @discordjs/rest drop the token (docs/discord.md), and an
  * expired interaction token answers exactly that.
  */
 

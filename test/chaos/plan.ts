@@ -215,6 +215,15 @@ export type ApimartFault =
 export function apimartFault(seed: number, op: 'submit' | 'poll', job: Pick<JobPlan, 'tag' | 'hang'>, attempt: number, pollHangsLeft: boolean): ApimartFault | undefined {
   if (job.hang?.op === op && job.hang.attempt === attempt && (op === 'submit' || pollHangsLeft)) return { kind: 'timeout', ms: CHAOS.hangMs };
   const tag = job.tag;
+  // Every kind is also forced on the first attempt of a few jobs: with few requests per job, the random draws
+  // alone can miss a kind in a run, and the suite must see every kind of fault every time.
+  const n = Number(tag.replace(/\D/g, ''));
+  if (attempt === 0 && op === 'submit' && n % 16 === 1) return { kind: '5xx', status: 502 };
+  if (attempt === 0 && op === 'submit' && n % 16 === 9) return { kind: 'malformed' };
+  if (attempt === 0 && op === 'poll' && n % 16 === 2) return { kind: '429', retryAfterSec: 1 };
+  if (attempt === 0 && op === 'poll' && n % 16 === 10) return { kind: '5xx', status: 503 };
+  if (attempt === 0 && op === 'submit' && n % 16 === 5) return { kind: '429', retryAfterSec: 1 };
+  if (attempt === 0 && op === 'poll' && n % 16 === 14) return { kind: 'lost', afterMs: 500 };
   const u = draw(seed, `apimart:${op}:${tag}:${attempt}`);
   const v = draw(seed, `apimart:${op}:${tag}:${attempt}:detail`);
   if (op === 'submit') {
@@ -225,9 +234,7 @@ export function apimartFault(seed: number, op: 'submit' | 'poll', job: Pick<JobP
     if (u < 0.29) return { kind: 'slow', ms: Math.round(1_000 + v * 1_500) };
     return undefined;
   }
-  // A few jobs' first poll is always malformed: with about two polls per job the random draws alone may miss
-  // the kind in a run, and the suite must see every kind of fault.
-  if (attempt === 0 && Number(tag.replace(/\D/g, '')) % 6 === 5) return { kind: 'malformed' };
+  if (attempt === 0 && n % 6 === 5) return { kind: 'malformed' };
   if (u < 0.07) return { kind: '429', retryAfterSec: 1 };
   if (u < 0.14) return { kind: '5xx', status: ([500, 502, 503] as const)[Math.floor(v * 3)]! };
   if (u < 0.18) return { kind: 'malformed' };

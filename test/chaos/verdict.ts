@@ -133,7 +133,7 @@ export interface Observation {
   days: [string, string];
   secrets: { name: string; value: string }[];
   faults: Record<string, number>;
-  /** Webhook or interaction-callback calls that carried the bot token (DESIGN: never). */
+  /** Webhook or interaction-callback calls that carried the bot token (docs/discord.md: never). */
   webhookCallsWithBotToken: number;
   /** How long each bot process took from spawn to "bot started". */
   startupMs: number[];
@@ -281,7 +281,7 @@ export function deliveryProblems(o: Observation): string[] {
 }
 
 /**
- * DESIGN.md section 1: a job that ended without a video before its task was accepted, or whose task failed,
+ * docs/commands.md (limits): a job that ended without a video before its task was accepted, or whose task failed,
  * gives its quota back; a video made (delivered or undeliverable) or cancelled after acceptance counts. A job
  * still running holds its reservation, so it counts too (its not finishing is another assertion's problem).
  */

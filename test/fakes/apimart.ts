@@ -1,4 +1,4 @@
-// Fake APIMart server (see /work/shared/APIMART.md) for tests and benchmarks.
+// Fake APIMart server (see docs/apimart.md) for tests and benchmarks.
 // Task state is a pure function of (now - createdAt), so 10k polled tasks cost no timers.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
