@@ -95,6 +95,14 @@ export async function runChaos(plan: Plan, opts: RunOptions): Promise<Observatio
   const note = (what: string) => void events.push({ at: Date.now(), what });
   const bots: BotSlot[] = [];
   let chaos = false;
+  const mustMeet: Record<'submit' | 'poll', ApimartFault[]> = {
+    submit: [{ kind: '5xx', status: 502 }, { kind: 'malformed' }, { kind: '429', retryAfterSec: 1 }, { kind: 'lost', afterMs: 500 }],
+    poll: [{ kind: 'malformed' }, { kind: '429', retryAfterSec: 1 }, { kind: '5xx', status: 503 }, { kind: 'lost', afterMs: 500 }, { kind: 'timeout', ms: CHAOS.hangMs }],
+  };
+  const unseenFault = (op: 'submit' | 'poll'): ApimartFault | undefined => {
+    const i = mustMeet[op].findIndex((f) => !faults[`apimart.${op}.${f.kind}`]);
+    return i < 0 ? undefined : mustMeet[op].splice(i, 1)[0];
+  };
 
   let proxy: FaultProxy | undefined;
   let apimart: FakeApimart | undefined;
@@ -110,7 +118,10 @@ export async function runChaos(plan: Plan, opts: RunOptions): Promise<Observatio
         const tag = findTag(promptOf(req.op === 'submit' ? req.body : req.task?.body));
         const job = byTag.get(tag ?? '');
         if (!tag || !job) return undefined;
-        const f = chaos ? apimartFault(plan.seed, req.op, job, nextAttempt(`${req.op}:${tag}`), (faults['apimart.poll.timeout'] ?? 0) < CHAOS.pollHangs) : undefined;
+        const planned = chaos ? apimartFault(plan.seed, req.op, job, nextAttempt(`${req.op}:${tag}`), (faults['apimart.poll.timeout'] ?? 0) < CHAOS.pollHangs) : undefined;
+        // A request the plan leaves clean gets a kind this run has not met yet: how many requests each job makes
+        // depends on timing (a landing poll may be a job's only one), and every kind must be met in every run.
+        const f = planned ?? (chaos ? unseenFault(req.op) : undefined);
         if (f) count(`apimart.${req.op}.${f.kind}`);
         if (req.op === 'submit') {
           const key = req.headers['idempotency-key'];
