@@ -81,11 +81,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   });
   client.rest.setToken(config.discordToken);
   const messenger = new RestMessenger(client.rest, createUploadRest(config.discordApiUrl, config.discordToken));
-  const repo = new JobRepo(kv, logger);
+  const repo = new JobRepo(kv, logger, () => clock.now());
   const limits = new LimitsService(
     config.defaultLimits,
     new LimitSettings(kv),
     new UsageLedger(kv, {
+      now: () => clock.now(),
       isJobActive: async (id) => {
         const job = await repo.get(id);
         return job !== undefined && !isFinal(job.state);

@@ -133,3 +133,14 @@ describe('a new job under a store fault', () => {
     await kv.close();
   });
 });
+
+describe('the job record clock', () => {
+  it('stamps updatedAt from the clock it was given, not the machine clock', async () => {
+    const kv = await openStore('memory:');
+    const repo = new JobRepo(kv, logger, () => 1_234_567);
+    const j = job();
+    await repo.create(j);
+    expect((await repo.update(j.id, (x) => ({ ...x, progress: 5 })))!.updatedAt).toBe(1_234_567);
+    await kv.close();
+  });
+});

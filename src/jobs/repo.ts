@@ -24,9 +24,11 @@ export class JobRepo {
   /** Jobs between their index entry and their record (create). */
   private readonly creating = new Set<string>();
 
+  /** `now`: the clock stamped into `updatedAt` (the composition root passes the app's clock). */
   constructor(
     private readonly kv: KV,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(id: string): Promise<Job | undefined> {
@@ -68,7 +70,7 @@ export class JobRepo {
       if (!current) return undefined;
       const next = change(current);
       if (!next) return current;
-      const stamped = { ...next, updatedAt: Date.now() };
+      const stamped = { ...next, updatedAt: this.now() };
       await this.write(stamped);
       return stamped;
     });

@@ -267,7 +267,7 @@ export class JobService implements PollHandler {
           this.live.add(job.id);
           this.poller.add(
             { jobId: job.id, taskId: job.taskId, submittedAt: job.submittedAt, estimatedTimeSec: job.estimatedTimeSec ?? undefined, progress: job.progress },
-            Math.random() * spreadMs,
+            (this.deps.random ?? Math.random)() * spreadMs,
           );
         }
       }
