@@ -102,6 +102,18 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
 }
 
 describe('JobService', () => {
+  it('a job whose end was stored but not shown before a crash gets its final message after the restart', async () => {
+    const s = await service();
+    await s.repo.create(s.job('job00009'));
+    // The process wrote the Cancel and died before editing the message.
+    await s.repo.update('job00009', (j) => ({ ...j, state: 'cancelled', taskId: 't9', finishedAt: 1, announced: false }));
+    expect(await s.jobs.resume([0])).toMatchObject({ announced: 1 });
+    expect(s.edits.at(-1)!.payload.text).toContain('Cancelled');
+    expect((await s.repo.get('job00009'))!.announced).toBe(true);
+    expect(await s.repo.listActive(0)).toEqual([]);
+    await s.jobs.stop();
+  });
+
   it('a job cancelled before its task reached the provider gives its quota back and says so', async () => {
     const s = await service();
     // Left in `submitting` with no submit in flight in this process (as after a crash).

@@ -60,6 +60,12 @@ export const jobSchema = z.object({
   /** How the video reached the requester: the route, and whether as a file or as a link. */
   delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
   rerollOf: z.string().nullable(),
+  /**
+   * false: the job ended and its final message has not been shown yet. Such a job stays in the unfinished index,
+   * so a restart shows it (a crash between writing the end and editing the message must not leave "Queued").
+   * Absent (records of earlier builds, delivered jobs): nothing left to show.
+   */
+  announced: z.boolean().optional(),
   createdAt: z.number(),
   submittedAt: z.number().nullable(),
   completedAt: z.number().nullable(),

@@ -82,7 +82,7 @@ export class JobRepo {
     const jobs: Job[] = [];
     for (const id of ids) {
       const job = await this.get(id);
-      if (job && !isFinal(job.state)) jobs.push(job);
+      if (job && (!isFinal(job.state) || job.announced === false)) jobs.push(job);
       // A job this process is creating has its index entry before its record: not a leftover.
       else if (!this.creating.has(id)) await this.unindex(shard, id);
     }
@@ -93,7 +93,7 @@ export class JobRepo {
     const record = jobSchema.parse(job);
     const final = isFinal(record.state);
     await this.kv.set(`job:${record.id}`, record, final ? FINAL_TTL_MS : undefined);
-    if (final) await this.unindex(record.shard, record.id);
+    if (final && record.announced !== false) await this.unindex(record.shard, record.id);
     else await this.index(record.shard, record.id);
   }
 

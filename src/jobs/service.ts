@@ -229,7 +229,7 @@ export class JobService implements PollHandler {
     const after = await this.deps.repo.update(jobId, (j) => {
       if (isFinal(j.state) || j.state === 'completed') return undefined;
       changed = true;
-      return { ...j, state: 'cancelled', finishedAt: this.clock.now() };
+      return { ...j, state: 'cancelled', finishedAt: this.clock.now(), announced: false };
     });
     if (!after) return { outcome: 'missing' };
     if (after.state === 'failed') return { outcome: 'failed' };
@@ -243,8 +243,8 @@ export class JobService implements PollHandler {
   }
 
   /** Picks up this process's unfinished jobs after a start. */
-  async resume(shards: number[]): Promise<{ resumed: number; unconfirmed: number; delivering: number }> {
-    const counts = { resumed: 0, unconfirmed: 0, delivering: 0 };
+  async resume(shards: number[]): Promise<{ resumed: number; unconfirmed: number; delivering: number; announced: number }> {
+    const counts = { resumed: 0, unconfirmed: 0, delivering: 0, announced: 0 };
     for (const shard of shards) {
       const jobs = await this.deps.repo.listActive(shard);
       // Spread the catch-up polls over the request budget instead of firing them all at once.
@@ -253,7 +253,11 @@ export class JobService implements PollHandler {
         // Interactions are served from before the login, so this process may already be submitting, polling
         // or delivering a job of its own here: those are not left over from a dead process.
         if (this.starting.has(job.id) || this.live.has(job.id) || this.delivering.has(job.id)) continue;
-        if (job.state === 'reserved' || job.state === 'submitting') {
+        if (isFinal(job.state)) {
+          // Ended before a crash, its final message not shown yet (announced: false): show it now.
+          counts.announced++;
+          await this.recover(job, true);
+        } else if (job.state === 'reserved' || job.state === 'submitting') {
           // The process died between writing the job and recording the provider's answer: a second submit
           // could bill twice, so the job is reported as unconfirmed instead.
           counts.unconfirmed++;
@@ -302,7 +306,12 @@ export class JobService implements PollHandler {
   private async finish(job: Job, ending: JobEnding | undefined): Promise<void> {
     this.ended(job);
     await this.settleQuota(job);
-    if (ending) await this.edits.run(job.id, () => this.deps.view.showEnded(job, ending));
+    if (ending) {
+      await this.edits.run(job.id, () => this.deps.view.showEnded(job, ending));
+      // Shown (or logged as impossible): the job leaves the unfinished index. A store error here only means a
+      // restart shows the final message once more.
+      await this.deps.repo.update(job.id, (j) => (j.announced === false ? { ...j, announced: true } : undefined)).catch((err: unknown) => this.log(job).warn({ err }, 'marking the final message shown failed'));
+    }
     this.deps.view.forget(job);
   }
 
@@ -310,9 +319,9 @@ export class JobService implements PollHandler {
    * A poll found the job in a final state this process never finished: the write that stored it failed after
    * storing (for instance in the active-jobs index), so what should have followed it did not run. Run it now.
    */
-  private async recover(job: Job): Promise<void> {
-    if (!isFinal(job.state) || !this.live.has(job.id)) return;
-    this.log(job).warn({ state: job.state }, 'finishing a job whose final state was stored by a write that failed');
+  private async recover(job: Job, afterRestart = false): Promise<void> {
+    if (!isFinal(job.state) || !(afterRestart || this.live.has(job.id))) return;
+    this.log(job).warn({ state: job.state, afterRestart }, 'finishing a job whose final state was stored but not shown');
     const ending: JobEnding | undefined =
       job.state === 'failed'
         ? { kind: 'failed', reason: job.failure ?? '', retryable: true }
@@ -403,7 +412,7 @@ export class JobService implements PollHandler {
           ? undefined
           : result.route
             ? { ...j, state: 'delivered', delivery: { route: result.route, attached: result.attached }, finishedAt: now }
-            : { ...j, state: 'undeliverable', failure: UNDELIVERABLE, finishedAt: now },
+            : { ...j, state: 'undeliverable', failure: UNDELIVERABLE, finishedAt: now, announced: false },
       ),
     );
     if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) return;
@@ -422,7 +431,7 @@ export class JobService implements PollHandler {
     const failed = await this.deps.repo.update(jobId, (j) => {
       if (isFinal(j.state) || j.state === 'completed') return undefined;
       changed = true;
-      return { ...j, state: 'failed', failure: reason, finishedAt: this.clock.now() };
+      return { ...j, state: 'failed', failure: reason, finishedAt: this.clock.now(), announced: false };
     });
     if (!failed || failed.state !== 'failed' || !(changed || this.live.has(jobId))) return failed;
     await this.finish(failed, { kind: 'failed', reason: failed.failure ?? reason, retryable: opts.retryable });
