@@ -1,5 +1,5 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
-import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, RESOLUTIONS, SEED_MAX } from '../src/models';
+import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { en, wordProblem, wordRefusal } from '../src/discord/messages';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
@@ -49,7 +49,8 @@ builder
       .setDescription(`Aspect ratio (default ${DEFAULTS.aspectRatio})`)
       .addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))),
   )
-  .addIntegerOption((o) => o.setName('seed').setDescription('Seed for similar results (optional)').setMinValue(0).setMaxValue(SEED_MAX));
+  .addIntegerOption((o) => o.setName('seed').setDescription('Seed for similar results (optional)').setMinValue(0).setMaxValue(SEED_MAX))
+  .addBooleanOption((o) => o.setName('preview').setDescription(`Quick, cheap take: ${PREVIEW_DEFAULTS.model}, lowest resolution, ${PREVIEW_DEFAULTS.duration} s unless given`));
 
 export const data = builder;
 
@@ -66,6 +67,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
     resolution: o.getString('resolution'),
     aspectRatio: o.getString('aspect_ratio'),
     seed: o.getInteger('seed'),
+    preview: o.getBoolean('preview'),
     images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
   };
   await requestVideo(input, actorOf(interaction), portsOf(interaction, ctx));
@@ -81,7 +83,7 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
   await ports.afterDeferral.run(() => createJob(input, actor, ports, origin));
 }
 
-async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId, newSeed }: HandlerPorts, origin: JobOrigin): Promise<void> {
   const attachments = await probe(images);
   const caps = await limits.caps(actor.limitsScope);
   const result = validateVideoRequest({ ...options, attachments }, caps);
@@ -100,9 +102,11 @@ async function createJob({ images, ...options }: VideoInput, actor: Actor, { rep
   await jobs.start({
     ...origin,
     id: jobId,
-    request: result.request,
+    // A seed the user did not give is picked here and sent, so the result can be reproduced or upgraded.
+    request: { ...result.request, seed: result.request.seed ?? newSeed() },
     imageNames: images.map((a) => a.filename),
     usage: reserved.usage,
     rerollOf: null,
+    preview: options.preview === true,
   });
 }

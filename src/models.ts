@@ -32,6 +32,13 @@ export const DEFAULTS = {
   aspectRatio: '16:9' as AspectRatio,
 };
 
+/**
+ * `preview:true` (docs/commands.md): the quick, cheap take. Each value applies only where the user gave none;
+ * the resolution is the model's lowest, so a preview of viduq3-mix (no 540p) is 720p rather than refused.
+ */
+export const PREVIEW_DEFAULTS = { model: 'viduq3' as ModelId, duration: 3 };
+export const previewResolution = (rules: Pick<ModelRules, 'resolutions'>): Resolution => rules.resolutions[0] ?? DEFAULTS.resolution;
+
 export const PROMPT_MAX = 5000;
 export const SEED_MAX = 2_147_483_647;
 

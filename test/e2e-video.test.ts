@@ -24,7 +24,7 @@ describe('/video end to end', () => {
   it('registers the commands with the contract option names', async () => {
     const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
     const video = put.body.find((c: { name: string }) => c.name === 'video');
-    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed']);
+    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'preview']);
     expect(video.options[0]).toMatchObject({ type: 3, required: true, max_length: 5000 });
     expect(video.options[1]).toMatchObject({ type: 11, required: true, file_types: ['image'] });
     expect(video.options.find((o: { name: string }) => o.name === 'model').choices.map((c: { value: string }) => c.value)).toEqual(['viduq3', 'viduq3-mix']);
@@ -65,6 +65,34 @@ describe('/video end to end', () => {
     expect(upload.files[0]!.data.equals(expectedVideoBytes(64 * 1024))).toBe(true);
     const buttons = original.components[0].components;
     expect(buttons.map((b: { label: string }) => b.label)).toEqual(['Re-roll', 'Source video']);
+  });
+});
+
+describe('seeds and previews', () => {
+  it('picks a seed when none is given, sends it, and the card shows the same number', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video();
+    await h.waitForState(sent.id, 'delivered');
+    const seed = (h.apimart.submits().at(-1)!.body as { seed: number }).seed;
+    expect(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647).toBe(true);
+    const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
+    expect(original.content).toContain(`seed ${seed} ·`);
+  });
+
+  it('preview:true is viduq3, 540p, 3 s, and the card marks it as a preview', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video({ preview: true });
+    await h.waitForState(sent.id, 'delivered');
+    expect(h.apimart.submits().at(-1)!.body).toMatchObject({ model: 'viduq3', resolution: '540p', duration: 3 });
+    const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
+    expect(original.content).toContain('preview · viduq3 · 3 s · 540p');
+  });
+
+  it('preview keeps the options given: duration:8 stays 8', async () => {
+    h.apimart.nextTask(fastTask());
+    const sent = h.video({ preview: true, duration: 8 });
+    await h.waitForState(sent.id, 'delivered');
+    expect(h.apimart.submits().at(-1)!.body).toMatchObject({ model: 'viduq3', resolution: '540p', duration: 8 });
   });
 });
 

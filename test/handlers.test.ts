@@ -145,6 +145,13 @@ describe('/video', () => {
     });
   });
 
+  it('a request without a seed gets one picked and sent; a preview reserves its own duration', async () => {
+    const w = world();
+    await requestVideo({ ...video, preview: true }, member, w.ports);
+    expect(w.did).toEqual([`reserve 3 s for ${MEMBER} as new0000000000000001`, 'start']);
+    expect(w.started[0]).toMatchObject({ request: { resolution: '540p', duration: 3, seed: 42 }, preview: true });
+  });
+
   it('a store error reaches the router, which words it; nothing is reserved or answered here', async () => {
     const down = new StoreError('get', 'redis', 'connection refused');
     const w = world({ failCaps: down });

@@ -133,6 +133,19 @@ describe('validateVideoRequest', () => {
     expect(problemsOf({ attachments: [img(over)] })).toEqual([problem]);
   });
 
+  it('preview applies its own defaults only to the options not given', () => {
+    const ok = (o: Parameters<typeof input>[0]) => {
+      const r = validateVideoRequest(input(o));
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return r.request;
+    };
+    expect(ok({ preview: true })).toMatchObject({ model: 'viduq3', resolution: '540p', duration: 3 });
+    expect(ok({ preview: true, duration: 8, resolution: '1080p' })).toMatchObject({ model: 'viduq3', resolution: '1080p', duration: 8 });
+    // viduq3-mix has no 540p: its preview is at its lowest resolution instead of refused.
+    expect(ok({ preview: true, model: 'viduq3-mix' })).toMatchObject({ model: 'viduq3-mix', resolution: '720p', duration: 3 });
+    expect(ok({ preview: false })).toMatchObject({ model: 'viduq3', resolution: '720p', duration: 5 });
+  });
+
   it('checks the seed range', () => {
     expect(problemsOf({ seed: 0 })).toEqual([]);
     expect(problemsOf({ seed: 2147483647 })).toEqual([]);

@@ -54,10 +54,10 @@ function videoLink(url: string): { ok: true } | { ok: false; why: string; href?:
   return { ok: true };
 }
 
-export function optionsLine(job: Pick<Job, 'request' | 'imageNames'>): string {
+export function optionsLine(job: Pick<Job, 'request' | 'imageNames' | 'preview'>): string {
   const r = job.request;
   const images = `${job.imageNames.length} image${job.imageNames.length === 1 ? '' : 's'}`;
-  return [r.model, `${r.duration} s`, r.resolution, r.aspect_ratio, r.seed === undefined ? 'random seed' : `seed ${r.seed}`, images].join(' · ');
+  return [...(job.preview ? ['preview'] : []), r.model, `${r.duration} s`, r.resolution, r.aspect_ratio, r.seed === undefined ? 'random seed' : `seed ${r.seed}`, images].join(' · ');
 }
 
 function progressBar(pct: number): string {

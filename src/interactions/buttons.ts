@@ -99,6 +99,7 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
     imageNames: source.imageNames,
     usage: reserved.usage,
     rerollOf: source.id,
+    preview: source.preview === true,
   });
 }
 

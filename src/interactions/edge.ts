@@ -33,7 +33,8 @@ export function portsOf(interaction: Answerable, ctx: AppContext): HandlerPorts 
     probe: ctx.probe,
     refreshImageUrls: ctx.refreshImageUrls,
     newJobId: ctx.newJobId,
-    newSeed: () => randomInt(0, SEED_MAX),
+    // randomInt's upper bound is exclusive.
+    newSeed: () => randomInt(0, SEED_MAX + 1),
     now: ctx.now,
     afterDeferral: ctx.afterDeferral,
     logger: ctx.logger,

@@ -43,7 +43,7 @@ export interface HandlerPorts {
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
   newJobId: () => string;
-  /** A seed for a re-roll. */
+  /** A seed for a request that gave none, and for a re-roll (0..SEED_MAX). */
   newSeed: () => number;
   now: () => number;
   /** Work after a deferral, a few at a time (AppContext.afterDeferral). */

@@ -60,6 +60,8 @@ export const jobSchema = z.object({
   /** How the video reached the requester: the route, and whether as a file or as a link. */
   delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
   rerollOf: z.string().nullable(),
+  /** Made with `preview:true` (docs/commands.md): the card says so. Absent in records of earlier builds. */
+  preview: z.boolean().optional(),
   /**
    * false: the job ended and its final message has not been shown yet. Such a job stays in the unfinished index,
    * so a restart shows it (a crash between writing the end and editing the message must not leave "Queued").
@@ -93,6 +95,7 @@ export type NewJob = Pick<
   | 'imageNames'
   | 'usage'
   | 'rerollOf'
+  | 'preview'
 >;
 
 /** A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. */

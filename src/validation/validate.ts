@@ -5,8 +5,10 @@ import {
   MODELS,
   PROMPT_MAX,
   RESOLUTIONS,
+  PREVIEW_DEFAULTS,
   SEED_MAX,
   modelRules,
+  previewResolution,
   type AspectRatio,
   type ModelId,
   type Resolution,
@@ -31,6 +33,8 @@ export interface VideoRequestInput {
   resolution?: string | null;
   aspectRatio?: string | null;
   seed?: number | null;
+  /** The quick, cheap defaults (models.ts PREVIEW_DEFAULTS) for the options not given. */
+  preview?: boolean | null;
   attachments: AttachmentMeta[];
 }
 
@@ -124,6 +128,18 @@ function attachmentProblems(a: AttachmentMeta, image: number): ImageProblem[] {
 /** The options a request carries, without its images. */
 export type RequestOptions = Omit<VideoRequestInput, 'attachments'>;
 
+/** The options with the defaults applied where the user gave none: preview's (models.ts), else the usual. */
+function withDefaults(input: RequestOptions): { model: string; duration: number; resolution: string; aspectRatio: string } {
+  const model = input.model ?? (input.preview ? PREVIEW_DEFAULTS.model : DEFAULTS.model);
+  const rules = modelRules(model);
+  return {
+    model,
+    duration: input.duration ?? (input.preview ? PREVIEW_DEFAULTS.duration : DEFAULTS.duration),
+    resolution: input.resolution ?? (input.preview && rules ? previewResolution(rules) : DEFAULTS.resolution),
+    aspectRatio: input.aspectRatio ?? DEFAULTS.aspectRatio,
+  };
+}
+
 /**
  * Problems with a request's options (prompt, model, duration, resolution, aspect ratio, seed) and the
  * server's caps. Re-roll checks only these: its images were checked when they were first submitted.
@@ -135,14 +151,15 @@ export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): Pr
   if (!prompt) problems.push({ code: 'prompt_empty' });
   else if (codePoints(prompt) > PROMPT_MAX) problems.push({ code: 'prompt_too_long', length: codePoints(prompt), max: PROMPT_MAX });
 
-  const modelId = input.model ?? DEFAULTS.model;
+  const given = withDefaults(input);
+  const modelId = given.model;
   const rules = modelRules(modelId);
   if (!rules) problems.push({ code: 'model_unknown', model: modelId, choices: MODELS.map((m) => m.id) });
   else if (caps.models && !caps.models.includes(rules.id as ModelId)) {
     problems.push({ code: 'model_not_allowed', model: rules.id, allowed: [...caps.models] });
   }
 
-  const duration = input.duration ?? DEFAULTS.duration;
+  const duration = given.duration;
   if (!Number.isInteger(duration)) problems.push({ code: 'duration_not_whole', duration });
   else if (rules && (duration < rules.minDuration || duration > rules.maxDuration)) {
     problems.push({ code: 'duration_out_of_range', model: rules.id, min: rules.minDuration, max: rules.maxDuration, duration });
@@ -150,7 +167,7 @@ export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): Pr
     problems.push({ code: 'duration_over_cap', max: caps.maxDuration, duration });
   }
 
-  const resolution = (input.resolution ?? DEFAULTS.resolution) as Resolution;
+  const resolution = given.resolution as Resolution;
   if (!RESOLUTIONS.includes(resolution)) {
     problems.push({ code: 'resolution_unknown', resolution, choices: [...RESOLUTIONS] });
   } else if (rules && !rules.resolutions.includes(resolution)) {
@@ -159,7 +176,7 @@ export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): Pr
     problems.push({ code: 'resolution_over_cap', max: caps.maxResolution, resolution });
   }
 
-  const aspect = (input.aspectRatio ?? DEFAULTS.aspectRatio) as AspectRatio;
+  const aspect = given.aspectRatio as AspectRatio;
   if (!ASPECT_RATIOS.includes(aspect)) problems.push({ code: 'aspect_ratio_unknown', aspectRatio: aspect, choices: [...ASPECT_RATIOS] });
 
   const seed = input.seed ?? undefined;
@@ -196,13 +213,14 @@ export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps 
 /** The submit body of options already checked by optionProblems. */
 export function toRequest(input: RequestOptions, imageUrls: string[]): GenerationRequest {
   const seed = input.seed ?? undefined;
+  const given = withDefaults(input);
   return {
-    model: (input.model ?? DEFAULTS.model) as ModelId,
+    model: given.model as ModelId,
     prompt: input.prompt.trim(),
     image_urls: imageUrls,
-    duration: input.duration ?? DEFAULTS.duration,
-    resolution: (input.resolution ?? DEFAULTS.resolution) as Resolution,
-    aspect_ratio: (input.aspectRatio ?? DEFAULTS.aspectRatio) as AspectRatio,
+    duration: given.duration,
+    resolution: given.resolution as Resolution,
+    aspect_ratio: given.aspectRatio as AspectRatio,
     ...(seed !== undefined ? { seed } : {}),
   };
 }
