@@ -322,6 +322,8 @@ export class JobService implements PollHandler {
   private async recover(job: Job, afterRestart = false): Promise<void> {
     if (!isFinal(job.state) || !(afterRestart || this.live.has(job.id))) return;
     this.log(job).warn({ state: job.state, afterRestart }, 'finishing a job whose final state was stored but not shown');
+    // Only a job whose first write failed is failed without a reason (submitAndShow), and it is never left to be
+    // shown; should one be, it is the bot's fault.
     const ending: JobEnding | undefined =
       job.state === 'failed'
         ? { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true }
