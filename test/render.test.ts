@@ -103,7 +103,7 @@ describe('rendered messages', () => {
     ['delivered', renderDelivered(j, { attached: true })],
     ['delivered, not attached', renderDelivered(j, { attached: false })],
     ['delivered, too large, mentioning', renderDelivered(j, { attached: false, mention: MEMBER, tooLarge: { sizeBytes: 30 << 20, limitBytes: 10 << 20 } })],
-    ['failed', renderFailed(j, `The video service could not make it: ${long(300)}`, { retryable: true })],
+    ['failed', renderFailed(j, { code: 'task_failed', providerMessage: long(300) }, { retryable: true })],
     ['cancelled', renderCancelled(j, OTHER)],
     ['problems', renderProblems('This request has 7 problems', Array.from({ length: 7 }, (_, i) => `image${i + 1} (${long(200)}.gif) is of type image/gif; use PNG, JPEG or WebP.`))],
     ['error', renderError('Something went wrong on our side. Please try again.', 'deadbeef')],

@@ -1,13 +1,14 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import { keepsQuota, type Job } from '../jobs/record';
-import { UNDELIVERABLE } from '../jobs/failure';
+import type { Failure } from '../jobs/failure';
 import { buttonId } from './custom-id';
 import { literal } from './markdown';
+import { en, wordFailure, wordLinkProblem, type LinkProblem, type Messages } from './messages';
 import { clip } from '../util/clip';
-import { discordTime } from '../util/discord-time';
 
 /**
- * Every message the bot shows about a job. Pure: the same job renders the same message, which is what lets
+ * Every message the bot shows about a job: the layout here, the words in the catalogue (./messages). Pure:
+ * the same job renders the same message, which is what lets
  * progress edits be skipped when nothing changed. Whatever the input, a message stays within Discord's limits
  * (docs/discord.md): content clipped to 2000 characters, one row of at most two buttons with fixed labels and
  * short custom ids, and a link button only for a URL Discord takes.
@@ -42,22 +43,20 @@ function quotePrompt(prompt: string, max = 300): string {
 
 /**
  * Whether the provider's video link can be a link button. Discord takes only a well-formed http(s) URL of
- * at most 512 characters there, and refuses the whole message otherwise; the reason ends a sentence.
+ * at most 512 characters there, and refuses the whole message otherwise.
  */
-function videoLink(url: string): { ok: true } | { ok: false; why: string; href?: string } {
+function videoLink(url: string): { ok: true } | { ok: false; why: LinkProblem; href?: string } {
   const parsed = URL.canParse(url) && !/\s/.test(url) ? new URL(url) : undefined;
-  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
-    return { ok: false, why: 'the video service sent a link that is not a web (http or https) address' };
-  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return { ok: false, why: { code: 'not_web' } };
   const length = [...url].length;
-  if (length > LINK_URL_MAX) return { ok: false, why: `it is ${length} characters long and Discord allows ${LINK_URL_MAX}`, href: parsed.href };
+  if (length > LINK_URL_MAX) return { ok: false, why: { code: 'too_long', length, max: LINK_URL_MAX }, href: parsed.href };
   return { ok: true };
 }
 
-export function optionsLine(job: Pick<Job, 'request' | 'imageNames' | 'preview'>): string {
+export function optionsLine(job: Pick<Job, 'request' | 'imageNames' | 'preview'>, m: Messages = en): string {
   const r = job.request;
-  const images = `${job.imageNames.length} image${job.imageNames.length === 1 ? '' : 's'}`;
-  return [...(job.preview ? ['preview'] : []), r.model, `${r.duration} s`, r.resolution, r.aspect_ratio, r.seed === undefined ? 'random seed' : `seed ${r.seed}`, images].join(' · ');
+  const seed = r.seed === undefined ? m.job.randomSeed : m.job.seed({ seed: r.seed });
+  return [...(job.preview ? [m.job.preview] : []), r.model, m.job.duration({ seconds: r.duration }), r.resolution, r.aspect_ratio, seed, m.job.images({ count: job.imageNames.length })].join(' · ');
 }
 
 function progressBar(pct: number): string {
@@ -65,33 +64,35 @@ function progressBar(pct: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(10 - filled)}`;
 }
 
-function elapsed(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+function elapsed(ms: number, m: Messages): string {
+  return m.job.elapsed({ seconds: Math.max(0, Math.round(ms / 1000)) });
 }
 
 function row(...buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent> {
   return { type: ComponentType.ActionRow, components: buttons };
 }
 
-const cancelButton = (jobId: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Cancel', custom_id: buttonId('cancel', jobId) });
-const rerollButton = (jobId: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Re-roll', emoji: { name: '🎲' }, custom_id: buttonId('reroll', jobId) });
+const cancelButton = (jobId: string, m: Messages): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Danger, label: m.job.cancelButton, custom_id: buttonId('cancel', jobId) });
+const rerollButton = (jobId: string, m: Messages): APIButtonComponent => ({
+  type: ComponentType.Button,
+  style: ButtonStyle.Secondary,
+  label: m.job.rerollButton,
+  emoji: { name: '🎲' },
+  custom_id: buttonId('reroll', jobId),
+});
 const linkButton = (label: string, url: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
 
-/** "; the link expires <t:…:R>" when the provider said when, else nothing. */
-const linkExpiry = (job: Pick<Job, 'videoExpiresAt'>) => (job.videoExpiresAt ? `; the link expires ${discordTime(job.videoExpiresAt)}` : '');
-
-export function renderRunning(job: Job, now: number): MessagePayload {
+export function renderRunning(job: Job, now: number, m: Messages = en): MessagePayload {
   const status =
     job.state === 'generating'
-      ? `🎬 **Generating** · ${Math.floor(job.progress)}% \`${progressBar(job.progress)}\``
+      ? `🎬 **${m.job.generating}** · ${Math.floor(job.progress)}% \`${progressBar(job.progress)}\``
       : job.state === 'submitting' || job.state === 'reserved'
-        ? '📨 **Submitting**'
-        : '⏳ **Queued**';
+        ? `📨 **${m.job.submitting}**`
+        : `⏳ **${m.job.queued}**`;
   const since = job.submittedAt ?? job.createdAt;
   return {
-    text: clip(`${status} · ${elapsed(now - since)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    rows: [row(cancelButton(job.id))],
+    text: clip(`${status} · ${elapsed(now - since, m)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job, m)}`, CONTENT_MAX),
+    rows: [row(cancelButton(job.id, m))],
   };
 }
 
@@ -110,29 +111,27 @@ export function renderDelivered(
     tooLarge?: { sizeBytes: number | undefined; limitBytes?: number | undefined } | undefined;
     linkRefused?: boolean;
   },
+  m: Messages = en,
 ): MessagePayload {
-  const title = opts.linkRefused ? '⚠️ **Your video was made but could not be fetched**' : '✅ **Your video is ready**';
-  const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}${title}`, quotePrompt(job.request.prompt), `-# ${optionsLine(job)}`];
-  const buttons = [rerollButton(job.id)];
+  const title = opts.linkRefused ? `⚠️ **${m.job.fetchRefusedTitle}**` : `✅ **${m.job.ready}**`;
+  const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}${title}`, quotePrompt(job.request.prompt), `-# ${optionsLine(job, m)}`];
+  const buttons = [rerollButton(job.id, m)];
   const link = job.videoUrl && !opts.linkRefused ? videoLink(job.videoUrl) : undefined;
   if (opts.linkRefused) {
-    lines.push("The video service's link points somewhere the bot does not fetch from, so there is no file or link to show; Re-roll makes a new one.");
-  } else if (link?.ok) buttons.push(linkButton(opts.attached ? 'Source video' : 'Download video', job.videoUrl!));
+    lines.push(m.job.fetchRefused);
+  } else if (link?.ok) buttons.push(linkButton(opts.attached ? m.job.sourceButton : m.job.downloadButton, job.videoUrl!));
   if (!opts.attached && !opts.linkRefused) {
-    const expiry = linkExpiry(job);
-    const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
-    const why = opts.tooLarge
-      ? `The video${opts.tooLarge.sizeBytes !== undefined ? ` (${mb(opts.tooLarge.sizeBytes)})` : ''} is too large to upload here${opts.tooLarge.limitBytes !== undefined ? ` (limit ${mb(opts.tooLarge.limitBytes)})` : ''}`
-      : 'The video could not be attached here';
-    if (!link || link.ok) lines.push(`${why}. Use the button below to download it${expiry}.`);
+    const expiry = m.job.linkExpiry({ at: job.videoExpiresAt });
+    const why = opts.tooLarge ? m.job.tooLarge({ sizeBytes: opts.tooLarge.sizeBytes, limitBytes: opts.tooLarge.limitBytes }) : m.job.notAttachable;
+    if (!link || link.ok) lines.push(`${why}. ${m.job.useButton({ expiry })}`);
     else {
-      const noButton = `${why}, and its download link cannot be a button: ${link.why}`;
-      const withLink = link.href && `${noButton}. Here it is${expiry}: <${link.href}>`;
+      const noButton = m.job.noButton({ why, linkWhy: wordLinkProblem(link.why, m) });
+      const withLink = link.href && m.job.hereItIs({ noButton, expiry, href: link.href });
       const fits = withLink && [...[...lines, withLink].join('\n')].length <= CONTENT_MAX;
-      lines.push(fits ? withLink : `${noButton}${link.href ? ', and it is too long to show here' : ''}.`);
+      lines.push(fits ? withLink : m.job.linkTooLongToShow({ noButton, hasLink: link.href !== undefined }));
     }
   } else if (link && !link.ok) {
-    lines.push(`-# The source link is not shown as a button: ${link.why}.`);
+    lines.push(`-# ${m.job.sourceNotButton({ linkWhy: wordLinkProblem(link.why, m) })}`);
   }
   return {
     text: clip(lines.join('\n'), CONTENT_MAX),
@@ -141,11 +140,11 @@ export function renderDelivered(
   };
 }
 
-/** `reason` is a plain sentence, possibly quoting the provider, and is shown literally. */
-export function renderFailed(job: Job, reason: string, opts: { retryable?: boolean } = {}): MessagePayload {
+/** The worded reason may quote the provider (or be a v1 record's sentence), so it is shown literally. */
+export function renderFailed(job: Job, reason: Failure, opts: { retryable?: boolean } = {}, m: Messages = en): MessagePayload {
   return {
-    text: clip(`❌ **The video could not be made.** ${literal(reason)}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
-    rows: opts.retryable ? [row(rerollButton(job.id))] : [],
+    text: clip(`❌ **${m.job.failedTitle}** ${literal(wordFailure(reason, m))}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job, m)}`, CONTENT_MAX),
+    rows: opts.retryable ? [row(rerollButton(job.id, m))] : [],
   };
 }
 
@@ -153,26 +152,24 @@ export function renderFailed(job: Job, reason: string, opts: { retryable?: boole
  * A cancelled job. Once the provider had accepted the task it still makes and bills it (there is no cancel
  * there, docs/apimart.md), so the quota stays used and the message says so (docs/commands.md, limits).
  */
-export function renderCancelled(job: Job, byUserId: string): MessagePayload {
-  const by = byUserId === job.userId ? '' : ` by <@${byUserId}>`;
-  const quota = keepsQuota(job)
-    ? 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.'
-    : 'It never reached the video service; your quota for it was given back.';
+export function renderCancelled(job: Job, byUserId: string, m: Messages = en): MessagePayload {
+  const title = m.job.cancelledTitle({ byUserId: byUserId === job.userId ? undefined : byUserId });
+  const quota = keepsQuota(job) ? m.job.cancelledQuotaKept : m.job.cancelledQuotaBack;
   return {
-    text: clip(`🛑 **Cancelled${by}.** ${quota}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    text: clip(`🛑 **${title}** ${quota}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job, m)}`, CONTENT_MAX),
     rows: [],
   };
 }
 
 /** A video that was made but that no delivery route took (delivery.ts): say so, and offer its link. */
-export function renderUndeliverable(job: Job): MessagePayload {
-  const buttons = [rerollButton(job.id)];
+export function renderUndeliverable(job: Job, m: Messages = en): MessagePayload {
+  const buttons = [rerollButton(job.id, m)];
   const usable = job.videoUrl !== null && videoLink(job.videoUrl).ok;
-  if (usable) buttons.push(linkButton('Download video', job.videoUrl!));
-  const reason = job.failure ?? UNDELIVERABLE;
-  const link = usable ? ` Use the button below to download it${linkExpiry(job)}.` : '';
+  if (usable) buttons.push(linkButton(m.job.downloadButton, job.videoUrl!));
+  const reason = wordFailure(job.failure ?? { code: 'undeliverable' }, m);
+  const link = usable ? ` ${m.job.useButton({ expiry: m.job.linkExpiry({ at: job.videoExpiresAt }) })}` : '';
   return {
-    text: clip(`⚠️ **Your video was made, but it could not be posted.** ${literal(reason)}${link}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job)}`, CONTENT_MAX),
+    text: clip(`⚠️ **${m.job.undeliverableTitle}** ${literal(reason)}${link}\n${quotePrompt(job.request.prompt, 200)}\n-# ${optionsLine(job, m)}`, CONTENT_MAX),
     rows: [row(...buttons)],
   };
 }
@@ -186,11 +183,11 @@ export function mentioning(payload: MessagePayload, userId: string): MessagePayl
  * Validation problems and limit refusals: the whole list, so one correction fixes everything. Problems are
  * plain sentences that quote what the member gave (file names, option values), shown literally.
  */
-export function renderProblems(title: string, problems: string[]): MessagePayload {
+export function renderProblems(title: string, problems: string[], m: Messages = en): MessagePayload {
   const list = problems.map((p) => `• ${literal(p)}`).join('\n');
-  return { text: clip(`⚠️ **${title}**\n${list}\n-# Nothing was submitted and no quota was used.`, CONTENT_MAX), rows: [] };
+  return { text: clip(`⚠️ **${title}**\n${list}\n-# ${m.job.nothingSubmitted}`, CONTENT_MAX), rows: [] };
 }
 
-export function renderError(sentence: string, reference?: string): MessagePayload {
-  return { text: clip(`❌ ${sentence}${reference ? `\n-# Reference: \`${reference}\`` : ''}`, CONTENT_MAX), rows: [] };
+export function renderError(sentence: string, reference?: string, m: Messages = en): MessagePayload {
+  return { text: clip(`❌ ${sentence}${reference ? `\n-# ${m.job.reference({ reference })}` : ''}`, CONTENT_MAX), rows: [] };
 }

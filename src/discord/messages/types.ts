@@ -1,11 +1,15 @@
 import type { Problem } from '../../validation';
 import type { LimitName, LimitSource, Refusal } from '../../limits';
 import type { UserReason } from '../../util/user-error';
+import type { Failure } from '../../jobs/failure';
+
+/** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
+export type LinkProblem = { code: 'not_web' } | { code: 'too_long'; length: number; max: number };
 
 /**
  * The shape every language's catalogue satisfies. Each message is a key; one that needs values takes them as
  * one object of named values (what i18next interpolates as `{{name}}`), one that needs none is a string.
- * Domain reasons (validation problems, limit refusals, user errors) are keyed by their code and take the
+ * Domain reasons (validation problems, limit refusals, user errors, job failures) are keyed by their code and take the
  * reason itself as their values, so a new code does not compile until every language words it.
  */
 export type Message<V extends object> = (values: V) => string;
@@ -20,6 +24,60 @@ export interface Messages {
   refusal: ByCode<Refusal>;
   /** Errors the user can act on, shown as written by the router (src/util/user-error.ts). */
   userError: ByCode<UserReason>;
+  /** Why a job ended without a video for the member (src/jobs/failure.ts); one sentence, shown literally. */
+  failure: ByCode<Failure>;
+  /** The job message (render.ts): its status, summary line, buttons and the sentences of each ending. */
+  job: {
+    generating: string;
+    submitting: string;
+    queued: string;
+    /** Time since the submit, `seconds` whole. */
+    elapsed: Message<{ seconds: number }>;
+    duration: Message<{ seconds: number }>;
+    randomSeed: string;
+    /** Marks a job made with preview:true, first in the options line. */
+    preview: string;
+    seed: Message<{ seed: number }>;
+    images: Message<{ count: number }>;
+    cancelButton: string;
+    rerollButton: string;
+    /** The link button next to an attached video, and the one that carries a video not attached. */
+    sourceButton: string;
+    downloadButton: string;
+    ready: string;
+    fetchRefusedTitle: string;
+    fetchRefused: string;
+    /** " and when the link expires", appended to a sentence; empty when the provider did not say. */
+    linkExpiry: Message<{ at: number | null }>;
+    linkProblem: ByCode<LinkProblem>;
+    /** Why a made video is not attached: too large (sizes in bytes, when known), or the attachment failed. */
+    tooLarge: Message<{ sizeBytes: number | undefined; limitBytes: number | undefined }>;
+    notAttachable: string;
+    useButton: Message<{ expiry: string }>;
+    noButton: Message<{ why: string; linkWhy: string }>;
+    hereItIs: Message<{ noButton: string; expiry: string; href: string }>;
+    linkTooLongToShow: Message<{ noButton: string; hasLink: boolean }>;
+    sourceNotButton: Message<{ linkWhy: string }>;
+    failedTitle: string;
+    cancelledTitle: Message<{ byUserId: string | undefined }>;
+    cancelledQuotaKept: string;
+    cancelledQuotaBack: string;
+    undeliverableTitle: string;
+    /** Under a list of problems: what a refused request cost. */
+    nothingSubmitted: string;
+    reference: Message<{ reference: string }>;
+  };
+  /** Answers to the job message's buttons (src/interactions/buttons.ts). */
+  buttons: {
+    cancelledQuotaKept: string;
+    cancelledQuotaBack: string;
+    alreadyFinished: string;
+    alreadyFailed: string;
+    jobMissing: string;
+    notYours: string;
+    tooOldToReroll: string;
+    stillRunning: string;
+  };
   /** Titles of a list of problems (renderProblems) and the sentences that go only with them. */
   problems: {
     request: Message<{ count: number }>;
