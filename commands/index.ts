@@ -1,7 +1,8 @@
 import * as video from './video';
 import * as videoLimits from './video-limits';
 import * as videoUsage from './video-usage';
+import * as makeAVideo from './make-a-video';
 import type { CommandModule } from '../src/interactions/command';
 
-/** Every slash command, in the order Discord shows them. */
-export const commands: readonly CommandModule[] = [video, videoLimits, videoUsage];
+/** Every command, slash commands in the order Discord shows them, then the message context menu. */
+export const commands: readonly CommandModule[] = [video, videoLimits, videoUsage, makeAVideo];

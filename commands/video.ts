@@ -5,7 +5,7 @@ import { en, wordProblem, wordRefusal } from '../src/discord/messages';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
-import { actorOf, portsOf } from '../src/interactions/edge';
+import { actorOf, attachmentMeta, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -53,10 +53,6 @@ builder
   .addBooleanOption((o) => o.setName('preview').setDescription(`Quick, cheap take: ${PREVIEW_DEFAULTS.model}, lowest resolution, ${PREVIEW_DEFAULTS.duration} s unless given`));
 
 export const data = builder;
-
-export function attachmentMeta(a: Attachment): AttachmentMeta {
-  return { url: a.url, filename: a.name, contentType: a.contentType, size: a.size, width: a.width, height: a.height };
-}
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   const o = interaction.options;

@@ -66,6 +66,8 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
     editChannelMessage: async (_c, _m, payload, file) => void edits.push({ target: 'channel-edit', payload, file: file !== undefined }),
     sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: file !== undefined }), '1'),
     sendDm: async (_u, payload, file) => void edits.push({ target: 'dm', payload, file: file !== undefined }),
+    deleteOriginal: async () => undefined,
+    deleteChannelMessage: async () => undefined,
     refreshAttachmentUrls: async () => new Map(),
   };
   const settled: string[] = [];

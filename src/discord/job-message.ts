@@ -112,6 +112,32 @@ export class JobMessage implements JobView {
     return { route: null, attached: false };
   }
 
+  /**
+   * Delete (docs/commands.md, buttons): removes the job's message, the one pressed in `at`. While the job's
+   * token lives and that message is the interaction's reply, through the webhook (it works where the bot cannot
+   * read the channel, as a user-installed app); else, or when that fails, through the channel endpoint (the
+   * bot may always delete its own messages). False when both refused.
+   */
+  async remove(job: Job, at: { channelId: string; messageId: string }): Promise<boolean> {
+    const { messenger } = this.deps;
+    if ((job.replyMessageId === null || job.replyMessageId === at.messageId) && this.tokenUsable(job)) {
+      try {
+        await messenger.deleteOriginal(job);
+        return true;
+      } catch (err) {
+        if (isDeadToken(err)) this.deadTokens.add(job.interactionToken);
+        this.log(job).warn({ ...discordErrorCode(err), err: (err as Error).message }, 'deleting the job message through the webhook failed; trying the channel');
+      }
+    }
+    try {
+      await messenger.deleteChannelMessage(at.channelId, at.messageId);
+      return true;
+    } catch (err) {
+      this.log(job).warn({ ...discordErrorCode(err), err: (err as Error).message }, 'deleting the job message failed');
+      return false;
+    }
+  }
+
   forget(job: Job): void {
     this.deadTokens.delete(job.interactionToken);
   }

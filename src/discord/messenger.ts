@@ -23,6 +23,8 @@ export interface Messenger {
   editChannelMessage(channelId: string, messageId: string, payload: MessagePayload, file?: VideoFile): Promise<void>;
   sendChannel(channelId: string, payload: MessagePayload, file?: VideoFile): Promise<string>;
   sendDm(userId: string, payload: MessagePayload, file?: VideoFile): Promise<void>;
+  deleteOriginal(target: ReplyTarget): Promise<void>;
+  deleteChannelMessage(channelId: string, messageId: string): Promise<void>;
   /** Renews expired Discord CDN links; links Discord no longer has are absent from the map. */
   refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>>;
 }
@@ -79,6 +81,14 @@ export class RestMessenger implements Messenger {
   async sendDm(userId: string, payload: MessagePayload, file?: VideoFile): Promise<void> {
     const channel = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
     await this.sendChannel(channel.id, payload, file);
+  }
+
+  async deleteOriginal(t: ReplyTarget): Promise<void> {
+    await this.rest.delete(Routes.webhookMessage(t.applicationId, t.interactionToken, '@original'), { auth: false });
+  }
+
+  async deleteChannelMessage(channelId: string, messageId: string): Promise<void> {
+    await this.rest.delete(Routes.channelMessage(channelId, messageId));
   }
 
   async refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>> {

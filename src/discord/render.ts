@@ -10,7 +10,7 @@ import { clip } from '../util/clip';
  * Every message the bot shows about a job: the layout here, the words in the catalogue (./messages). Pure:
  * the same job renders the same message, which is what lets
  * progress edits be skipped when nothing changed. Whatever the input, a message stays within Discord's limits
- * (docs/discord.md): content clipped to 2000 characters, one row of at most two buttons with fixed labels and
+ * (docs/discord.md): content clipped to 2000 characters, one row of at most five buttons with fixed labels and
  * short custom ids, and a link button only for a URL Discord takes.
  */
 
@@ -82,6 +82,31 @@ const rerollButton = (jobId: string, m: Messages): APIButtonComponent => ({
 });
 const linkButton = (label: string, url: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
 
+/**
+ * The buttons a finished video gets besides Re-roll and its link (docs/commands.md, buttons): Remix; Final
+ * when it is below 1080p and its seed is known (the Final reproduces it); Delete. Their own function, so the
+ * job message's layout can place them wherever it puts its buttons.
+ */
+export function finishedButtons(job: Pick<Job, 'id' | 'request'>, m: Messages = en): APIButtonComponent[] {
+  const button = (action: 'remix' | 'final' | 'delete', label: string, style: ButtonStyle.Secondary | ButtonStyle.Primary | ButtonStyle.Danger): APIButtonComponent => ({
+    type: ComponentType.Button,
+    style,
+    label,
+    custom_id: buttonId(action, job.id),
+  });
+  const final = job.request.resolution !== '1080p' && job.request.seed !== undefined;
+  return [
+    button('remix', m.job.remixButton, ButtonStyle.Secondary),
+    ...(final ? [button('final', m.job.finalButton, ButtonStyle.Primary)] : []),
+    button('delete', m.job.deleteButton, ButtonStyle.Danger),
+  ];
+}
+
+/** A Remix's or Final's line linking the message it came from; none for other jobs. */
+function cameFromLines(job: Pick<Job, 'cameFrom'>, m: Messages): string[] {
+  return job.cameFrom ? [`-# ${m.job.cameFrom({ kind: job.cameFrom.kind, url: job.cameFrom.messageUrl })}`] : [];
+}
+
 export function renderRunning(job: Job, now: number, m: Messages = en): MessagePayload {
   const status =
     job.state === 'generating'
@@ -91,7 +116,7 @@ export function renderRunning(job: Job, now: number, m: Messages = en): MessageP
         : `⏳ **${m.job.queued}**`;
   const since = job.submittedAt ?? job.createdAt;
   return {
-    text: clip(`${status} · ${elapsed(now - since, m)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job, m)}`, CONTENT_MAX),
+    text: clip([`${status} · ${elapsed(now - since, m)}`, quotePrompt(job.request.prompt), `-# ${optionsLine(job, m)}`, ...cameFromLines(job, m)].join('\n'), CONTENT_MAX),
     rows: [row(cancelButton(job.id, m))],
   };
 }
@@ -114,8 +139,9 @@ export function renderDelivered(
   m: Messages = en,
 ): MessagePayload {
   const title = opts.linkRefused ? `⚠️ **${m.job.fetchRefusedTitle}**` : `✅ **${m.job.ready}**`;
-  const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}${title}`, quotePrompt(job.request.prompt), `-# ${optionsLine(job, m)}`];
-  const buttons = [rerollButton(job.id, m)];
+  const lines = [`${opts.mention ? `<@${opts.mention}> ` : ''}${title}`, quotePrompt(job.request.prompt), `-# ${optionsLine(job, m)}`, ...cameFromLines(job, m)];
+  // At most five: Re-roll, Remix, Final, Delete and the link (one row, docs/discord.md).
+  const buttons = [rerollButton(job.id, m), ...finishedButtons(job, m)];
   const link = job.videoUrl && !opts.linkRefused ? videoLink(job.videoUrl) : undefined;
   if (opts.linkRefused) {
     lines.push(m.job.fetchRefused);

@@ -1,18 +1,21 @@
-import type { ButtonInteraction } from 'discord.js';
+import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { AppContext } from './context';
-import { optionProblems, toRequest } from '../validation';
+import { optionProblems, toRequest, type RequestOptions } from '../validation';
 import { moderates } from './guards';
-import { renderProblems } from '../discord/render';
+import { renderError, renderProblems } from '../discord/render';
+import { finalModal, remixModal, TEXT_INPUT_MAX } from '../discord/modals';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
-import type { ButtonAction } from '../discord/custom-id';
+import type { ButtonAction, ModalAction } from '../discord/custom-id';
 import type { JobOrigin } from './defer';
-import { actorOf, portsOf } from './edge';
-import type { Actor, HandlerPorts } from './ports';
+import { actorOf, formAnswers, portsOf } from './edge';
+import { formOptions, type FormAnswers } from './forms';
+import type { Actor, HandlerPorts, Pressed } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
-
+/** A form's submit; `subject` is what its custom id names (src/discord/custom-id.ts). */
+export type ModalHandler = (interaction: ModalSubmitInteraction, subject: string, ctx: AppContext) => Promise<void>;
 
 /** The Cancel answer; it says whether the job still counts (docs/commands.md, limits). */
 function cancelAnswer(result: CancelOutcome, m: Messages = en): string {
@@ -28,11 +31,17 @@ function cancelAnswer(result: CancelOutcome, m: Messages = en): string {
   }
 }
 
-/** The discord.js edge of a button: who pressed it, and the ports answering that interaction. */
+/** The discord.js edge of a button: who pressed it, on which message, and the ports answering that interaction. */
 const edge =
-  (core: (jobId: string, actor: Actor, ports: HandlerPorts) => Promise<void>): ButtonHandler =>
+  (core: (jobId: string, actor: Actor, ports: HandlerPorts, pressed: Pressed) => Promise<void>): ButtonHandler =>
   (interaction, jobId, ctx) =>
-    core(jobId, actorOf(interaction), portsOf(interaction, ctx));
+    core(jobId, actorOf(interaction), portsOf(interaction, ctx), { channelId: interaction.channelId, messageId: interaction.message.id });
+
+/** The edge of a form's submit: its answers, and the message whose button opened it when there was one. */
+const modalEdge =
+  (core: (subject: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null) => Promise<void>): ModalHandler =>
+  (interaction, subject, ctx) =>
+    core(subject, formAnswers(interaction), actorOf(interaction), portsOf(interaction, ctx), interaction.message && interaction.channelId ? { channelId: interaction.channelId, messageId: interaction.message.id } : null);
 
 export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: HandlerPorts): Promise<void> {
   const job = await jobs.get(jobId);
@@ -49,6 +58,9 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
   else await reply.reply(content);
 }
 
+/** `completed` too: the video is shown (with its buttons) a moment before its delivery is recorded. */
+const isFinished = (job: Job) => job.state === 'completed' || job.state === 'delivered' || job.state === 'undeliverable';
+
 /**
  * Same inputs, new seed, a new job message, counted against the presser's limits. Discord's image links
  * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
@@ -56,24 +68,39 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
   const source = await ports.jobs.get(jobId);
   if (!source) return ports.reply.reply(en.buttons.tooOldToReroll);
-  // `completed` too: the video is shown (with this button) a moment before its delivery is recorded.
-  if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
-    return ports.reply.reply(en.buttons.stillRunning);
-  }
+  if (!isFinished(source) && source.state !== 'failed') return ports.reply.reply(en.buttons.stillRunning);
   const origin = await ports.reply.deferForJob();
-  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
+  const r = source.request;
+  const options = { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio };
+  await ports.afterDeferral.run(() =>
+    remake(source, { options, seed: ports.newSeed(), title: () => en.problems.rerollNotHere, rerollOf: source.id, preview: source.preview === true }, actor, ports, origin, ports.newJobId()),
+  );
 }
 
-async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger }: HandlerPorts, origin: JobOrigin): Promise<void> {
-  const guildId = actor.limitsScope;
+/** How a Re-roll, Remix or Final differs from its source. */
+interface Remake {
+  options: RequestOptions;
+  seed: number;
+  /** The title of the problems found, given their number. */
+  title: (count: number) => string;
+  rerollOf: string | null;
+  cameFrom?: Job['cameFrom'];
+  preview: boolean;
+}
+
+/**
+ * A new job from `source`'s images: the options checked against the current caps (every problem at once), the
+ * image links renewed (Discord's expire after about a day; images it no longer has end it here), the quota
+ * reserved for the presser, then started. Whatever stops it replaces the "thinking…" reply; true when started.
+ */
+async function remake(source: Job, how: Remake, actor: Actor, { reply, limits, jobs, refreshImageUrls, logger }: HandlerPorts, origin: JobOrigin, newId: string): Promise<boolean> {
+  const problems = optionProblems(how.options, await limits.caps(actor.limitsScope));
+  if (problems.length) {
+    await reply.edit(renderProblems(how.title(problems.length), problems.map((p) => wordProblem(p))));
+    return false;
+  }
 
   const r = source.request;
-  const problems = optionProblems(
-    { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio },
-    await limits.caps(guildId),
-  );
-  if (problems.length) return reply.edit(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))));
-
   let refreshed: Map<string, string>;
   try {
     refreshed = await refreshImageUrls(r.image_urls);
@@ -83,22 +110,128 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
   }
   const urls = r.image_urls.map((u) => refreshed.get(u));
   if (urls.some((u) => u === undefined)) {
-    return reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
+    await reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
+    return false;
   }
 
-  const newId = newJobId();
-  const reserved = await limits.reserve({ guildId, userId: actor.userId }, newId, r.duration);
-  if (!reserved.ok) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+  const request = { ...toRequest(how.options, urls as string[]), seed: how.seed };
+  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, newId, request.duration);
+  if (!reserved.ok) {
+    await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+    return false;
+  }
 
   await jobs.start({
     ...origin,
     id: newId,
-    request: { ...toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]), seed: newSeed() },
+    request,
     imageNames: source.imageNames,
     usage: reserved.usage,
-    rerollOf: source.id,
-    preview: source.preview === true,
+    rerollOf: how.rerollOf,
+    preview: how.preview,
+    ...(how.cameFrom ? { cameFrom: how.cameFrom } : {}),
+  });
+  return true;
+}
+
+/** Where the source's message is, for the new one to link to: the pressed message, else the source's reply. */
+function sourceLink(source: Job, pressed: Pressed | null): string | null {
+  const messageId = pressed?.messageId ?? source.replyMessageId;
+  return messageId ? `https://discord.com/channels/${source.guildId ?? '@me'}/${pressed?.channelId ?? source.channelId}/${messageId}` : null;
+}
+
+/** Remix: a form holding the prompt and options to edit. Nothing before the form but one store read (Discord's 3 s). */
+export async function openRemix(jobId: string, actor: Actor, { jobs, reply }: HandlerPorts): Promise<void> {
+  const source = await jobs.get(jobId);
+  if (!source) return reply.reply(en.buttons.tooOld);
+  if (!isFinished(source)) return reply.reply(en.buttons.stillRunningRemix);
+  await reply.showModal(remixModal(source));
+}
+
+/** The Remix form's submit: the edited prompt and options, the same images, a new job charged to the presser. */
+export async function submitRemix(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
+  const origin = await ports.reply.deferForJob();
+  await ports.afterDeferral.run(async () => {
+    const source = await ports.jobs.get(jobId);
+    if (!source) return ports.reply.edit(renderError(en.buttons.tooOld));
+    const r = source.request;
+    const given = formOptions(answers);
+    // A prompt too long for the form was not shown in it: an empty field keeps it (src/discord/modals.ts).
+    const prompt = given.prompt ?? ([...r.prompt].length > TEXT_INPUT_MAX ? r.prompt : '');
+    // A field left out keeps the source's value, not /video's default.
+    const options = { prompt, model: given.model ?? r.model, resolution: given.resolution ?? r.resolution, duration: given.duration ?? r.duration, aspectRatio: given.aspectRatio ?? r.aspect_ratio };
+    await remake(
+      source,
+      { options, seed: ports.newSeed(), title: (count) => en.problems.remixNotHere({ count }), rerollOf: null, cameFrom: { kind: 'remix', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false },
+      actor,
+      ports,
+      origin,
+      ports.newJobId(),
+    );
   });
 }
 
-export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: edge(cancelJob), reroll: edge(rerollJob) };
+/** Final: a form asking the duration (prefilled with the original's). Refused at once when there can be none. */
+export async function openFinal(jobId: string, actor: Actor, { jobs, reply }: HandlerPorts): Promise<void> {
+  const source = await jobs.get(jobId);
+  if (!source) return reply.reply(en.buttons.tooOld);
+  if (!isFinished(source)) return reply.reply(en.buttons.stillRunningRemix);
+  const seed = source.request.seed;
+  if (source.request.resolution === '1080p') return reply.reply(en.buttons.finalAlready1080);
+  if (seed === undefined) return reply.reply(en.buttons.finalNoSeed);
+  if (source.finalJobId !== undefined) return reply.reply(en.buttons.finalTaken);
+  await reply.showModal(finalModal({ ...source, request: { ...source.request, seed } }));
+}
+
+/**
+ * The Final form's submit: the source's images, prompt, seed, model and aspect ratio at 1080p, the chosen
+ * duration. The take's one Final is claimed first (two presses at once get one), and given back when this one
+ * does not start.
+ */
+export async function submitFinal(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
+  const origin = await ports.reply.deferForJob();
+  await ports.afterDeferral.run(async () => {
+    const source = await ports.jobs.get(jobId);
+    if (!source) return ports.reply.edit(renderError(en.buttons.tooOld));
+    const r = source.request;
+    if (r.seed === undefined) return ports.reply.edit(renderError(en.buttons.finalNoSeed));
+    const newId = ports.newJobId();
+    if (!(await ports.jobs.claimFinal(source.id, newId))) return ports.reply.edit(renderError(en.buttons.finalTaken));
+    let started = false;
+    try {
+      const options = { prompt: r.prompt, model: r.model, resolution: '1080p', duration: formOptions(answers).duration ?? r.duration, aspectRatio: r.aspect_ratio, seed: r.seed };
+      started = await remake(
+        source,
+        { options, seed: r.seed, title: () => en.problems.finalNotHere, rerollOf: null, cameFrom: { kind: 'final', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false },
+        actor,
+        ports,
+        origin,
+        newId,
+      );
+    } finally {
+      if (!started) await ports.jobs.releaseFinal(source.id, newId);
+    }
+  });
+}
+
+/** Delete: the requester or a moderator of the job's server removes its message; anyone else is refused. */
+export async function deleteJob(jobId: string, actor: Actor, { jobs, reply, removeJobMessage }: HandlerPorts, pressed: Pressed): Promise<void> {
+  const job = await jobs.get(jobId);
+  if (!job) return reply.reply(en.buttons.tooOld);
+  if (job.userId !== actor.userId && !moderates(actor, job.guildId)) return reply.reply(en.buttons.notYoursToDelete);
+  if (!isFinished(job)) return reply.reply(en.buttons.stillRunningRemix);
+  await reply.deferPrivately();
+  const removed = await removeJobMessage(job, pressed);
+  await reply.edit({ text: removed ? en.buttons.deleted : en.buttons.deleteFailed, rows: [] });
+}
+
+export const buttonHandlers: Record<ButtonAction, ButtonHandler> = {
+  cancel: edge(cancelJob),
+  reroll: edge(rerollJob),
+  remix: edge(openRemix),
+  final: edge(openFinal),
+  delete: edge(deleteJob),
+};
+
+/** The forms the buttons open; "Make a video"'s is its command's (commands/make-a-video.ts). */
+export const buttonModalHandlers: Record<Exclude<ModalAction, 'make'>, ModalHandler> = { remix: modalEdge(submitRemix), final: modalEdge(submitFinal) };

@@ -1,8 +1,23 @@
-import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type {
+  ChatInputCommandInteraction,
+  MessageContextMenuCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+  RESTPostAPIContextMenuApplicationCommandsJSONBody,
+} from 'discord.js';
 import type { AppContext } from './context';
 
 /** One slash command: its definition and its handler (commands/*.ts). */
-export interface CommandModule {
+export interface SlashCommandModule {
+  kind?: 'slash';
   data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
   execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void>;
 }
+
+/** One message context menu command (type 3): the target message arrives resolved in the interaction. */
+export interface MessageCommandModule {
+  kind: 'message';
+  data: { name: string; toJSON(): RESTPostAPIContextMenuApplicationCommandsJSONBody };
+  execute(interaction: MessageContextMenuCommandInteraction, ctx: AppContext): Promise<void>;
+}
+
+export type CommandModule = SlashCommandModule | MessageCommandModule;

@@ -4,6 +4,7 @@ import type { Job } from '../jobs/record';
 import type { AttachmentMeta, ServerCaps } from '../validation';
 import type { LimitsService } from '../limits/service';
 import type { Semaphore } from '../util/semaphore';
+import type { MakeVideoDrafts } from './drafts';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
 export interface AppContext {
@@ -23,6 +24,9 @@ export interface AppContext {
    */
   afterDeferral: Semaphore;
   now: () => number;
+  /** Delete: the job message, through its webhook or the channel (src/discord/job-message.ts). */
+  removeJobMessage: (job: Job, at: { channelId: string; messageId: string }) => Promise<boolean>;
+  drafts: MakeVideoDrafts;
 }
 
 export type { Job, ServerCaps };

@@ -3,6 +3,9 @@ import type { JobService } from '../jobs/service';
 import type { LimitsService } from '../limits/service';
 import type { LimitSettings } from '../limits/usage';
 import type { MessagePayload } from '../discord/render';
+import type { Modal } from '../discord/modals';
+import type { Job } from '../jobs/record';
+import type { MakeVideoDrafts } from './drafts';
 import type { AttachmentMeta } from '../validation';
 import type { JobOrigin } from './defer';
 
@@ -32,11 +35,23 @@ export interface Reply {
   reply(text: string): Promise<void>;
   /** The deferred reply, replaced by the answer. */
   edit(message: MessagePayload): Promise<void>;
+  /** A form, as the first answer to the interaction: Discord allows no deferral before it, and 3 s. */
+  showModal(modal: Modal): Promise<void>;
+}
+
+/** The message a button was pressed on. */
+export interface Pressed {
+  channelId: string;
+  messageId: string;
 }
 
 export interface HandlerPorts {
   reply: Reply;
-  jobs: Pick<JobService, 'get' | 'start' | 'cancel'>;
+  jobs: Pick<JobService, 'get' | 'start' | 'cancel' | 'claimFinal' | 'releaseFinal'>;
+  /** Removes a job's message, the one pressed (JobMessage.remove); false when Discord refused. */
+  removeJobMessage: (job: Job, at: Pressed) => Promise<boolean>;
+  /** "Make a video"'s images between its form and the form's submit (./drafts.ts). */
+  drafts: Pick<MakeVideoDrafts, 'put' | 'get'>;
   limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember'> & {
     settings: Pick<LimitSettings, 'setMember' | 'setServer'>;
   };

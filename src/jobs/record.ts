@@ -64,6 +64,13 @@ const jobV2Schema = z.object({
   /** How the video reached the requester: the route, and whether as a file or as a link. */
   delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
   rerollOf: z.string().nullable(),
+  /**
+   * A Remix or Final of another job (docs/commands.md, buttons): which one, and where its message is, so this
+   * job's message links to it. Absent for /video, Re-roll and records of earlier builds.
+   */
+  cameFrom: z.object({ kind: z.enum(['remix', 'final']), jobId: z.string(), messageUrl: z.string().url().nullable() }).optional(),
+  /** The Final made of this job: one per take, claimed before it starts (JobService.claimFinal). */
+  finalJobId: z.string().optional(),
   /** Made with `preview:true` (docs/commands.md): the card says so. Absent in records of earlier builds. */
   preview: z.boolean().optional(),
   /**
@@ -115,6 +122,7 @@ export type NewJob = Pick<
   | 'usage'
   | 'rerollOf'
   | 'preview'
+  | 'cameFrom'
 >;
 
 /** A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. */

@@ -87,6 +87,26 @@ export class JobService implements PollHandler {
     return this.deps.repo.get(jobId);
   }
 
+  /**
+   * Claims the one Final of a take (docs/commands.md, buttons) for `finalId`; false when it already has one.
+   * Under the job's lock: two presses at once get one Final. A job's buttons are pressed on its guild's shard,
+   * which owns the job, so the lock of this process is the one that counts.
+   */
+  async claimFinal(jobId: string, finalId: string): Promise<boolean> {
+    let claimed = false;
+    await this.deps.repo.update(jobId, (j) => {
+      if (j.finalJobId !== undefined) return undefined;
+      claimed = true;
+      return { ...j, finalJobId: finalId };
+    });
+    return claimed;
+  }
+
+  /** Gives a claimed Final back when that Final did not start (refused by validation or limits, images gone). */
+  async releaseFinal(jobId: string, finalId: string): Promise<void> {
+    await this.deps.repo.update(jobId, ({ finalJobId, ...j }) => (finalJobId === finalId ? j : undefined));
+  }
+
   /** Submits a validated, quota-reserved request and shows the job message. */
   async start(input: NewJob): Promise<Job> {
     const run = this.submitAndShow(input);

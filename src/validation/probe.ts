@@ -72,8 +72,16 @@ export async function completeAttachmentSizes(
   return Promise.all(
     attachments.map(async (a) => {
       if (!needsProbe(a)) return a;
+      let head: Uint8Array;
       try {
-        const found = imageSize(await read(a.url, PROBE_MAX_BYTES));
+        head = await read(a.url, PROBE_MAX_BYTES);
+      } catch (err) {
+        // The link does not load (a message's image deleted, an embed's site down): said as such, not as a bad file.
+        onUnreadable(a, err);
+        return { ...a, contentType: null, width: null, height: null, unreachable: true };
+      }
+      try {
+        const found = imageSize(head);
         const contentType = found.type ? (MIME_BY_DETECTED[found.type] ?? `image/${found.type}`) : null;
         return { ...a, contentType, width: found.width ?? null, height: found.height ?? null };
       } catch (err) {

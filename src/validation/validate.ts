@@ -24,6 +24,8 @@ export interface AttachmentMeta {
   size: number;
   width: number | null;
   height: number | null;
+  /** The probe could not load the link at all (an HTTP error, a timeout, a refused address): probe.ts. */
+  unreachable?: boolean;
 }
 
 export interface VideoRequestInput {
@@ -74,6 +76,7 @@ export type ImageProblem = ImageRef &
     | { code: 'image_too_large'; bytes: number; max: number }
     | { code: 'image_no_link' }
     | { code: 'image_dimensions_impossible'; width: number | null; height: number | null }
+    | { code: 'image_link_dead' }
     | { code: 'image_unreadable' }
     | { code: 'image_too_small'; width: number; height: number; min: number }
     | { code: 'image_aspect'; width: number; height: number; orientation: 'wide' | 'tall'; maxAspect: number }
@@ -99,6 +102,8 @@ const impossible = (n: number | null) => n !== null && !(Number.isSafeInteger(n)
 function attachmentProblems(a: AttachmentMeta, image: number): ImageProblem[] {
   const problems: ImageProblem[] = [];
   const ref: ImageRef = { image, filename: a.filename };
+  // Nothing else can be said of a file that could not be fetched, and "unreadable" would blame the file.
+  if (a.unreachable) return [{ ...ref, code: 'image_link_dead' }];
   const { width, height } = a;
   const unread = width == null || height == null;
   // An unreadable file gets one problem, not also "not a recognised image" for the type it could not show.

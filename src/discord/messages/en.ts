@@ -33,6 +33,7 @@ export const en: Messages = {
     image_too_large: (v) => `${image(v)} is ${mb(v.bytes)}; each image can be at most ${mb(v.max)}.`,
     image_no_link: (v) => `${image(v)} has no usable link; upload it again.`,
     image_dimensions_impossible: (v) => `${image(v)} has an impossible size (${v.width}x${v.height} px) in Discord's data; upload it again.`,
+    image_link_dead: (v) => `${image(v)}: its link no longer loads (the image may have been deleted); post it again.`,
     image_unreadable: (v) => `${image(v)}: its size could not be read; make sure it is a valid image file.`,
     image_too_small: (v) => `${image(v)} is ${v.width}x${v.height} px; images must be at least ${v.min}x${v.min} px.`,
     image_aspect: (v) => `${image(v)} is ${v.width}x${v.height} px, too ${v.orientation}; the aspect ratio must be between 1:${v.maxAspect} and ${v.maxAspect}:1.`,
@@ -85,6 +86,10 @@ export const en: Messages = {
     images: (v) => count(v.count, 'image'),
     cancelButton: 'Cancel',
     rerollButton: 'Re-roll',
+    remixButton: 'Remix',
+    finalButton: 'Final 1080p',
+    deleteButton: 'Delete',
+    cameFrom: (v) => `${v.kind === 'remix' ? 'Remix' : 'Final'} of ${v.url ?? 'an earlier video'}`,
     sourceButton: 'Source video',
     downloadButton: 'Download video',
     ready: 'Your video is ready',
@@ -122,12 +127,50 @@ export const en: Messages = {
     notYours: 'This is not your video: only the person who started it or a moderator can cancel it.',
     tooOldToReroll: 'This video job is too old to re-roll; please run /video again.',
     stillRunning: 'This video is still being made; re-roll it once it is finished.',
+    tooOld: 'This video job is too old for that; please run /video again.',
+    stillRunningRemix: 'This video is still being made; use this once it is finished.',
+    finalAlready1080: 'This video is already 1080p; Final makes a 1080p version of a smaller take.',
+    finalNoSeed: 'This video has no recorded seed, so a Final could not reproduce it; use Remix instead.',
+    finalTaken: 'This take already has its Final (one per take); look for it in this channel.',
+    notYoursToDelete: 'Only the person who made this video or a moderator can delete it.',
+    deleted: 'Deleted.',
+    deleteFailed: 'Discord did not let the bot delete that message; it may already be gone.',
+  },
+
+  modals: {
+    remixTitle: 'Remix this video',
+    finalTitle: 'Final at 1080p',
+    makeTitle: (v) => `Make a video from ${count(v.count, 'image')}`,
+    promptLabel: 'Prompt',
+    promptDescription: 'Describe the motion and camera, not the looks (the images give those)',
+    promptNotShown: (v) =>
+      `The prompt is ${v.length} characters, more than a form field holds (${v.max}), so it is not shown here. Leave the field empty to keep it, or type a new one.`,
+    promptKeep: 'Empty: keep the original prompt',
+    modelLabel: 'Model and resolution',
+    modelOption: (v) => `${v.model} · ${v.resolution}`,
+    durationLabel: 'Duration',
+    aspectLabel: 'Aspect ratio',
+    uploadLabel: 'More images (optional)',
+    uploadDescription: (v) => `${count(v.found, 'image')} found in the message; add up to ${v.room} more (PNG, JPEG or WebP).`,
+    imagesFull: (v) =>
+      v.total > v.max
+        ? `This message has ${v.total} images; the first ${v.found} are used (a video takes at most ${v.max}), so no more can be added.`
+        : `This message's ${count(v.found, 'image')} are used: a video takes at most ${v.max}, so no more can be added.`,
+    finalSummary: (v) => `Same images, prompt, seed ${v.seed}, model ${v.model} and aspect ratio ${v.aspectRatio}, at 1080p. Choose the duration.`,
+  },
+
+  make: {
+    noImages:
+      'This message has no images to make a video from. The bot looked at its attachments (PNG, JPEG or WebP images) and at the images of its embeds. Use it on a message that has images, or run /video and attach them.',
+    draftGone: 'This form has expired. Run "Make a video" on the message again.',
   },
 
   problems: {
     request: (v) => (v.count === 1 ? 'This request has a problem' : `This request has ${v.count} problems`),
     limitReached: 'Limit reached',
     rerollNotHere: 'This video can no longer be re-rolled here',
+    finalNotHere: 'This video cannot be made at 1080p here',
+    remixNotHere: (v) => (v.count === 1 ? 'This remix has a problem' : `This remix has ${v.count} problems`),
     imagesGoneTitle: 'The reference images are gone',
     imagesGone: 'Discord no longer has the images of this video. Please run /video again with the images attached.',
   },
@@ -138,6 +181,7 @@ export const en: Messages = {
     // written (JobService.start), so nothing was started or counted.
     storeDown: "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.",
     buttonInvalid: 'This button is no longer valid.',
+    formInvalid: 'This form is no longer valid.',
   },
 
   limits: {

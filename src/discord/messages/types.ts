@@ -41,6 +41,11 @@ export interface Messages {
     images: Message<{ count: number }>;
     cancelButton: string;
     rerollButton: string;
+    remixButton: string;
+    finalButton: string;
+    deleteButton: string;
+    /** A Remix's or Final's line naming its source; `url`: the source's message, when known. */
+    cameFrom: Message<{ kind: 'remix' | 'final'; url: string | null }>;
     /** The link button next to an attached video, and the one that carries a video not attached. */
     sourceButton: string;
     downloadButton: string;
@@ -77,12 +82,49 @@ export interface Messages {
     notYours: string;
     tooOldToReroll: string;
     stillRunning: string;
+    /** Remix, Final and Delete of a job the store no longer has. */
+    tooOld: string;
+    stillRunningRemix: string;
+    finalAlready1080: string;
+    finalNoSeed: string;
+    finalTaken: string;
+    notYoursToDelete: string;
+    deleted: string;
+    deleteFailed: string;
+  };
+  /** The forms (src/discord/modals.ts): Remix, Final and "Make a video". Titles and labels at most 45 characters. */
+  modals: {
+    remixTitle: string;
+    finalTitle: string;
+    makeTitle: Message<{ count: number }>;
+    promptLabel: string;
+    promptDescription: string;
+    /** A text display: the prompt is longer than a text input holds, so it is not prefilled. */
+    promptNotShown: Message<{ length: number; max: number }>;
+    /** The prompt field's placeholder when the prompt is not shown: empty keeps it. */
+    promptKeep: string;
+    modelLabel: string;
+    modelOption: Message<{ model: string; resolution: string }>;
+    durationLabel: string;
+    aspectLabel: string;
+    uploadLabel: string;
+    uploadDescription: Message<{ found: number; room: number }>;
+    /** A text display in place of the upload: the message's images already fill the 7 (`found` of them used). */
+    imagesFull: Message<{ found: number; total: number; max: number }>;
+    finalSummary: Message<{ seed: number; model: string; aspectRatio: string }>;
+  };
+  /** The message command "Make a video" (commands/make-a-video.ts). */
+  make: {
+    noImages: string;
+    draftGone: string;
   };
   /** Titles of a list of problems (renderProblems) and the sentences that go only with them. */
   problems: {
     request: Message<{ count: number }>;
     limitReached: string;
     rerollNotHere: string;
+    finalNotHere: string;
+    remixNotHere: Message<{ count: number }>;
     imagesGoneTitle: string;
     imagesGone: string;
   };
@@ -91,6 +133,7 @@ export interface Messages {
     crash: string;
     storeDown: string;
     buttonInvalid: string;
+    formInvalid: string;
   };
   /** /video-limits and /video-usage. */
   limits: {
