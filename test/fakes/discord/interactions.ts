@@ -239,8 +239,12 @@ export function buildModalSubmit(state: DiscordState, opts: SubmitModalOptions):
 }
 
 /** The submitted value of one input, checked as Discord's client checks it before letting the member submit. */
-function submittedValue(state: DiscordState, input: any, given: unknown, attachments: Record<string, FakeAttachment>): any {
+function submittedValue(state: DiscordState, input: any, typed: unknown, attachments: Record<string, FakeAttachment>): any {
   const name = `input ${input.custom_id}`;
+  // An input the member leaves alone submits what it was prefilled with.
+  const defaults = (input.options ?? []).filter((o: any) => o.default).map((o: any) => o.value);
+  const prefilled = input.type === 4 ? (input.value ?? undefined) : input.type === 23 ? (input.default ?? undefined) : input.type === 21 ? defaults[0] : defaults.length ? defaults : undefined;
+  const given = typed ?? prefilled;
   const isRequired = input.required ?? input.type !== 23;
   const optionValues = (input.options ?? []).map((o: any) => o.value);
   const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : fail(`${name} takes a list of values`));

@@ -250,7 +250,8 @@ export interface SubmitModalOptions {
   customId?: string;
   /**
    * Values by input custom id: a string for a text input or radio group, string[] for selects and checkbox
-   * groups, a boolean for a checkbox, UploadSpec[] for a File Upload. Inputs not given are left empty.
+   * groups, a boolean for a checkbox, UploadSpec[] for a File Upload. Inputs not given submit what they were
+   * prefilled with (a text input's value, default options), else nothing.
    */
   values?: Record<string, string | string[] | boolean | UploadSpec[]>;
   createdAt?: number;
