@@ -284,6 +284,8 @@ describe('fake Discord: the newer interaction surface through discord.js', () =>
     expect(answer.latencyMs).toBeGreaterThanOrEqual(0);
     expect(answer.latencyMs).toBeLessThan(3000);
     expect(fake.autocompleteAnswers.at(-1)).toBe(answer);
+    const noWebhook = await apiError(client.rest.patch(`/webhooks/${fake.applicationId}/${sent.token}/messages/@original`, { body: { content: 'x' }, auth: false }));
+    expect(noWebhook.code).toBe(10015);
     expect(() => fake.sendAutocomplete({ name: 'video', options: [{ name: 'refs', type: 3, value: 'x' }] })).toThrow(/focused/);
 
     // A slash command cannot be answered with choices.
@@ -354,6 +356,31 @@ describe('fake Discord: the newer interaction surface through discord.js', () =>
     await submit.deferUpdate();
     await submit.editReply({ components: [card('Remixing')] });
     expect(fake.messages.get(messageId)?.components[0].components[0].content).toBe('Remixing');
+  });
+
+  it('registers message commands with localised names; refuses what Discord refuses in definitions', async () => {
+    const put = (body: unknown[]) => client.rest.put(`/applications/${fake.applicationId}/commands`, { body });
+    const slash = { name: 'video', description: 'Make a video', description_localizations: { ja: '動画を作る', 'pt-BR': 'Criar um vídeo' } };
+    const message = { type: 3, name: 'Make a video', name_localizations: { ja: '動画にする', de: 'Video machen' } };
+    const registered = (await put([slash, message])) as { id: string; type: number }[];
+    const got = nextInteraction<MessageContextMenuCommandInteraction>(client);
+    const target = fake.addMessage({ author: MEMBER, content: 'x' });
+    fake.sendMessageCommand({ name: 'Make a video', messageId: target.id });
+    expect((await got).commandId).toBe(registered.find((c) => c.type === 3)!.id);
+
+    const refusals: [unknown[], string][] = [
+      [[{ ...message, description: 'no' }], '0.description'],
+      [[{ ...message, options: [{ type: 3, name: 'x', description: 'x' }] }], '0.options'],
+      [[{ ...slash, name: 'Video' }], '0.name'],
+      [[{ ...slash, description_localizations: { jp: 'x' } }], '0.description_localizations.jp'],
+      [[{ ...slash, options: [{ type: 3, name: 'prompt', description: 'd'.repeat(101) }] }], '0.options.0.description'],
+      [[slash, slash], '1.name'],
+      [Array.from({ length: 16 }, (_, k) => ({ type: 3, name: `Menu ${k}` })), ''],
+    ];
+    for (const [body, path] of refusals) {
+      const err = await apiError(put(body));
+      expect([err.code, fieldError(err).path]).toEqual([50035, path]);
+    }
   });
 
   it('records what Discord\'s published spec says about each body: errors for mismatches, warnings for fields it lacks', async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bulkCommandsRefusal, commandRefusal } from './commands';
 import { autocompleteRefusal, modalRefusal } from './components';
 import { parseBody } from './multipart';
 import { checkRequestBody } from './spec';
@@ -101,6 +102,8 @@ for (const scope of ['', '/guilds/:guild'] as const) {
   route('PUT', base, 'bot', (ctx) =>
     withScope(ctx, (cmds, scopeKey) => {
       if (!Array.isArray(ctx.call.body)) return formError([], 'BASE_TYPE_ARRAY', 'Must be an array.');
+      const refused = bulkCommandsRefusal(ctx.call.body);
+      if (refused) return refused;
       const byName = new Map([...cmds.values()].map((c) => [`${c.type}:${c.name}`, c]));
       const next = new Map<string, any>();
       for (const def of ctx.call.body) {
@@ -115,6 +118,8 @@ for (const scope of ['', '/guilds/:guild'] as const) {
   route('POST', base, 'bot', (ctx) =>
     withScope(ctx, (cmds, scopeKey) => {
       const def = ctx.call.body ?? {};
+      const refused = commandRefusal(def);
+      if (refused) return refused;
       const prev = [...cmds.values()].find((c) => c.name === def.name && c.type === (def.type ?? 1));
       const cmd = normalizeCommand(ctx.state, def, scopeKey, prev);
       cmds.set(cmd.id, cmd);
@@ -445,7 +450,8 @@ function webhookInteraction(state: DiscordState, app: string, token: string): Fa
   const i = state.interactionByToken(token);
   if (!i || app !== state.applicationId) return Errors.unknownWebhook();
   if (Date.now() - i.createdAt > TOKEN_LIFETIME_MS) return Errors.invalidToken();
-  if (i.ackType === undefined) return Errors.unknownWebhook();
+  // Unanswered interactions have no webhook yet; autocomplete ones never have one (no follow-ups).
+  if (i.ackType === undefined || i.type === 4) return Errors.unknownWebhook();
   return i;
 }
 
