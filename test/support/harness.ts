@@ -33,7 +33,16 @@ export interface VideoOptions {
   resolution?: string;
   aspect_ratio?: string;
   seed?: number;
+  /** Additions (DESIGN.md section 1), sent only when given. */
+  variations?: number;
+  preview?: boolean;
+  refs?: string;
+  private?: boolean;
   guildId?: string | null;
+  channelId?: string;
+  /** The member's roles (ids from `discord.addRole`). */
+  roles?: string[];
+  locale?: string;
   user?: { id: string };
   createdAt?: number;
   attachmentSizeLimit?: number;
@@ -124,9 +133,9 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         if (s.size !== undefined) a.size = s.size;
         return a;
       });
-      const options: { name: string; type: number; value: string | number }[] = [{ name: 'prompt', type: 3, value: v.prompt ?? 'the bear waves at the camera, slow dolly in' }];
+      const options: { name: string; type: number; value: string | number | boolean }[] = [{ name: 'prompt', type: 3, value: v.prompt ?? 'the bear waves at the camera, slow dolly in' }];
       attachments.forEach((a, i) => options.push({ name: `image${i + 1}`, type: 11, value: a.id }));
-      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4]] as const) {
+      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['variations', 4], ['preview', 5], ['refs', 3], ['private', 5]] as const) {
         const value = v[name];
         if (value !== undefined) options.push({ name, type, value });
       }
@@ -135,6 +144,9 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         options,
         attachments,
         guildId: v.guildId,
+        channelId: v.channelId,
+        roles: v.roles,
+        locale: v.locale,
         user: v.user ?? USER,
         createdAt: v.createdAt,
         attachmentSizeLimit: v.attachmentSizeLimit,
