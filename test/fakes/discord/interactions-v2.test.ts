@@ -149,6 +149,16 @@ describe('fake Discord: the newer interaction surface through discord.js', () =>
     expect(fake.specErrors()).toEqual([]);
   });
 
+  it('mentions in a V2 card\'s text displays ping as allowed_mentions allows', async () => {
+    const { sent, interaction } = await command();
+    await interaction.deferReply();
+    const before = fake.pings.length;
+    await interaction.editReply({ flags: MessageFlags.IsComponentsV2, components: [card(`<@${MEMBER.id}> @everyone your video`)], allowedMentions: { parse: [] } });
+    expect(fake.pings.length).toBe(before);
+    await interaction.editReply({ components: [card(`<@${MEMBER.id}> your video`)] });
+    expect(fake.pings.slice(before)).toEqual([expect.objectContaining({ messageId: fake.originalMessageId(sent.id), users: [MEMBER.id] })]);
+  });
+
   it('webhook follow-ups take V2; a legacy message cannot carry V2 components', async () => {
     const { interaction } = await command();
     await interaction.deferReply();

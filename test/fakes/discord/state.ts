@@ -503,7 +503,7 @@ export class DiscordState {
         type: i.type,
         user: this.apiUser(i.userId),
         authorizing_integration_owners: i.payload.authorizing_integration_owners,
-        ...(i.commandName ? { name: i.commandName, command_type: 1 } : {}),
+        ...(i.commandName ? { name: i.commandName, command_type: i.commandType ?? 1 } : {}),
         ...(i.componentMessageId ? { interacted_message_id: i.componentMessageId } : {}),
         ...(m.id !== i.originalMessageId && i.originalMessageId
           ? { original_response_message_id: i.originalMessageId }
@@ -628,7 +628,8 @@ export class DiscordState {
     const requested = typeof body.flags === 'number' ? body.flags : (m.flags ?? 0);
     m.flags = keep | (requested & ~(FLAG_EPHEMERAL | FLAG_LOADING));
     // Mentions are rebuilt from scratch when the content changes, and only then (Discord's docs, edit message).
-    if ('content' in body) this.setMentions(m, body, via);
+    // In a V2 message the text displays are what can mention.
+    if ('content' in body || (((m.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0 && 'components' in body)) this.setMentions(m, body, via);
     m.editedAt = Date.now();
     m.edits++;
     return m;
@@ -704,13 +705,25 @@ export class DiscordState {
 
   /** Who this write notifies (`mentionsOf`); every write that notifies anyone is kept in `pings`. */
   private setMentions(m: FakeMessage, body: any, via: MentionContext): void {
-    const found = mentionsOf(m.content ?? '', body.allowed_mentions, via);
+    const found = mentionsOf([m.content ?? '', ...textDisplays(m)].join('\n'), body.allowed_mentions, via);
     m.mentions = found.users;
     m.mentionRoles = found.roles;
     m.mentionEveryone = found.everyone;
     for (const id of m.mentions) this.ensureUser(id);
     if (found.users.length || found.roles.length || found.everyone) this.pings.push({ messageId: m.id, channelId: m.channelId, ...found, at: Date.now() });
   }
+}
+
+/** The text displays of a Components V2 message, nested ones included. */
+function textDisplays(m: FakeMessage): string[] {
+  if (((m.flags ?? 0) & FLAG_COMPONENTS_V2) === 0) return [];
+  const out: string[] = [];
+  const visit = (c: any): void => {
+    if (c?.type === 10 && typeof c.content === 'string') out.push(c.content);
+    for (const child of Array.isArray(c?.components) ? c.components : []) visit(child);
+  };
+  for (const c of m.components ?? []) visit(c);
+  return out;
 }
 
 /** A failure as Discord answers it; 429s carry the rate-limit headers @discordjs/rest reads. */
