@@ -69,17 +69,6 @@ export interface Harness {
 
 export const USER = { id: '111111111111111111' };
 
-/**
- * Spec errors the bot is known to cause today, reported for a fix in src/ (which this harness does not
- * change); any other spec error fails the test. Remove an entry once the bot is fixed.
- */
-const KNOWN_SPEC_ERRORS: { route: RegExp; path: RegExp; why: string }[] = [
-  {
-    route: /messages/,
-    path: /^attachments\.\d+\.id$/,
-    why: 'src/discord/messenger.ts sends attachments: [{ id: 0 }], a number; the spec (and discord.js) use the string "0"',
-  },
-];
 
 export async function startHarness(opts: { discord?: StartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vidu-e2e-'));
@@ -186,7 +175,7 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         'the bot',
       );
       // Every body the bot sent must agree with Discord's published spec (test/fakes/discord/spec.ts).
-      const specErrors = discord.specErrors().filter((f) => !KNOWN_SPEC_ERRORS.some((k) => k.route.test(f.route) && k.path.test(f.path)));
+      const specErrors = discord.specErrors();
       if (specErrors.length > 0) {
         throw new Error(`the bot sent request bodies Discord's spec refuses:\n${specErrors.map((f) => `${f.route} ${f.path}: ${f.message}`).join('\n')}`);
       }
