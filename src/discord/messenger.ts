@@ -43,7 +43,7 @@ export function discordErrorCode(err: unknown): { status: number | undefined; co
 }
 
 function body(payload: MessagePayload, file?: VideoFile) {
-  return { ...apiBody(payload), attachments: file ? [{ id: 0, filename: file.name }] : [] };
+  return { ...apiBody(payload), attachments: file ? [{ id: '0', filename: file.name }] : [] };
 }
 
 function files(file?: VideoFile): RawFile[] | undefined {

@@ -33,8 +33,16 @@ export interface VideoOptions {
   resolution?: string;
   aspect_ratio?: string;
   seed?: number;
+  /** Additions (DESIGN.md section 1), sent only when given. */
+  variations?: number;
   preview?: boolean;
+  refs?: string;
+  private?: boolean;
   guildId?: string | null;
+  channelId?: string;
+  /** The member's roles (ids from `discord.addRole`). */
+  roles?: string[];
+  locale?: string;
   user?: { id: string };
   createdAt?: number;
   attachmentSizeLimit?: number;
@@ -60,6 +68,7 @@ export interface Harness {
 }
 
 export const USER = { id: '111111111111111111' };
+
 
 export async function startHarness(opts: { discord?: StartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vidu-e2e-'));
@@ -115,7 +124,7 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
       });
       const options: { name: string; type: number; value: string | number | boolean }[] = [{ name: 'prompt', type: 3, value: v.prompt ?? 'the bear waves at the camera, slow dolly in' }];
       attachments.forEach((a, i) => options.push({ name: `image${i + 1}`, type: 11, value: a.id }));
-      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['preview', 5]] as const) {
+      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['variations', 4], ['preview', 5], ['refs', 3], ['private', 5]] as const) {
         const value = v[name];
         if (value !== undefined) options.push({ name, type, value });
       }
@@ -124,6 +133,9 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         options,
         attachments,
         guildId: v.guildId,
+        channelId: v.channelId,
+        roles: v.roles,
+        locale: v.locale,
         user: v.user ?? USER,
         createdAt: v.createdAt,
         attachmentSizeLimit: v.attachmentSizeLimit,
@@ -162,6 +174,11 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         ],
         'the bot',
       );
+      // Every body the bot sent must agree with Discord's published spec (test/fakes/discord/spec.ts).
+      const specErrors = discord.specErrors();
+      if (specErrors.length > 0) {
+        throw new Error(`the bot sent request bodies Discord's spec refuses:\n${specErrors.map((f) => `${f.route} ${f.path}: ${f.message}`).join('\n')}`);
+      }
     },
   };
   return h;
