@@ -37,7 +37,7 @@ const IMAGE_EXTENSION = /\.(png|jpe?g|webp|gif|avif|bmp|heic)$/i;
 const isImage = (a: Attachment) => (a.contentType ? a.contentType.toLowerCase().startsWith('image/') : IMAGE_EXTENSION.test(a.name));
 
 /** An embed's image as an attachment whose type and size only its bytes can tell: the probe reads them. */
-function embedImage(media: { url: string; width?: number | null; height?: number | null }): AttachmentMeta {
+function embedImage(media: { url: string }): AttachmentMeta {
   const name = URL.canParse(media.url) ? new URL(media.url).pathname.split('/').pop() : undefined;
   return { url: media.url, filename: name || 'embed image', contentType: null, size: 0, width: null, height: null };
 }
@@ -47,7 +47,9 @@ function embedImage(media: { url: string; width?: number | null; height?: number
  * preview often shows the same picture twice: kept once). At most 7 are used; `total` says how many there were.
  */
 export function messageImages(message: { attachments: Iterable<Attachment>; embeds: readonly Pick<Embed, 'image' | 'thumbnail'>[] }): { images: AttachmentMeta[]; total: number } {
-  const all = [...message.attachments].filter(isImage).map(attachmentMeta);
+  // Without their sizes, so the probe reads every one from its bytes before anything is spent: a link that no
+  // longer loads (someone else's message, edited or deleted since) is reported as such, not by the provider.
+  const all: AttachmentMeta[] = [...message.attachments].filter(isImage).map((a) => ({ ...attachmentMeta(a), width: null, height: null }));
   for (const e of message.embeds) {
     for (const media of [e.image, e.thumbnail]) if (media?.url && !all.some((a) => a.url === media.url)) all.push(embedImage(media));
   }

@@ -65,7 +65,8 @@ describe('/video end to end', () => {
     const upload = h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`)).find((c) => c.files.length > 0)!;
     expect(upload.files[0]!.data.equals(expectedVideoBytes(64 * 1024))).toBe(true);
     const buttons = original.components[0].components;
-    expect(buttons.map((b: { label: string }) => b.label)).toEqual(['Re-roll', 'Source video']);
+    // 1080p: no Final (docs/commands.md, buttons).
+    expect(buttons.map((b: { label: string }) => b.label)).toEqual(['Re-roll', 'Remix', 'Delete', 'Source video']);
   });
 });
 
