@@ -23,8 +23,11 @@ export const en: Messages = {
     resolution_over_cap: (v) => `This server allows at most ${v.max}; you asked for ${v.resolution}.`,
     aspect_ratio_unknown: (v) => `Unknown aspect ratio "${v.aspectRatio}"; choose ${v.choices.join(', ')}.`,
     seed_out_of_range: (v) => `The seed must be a whole number from 0 to ${v.max}; you gave ${v.seed}.`,
-    images_missing: () => 'Attach at least one reference image.',
-    images_too_many: (v) => `You attached ${v.count} images; the limit is ${v.max}.`,
+    images_missing: () => 'Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).',
+    images_too_many: (v) =>
+      v.fromSet
+        ? `The saved set has ${count(v.fromSet, 'image')} and you attached ${v.count - v.fromSet}: ${v.count} in all; the limit is ${v.max}.`
+        : `You attached ${v.count} images; the limit is ${v.max}.`,
     image_not_recognised: (v) => `${image(v)} is not a recognised image; use PNG, JPEG or WebP.`,
     image_type: (v) => `${image(v)} is of type ${v.contentType}; use PNG, JPEG or WebP.`,
     image_file_size_impossible: (v) => `${image(v)} has an impossible file size (${v.bytes} bytes) in Discord's data; upload it again.`,
