@@ -60,7 +60,18 @@ interface World {
   /** The renewed link of each image Discord still has. */
   refreshed?: Map<string, string>;
   usage?: UsageSnapshot;
+  /** Saved sets (/video-refs); a store over memory in the tests that use them. */
+  refs?: HandlerPorts['refs'];
+  /** The bytes behind each image link, for /video-refs save. */
+  files?: Map<string, Buffer>;
 }
+
+/** For the tests that never reach saved sets: any use of them is a failure of the test. */
+const noRefs = new Proxy({} as HandlerPorts['refs'], {
+  get: (_, key) => {
+    throw new Error(`saved sets used unexpectedly (${String(key)})`);
+  },
+});
 
 function world(w: World = {}) {
   const seen: Seen[] = [];
@@ -99,6 +110,12 @@ function world(w: World = {}) {
     },
     probe: async (a) => a,
     refreshImageUrls: async (urls) => w.refreshed ?? new Map(urls.map((u) => [u, `${u}?renewed`])),
+    refs: w.refs ?? noRefs,
+    readImage: async (url, max) => {
+      const data = w.files?.get(url);
+      if (!data) throw new Error('HTTP 404');
+      return data.subarray(0, max);
+    },
     newJobId: () => `new${String(++ids).padStart(16, '0')}`,
     newSeed: () => 42,
     now: () => NOW,

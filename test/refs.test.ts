@@ -39,7 +39,7 @@ describe('names', () => {
   it('are unique per owner, whatever the case; another owner may use the same name', async () => {
     const s = store();
     expect((await s.save(me, 'hero', USER, kept())).ok).toBe(true);
-    expect(await s.save(me, 'HERO', USER, kept())).toEqual({ ok: false, refusal: { code: 'name_taken', name: 'HERO' } });
+    expect(await s.save(me, 'HERO', USER, kept())).toEqual({ ok: false, refusal: { code: 'name_taken', name: 'HERO', owner: 'member' } });
     expect((await s.save(server, 'hero', USER, kept())).ok).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import { actorOf, portsOf } from './edge';
 import type { Actor, HandlerPorts } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
+import { setUrls } from './refs';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
@@ -66,7 +67,8 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
 }
 
-async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: JobOrigin): Promise<void> {
+  const { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger } = ports;
   const guildId = actor.limitsScope;
 
   const r = source.request;
@@ -76,14 +78,25 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
   );
   if (problems.length) return reply.edit(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))));
 
+  // A saved set's images come first and get links from the set (its provider links expire); the rest are
+  // Discord attachments.
+  const fromSet = source.refSet?.images ?? 0;
+  let kept: string[] = [];
+  if (source.refSet) {
+    const set = await ports.refs.get(source.refSet.id);
+    const urls = set ? await setUrls(set, ports) : en.refs.setGone;
+    if (typeof urls === 'string') return reply.edit(renderProblems(en.refs.setGoneTitle, [urls]));
+    kept = urls;
+  }
+  const attached = r.image_urls.slice(fromSet);
   let refreshed: Map<string, string>;
   try {
-    refreshed = await refreshImageUrls(r.image_urls);
+    refreshed = attached.length ? await refreshImageUrls(attached) : new Map();
   } catch (err) {
     logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
     refreshed = new Map();
   }
-  const urls = r.image_urls.map((u) => refreshed.get(u));
+  const urls = [...kept, ...attached.map((u) => refreshed.get(u))];
   if (urls.some((u) => u === undefined)) {
     return reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
   }
@@ -99,6 +112,7 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
     imageNames: source.imageNames,
     usage: reserved.usage,
     rerollOf: source.id,
+    refSet: source.refSet ?? null,
   });
 }
 

@@ -11,6 +11,7 @@ import { IMAGE_RULES } from '../models';
  */
 
 /** Names: 1 to 32 letters, digits, `-` or `_`; unique per owner, compared without case. */
+export const REF_NAME_MAX = 32;
 export const REF_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 export const isRefName = (name: string) => REF_NAME.test(name);
 export const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -63,4 +64,4 @@ export const refKeys = {
 };
 
 /** Why a set was not saved, as data (worded in src/discord/messages/). */
-export type SaveRefusal = { code: 'name_taken'; name: string } | { code: 'member_full'; max: number } | { code: 'server_full'; max: number };
+export type SaveRefusal = { code: 'name_taken'; name: string; owner: RefOwner['kind'] } | { code: 'member_full'; max: number } | { code: 'server_full'; max: number };

@@ -147,7 +147,7 @@ export class RefStore {
 
   /** Whether a save would be refused as things stand, before any image is downloaded. */
   refusal(owner: RefOwner, name: string, sets: RefEntry[]): SaveRefusal | undefined {
-    if (sets.some((e) => sameName(e.name, name))) return { code: 'name_taken', name };
+    if (sets.some((e) => sameName(e.name, name))) return { code: 'name_taken', name, owner: owner.kind };
     const max = owner.kind === 'member' ? this.opts.limits.perMember : this.opts.limits.perServer;
     if (sets.length >= max) return owner.kind === 'member' ? { code: 'member_full', max } : { code: 'server_full', max };
     return undefined;

@@ -1,6 +1,7 @@
 import type { Problem } from '../../validation';
 import type { Refusal } from '../../limits';
 import type { UserReason } from '../../util/user-error';
+import type { SaveRefusal } from '../../refs';
 import type { ByCode, Message, Messages } from './types';
 import { en } from './en';
 
@@ -20,3 +21,4 @@ function byCode<U extends { code: string }>(table: ByCode<U>, reason: U): string
 export const wordProblem = (p: Problem, m: Messages = en): string => byCode(m.problem, p);
 export const wordRefusal = (r: Refusal, m: Messages = en): string => byCode(m.refusal, r);
 export const wordUserError = (r: UserReason, m: Messages = en): string => byCode(m.userError, r);
+export const wordSaveRefusal = (r: SaveRefusal, m: Messages = en): string => byCode(m.refs.refusal, r);
