@@ -54,7 +54,9 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
 
 /**
  * Same inputs, new seed, a new job message, counted against the presser's limits. Discord's image links
- * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
+ * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll. A saved
+ * set's images get links from the set instead (renewed uploads when the kept ones are near their end); a set
+ * deleted since ends the re-roll too.
  */
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
   const source = await ports.jobs.get(jobId);
