@@ -71,6 +71,8 @@ export interface FakeApimart {
   /** Status a poll would report right now, without a request (undefined for unknown ids). */
   taskStatus(taskId: string): string | undefined;
   videoDownloads(taskId?: string): number;
+  /** With `loadImages`: per submit, in order, what loading each of its image URLs got. */
+  submitImageLoads: ImageLoad[][];
   /** Images received by `POST /v1/uploads/images`, in order. */
   uploads: FakeUpload[];
   failUpload(...responses: FakeResponse[]): void;
@@ -114,8 +116,23 @@ export interface FakeApimartOptions {
    * undefined to answer normally. Off by default; the chaos suite draws its faults here.
    */
   faults?: (req: FaultRequest) => FakeResponse | undefined;
-  /** How long an uploaded image's link works, on `now` (default 72 h, as APIMart's do). */
+  /**
+   * How long an uploaded image's link works, on `now` (default 72 h, as APIMart's do). When set, the upload
+   * answer also carries `expires_at`, so a client that trusts it (docs/apimart.md) meets a short-lived link.
+   */
   uploadTtlMs?: number;
+  /**
+   * Loads every `image_urls` entry of a submit before answering it, as the provider fetches the references, and
+   * records what each load got (`submitImageLoads`).
+   */
+  loadImages?: boolean;
+}
+
+/** What loading one of a submit's image URLs got. */
+export interface ImageLoad {
+  url: string;
+  status: number;
+  data: Buffer;
 }
 
 /** APIMart's upload limits (docs/apimart.md, upload). */
@@ -257,6 +274,24 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
   const uploads: FakeUpload[] = [];
   const uploadFailures: FakeResponse[] = [];
   const uploadTtlMs = opts.uploadTtlMs ?? 72 * 60 * 60 * 1000;
+  const submitImageLoads: ImageLoad[][] = [];
+
+  async function loadImages(body: unknown): Promise<void> {
+    const urls = (body as { image_urls?: unknown } | undefined)?.image_urls;
+    const list = Array.isArray(urls) ? urls.filter((u): u is string => typeof u === 'string') : [];
+    submitImageLoads.push(
+      await Promise.all(
+        list.map(async (url) => {
+          try {
+            const res = await fetch(url);
+            return { url, status: res.status, data: Buffer.from(await res.arrayBuffer()) };
+          } catch {
+            return { url, status: 0, data: Buffer.alloc(0) };
+          }
+        }),
+      ),
+    );
+  }
   const liveUpload = (id: string): FakeUpload | undefined => {
     const u = uploads.find((x) => x.id === id);
     return u && now() < u.expiresAt ? u : undefined;
@@ -440,7 +475,8 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     const createdAt = now();
     const url = `${api.url}/uploads/${id}/${encodeURIComponent(file.name)}`;
     uploads.push({ id, url, filename: file.name, contentType: file.type, data, createdAt, expiresAt: createdAt + uploadTtlMs });
-    send(res, json(200, { url, filename: file.name, content_type: file.type, bytes: data.length, created_at: Math.floor(createdAt / 1000) }));
+    const expires = opts.uploadTtlMs === undefined ? {} : { expires_at: (createdAt + uploadTtlMs) / 1000 };
+    send(res, json(200, { url, filename: file.name, content_type: file.type, bytes: data.length, created_at: Math.floor(createdAt / 1000), ...expires }));
   }
 
   function handleUploaded(req: IncomingMessage, res: ServerResponse, id: string): void {
@@ -475,7 +511,10 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     if (!path.startsWith('/v1/')) return send(res, json(404, errorBody(404, 'not found', 'invalid_request_error')));
 
     if (req.headers.authorization !== `Bearer ${apiKey}`) return send(res, errors.unauthorized());
-    if (method === 'POST' && path === '/v1/videos/generations') return handleSubmit(req, res, body, bodyOk);
+    if (method === 'POST' && path === '/v1/videos/generations') {
+      if (opts.loadImages) return void loadImages(body).then(() => handleSubmit(req, res, body, bodyOk));
+      return handleSubmit(req, res, body, bodyOk);
+    }
     if (method === 'POST' && path === '/v1/uploads/images') return void handleUpload(req, res, raw);
     const poll = /^\/v1\/tasks\/([^/]+)$/.exec(path);
     if (method === 'GET' && poll) return handlePoll(req, res, decodeURIComponent(poll[1]!));
@@ -510,6 +549,7 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     failSubmit: (...responses) => void submitFailures.push(...responses),
     failPoll: (...responses) => void pollFailures.push(...responses),
     uploads,
+    submitImageLoads,
     failUpload: (...responses) => void uploadFailures.push(...responses),
     uploadedData: (url) => liveUpload(/\/uploads\/([0-9a-f]+)\//.exec(url)?.[1] ?? '')?.data,
     completedAt: (taskId) => {

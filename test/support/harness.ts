@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { startApp, type App, type AppOptions } from '../../src/app';
 import type { Job } from '../../src/jobs/record';
-import { startFakeApimart, type FakeApimart } from '../fakes/apimart';
+import { startFakeApimart, type FakeApimart, type FakeApimartOptions } from '../fakes/apimart';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord';
 import type { FakeAttachment, StartOptions } from '../fakes/discord/types';
 import { capturedLogger } from './log-capture';
@@ -33,6 +33,8 @@ export interface VideoOptions {
   resolution?: string;
   aspect_ratio?: string;
   seed?: number;
+  /** A saved reference set (/video-refs). */
+  refs?: string;
   guildId?: string | null;
   user?: { id: string };
   createdAt?: number;
@@ -60,9 +62,11 @@ export interface Harness {
 
 export const USER = { id: '111111111111111111' };
 
-export async function startHarness(opts: { discord?: StartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { discord?: StartOptions; apimart?: FakeApimartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vidu-e2e-'));
-  const apimart = await startFakeApimart();
+  const apimart = await startFakeApimart(opts.apimart);
   const discord = await startFakeDiscord(opts.discord);
   const storeUrl = opts.storeUrl ?? `sqlite://${join(dir, 'bot.sqlite')}`;
   const config = loadConfig({
@@ -114,7 +118,7 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
       });
       const options: { name: string; type: number; value: string | number }[] = [{ name: 'prompt', type: 3, value: v.prompt ?? 'the bear waves at the camera, slow dolly in' }];
       attachments.forEach((a, i) => options.push({ name: `image${i + 1}`, type: 11, value: a.id }));
-      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4]] as const) {
+      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['refs', 3]] as const) {
         const value = v[name];
         if (value !== undefined) options.push({ name, type, value });
       }
