@@ -136,7 +136,9 @@ async function deleteSet(typed: string, actor: Actor, { reply, refs, logger }: H
   const server = set.owner.kind === 'server';
   // A set found through find() is the member's own or this server's: Manage Server here decides the latter.
   if (server && !actor.moderator) return reply.reply(m.deleteNotModerator({ name: set.name }));
+  // Removing up to 7 kept images (20 MB each) may outlast Discord's 3 s under load.
+  await reply.deferPrivately();
   await refs.delete(set.owner, set.name);
   logger.info({ setId: set.id, owner: set.owner, by: actor.userId }, 'reference set deleted');
-  await reply.reply(m.deleted({ name: set.name, server }));
+  await reply.edit({ text: m.deleted({ name: set.name, server }), rows: [] });
 }
