@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './gateway';
-import { buildButton, buildCommand } from './interactions';
+import { buildAutocomplete, buildButton, buildCommand } from './interactions';
 import { handleRest } from './rest';
 import { newSnowflake } from './snowflake';
 import { DiscordState } from './state';
@@ -189,6 +189,16 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
 
     sendCommand: (o) => dispatchInteraction(buildCommand(state, o)),
     sendButton: (o) => dispatchInteraction(buildButton(state, o)),
+    sendAutocomplete: (o) => dispatchInteraction(buildAutocomplete(state, o)),
+    async waitForAutocomplete(key, o = {}) {
+      const deadline = Date.now() + (o.timeoutMs ?? 5000);
+      for (;;) {
+        const answer = state.findInteraction(key)?.autocomplete;
+        if (answer) return answer;
+        if (Date.now() > deadline) throw new Error(`no autocomplete answer for ${key}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     interactions: state.interactions,
     interactionTokens: () => [...state.interactions.values()].map((i) => i.token),
     originalMessageId: (key) => state.findInteraction(key)?.originalMessageId,

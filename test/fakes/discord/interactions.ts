@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { commandIdFor } from './rest';
 import { snowflakeFromTime } from './snowflake';
 import { DEFAULT_INTERACTION_UPLOAD_LIMIT, DEFAULT_PERMISSIONS, type DiscordState } from './state';
-import type { FakeAttachment, FakeInteraction, SendButtonOptions, SendCommandOptions } from './types';
+import type { FakeAttachment, FakeInteraction, SendAutocompleteOptions, SendButtonOptions, SendCommandOptions } from './types';
 
 /** The user that runs commands when a test names none. */
 export const DEFAULT_USER_ID = '300000000000000001';
@@ -136,7 +136,7 @@ export function buildCommand(state: DiscordState, opts: SendCommandOptions): Fak
 
 /** The fake's bookkeeping of a dispatched interaction, common to commands and components. */
 function interactionRecord(
-  payload: { id: string; token: string; type: 2 | 3; attachment_size_limit: number },
+  payload: { id: string; token: string; type: 2 | 3 | 4; attachment_size_limit: number },
   createdAt: number,
   where: { guildId: string | null; channelId: string },
   userId: string,
@@ -194,4 +194,14 @@ export function buildButton(state: DiscordState, opts: SendButtonOptions): FakeI
     ...commonFields(state, where, user.id, opts),
   };
   return { ...interactionRecord(payload, createdAt, where, user.id), customId: opts.customId, componentMessageId: opts.messageId };
+}
+
+/** An APPLICATION_COMMAND_AUTOCOMPLETE interaction (type 4) of a slash command, answered by callback type 8. */
+export function buildAutocomplete(state: DiscordState, opts: SendAutocompleteOptions): FakeInteraction {
+  const createdAt = Date.now();
+  const user = state.ensureUser(opts.user?.id ?? DEFAULT_USER_ID, opts.user?.username);
+  const where = resolveWhere(state, opts.guildId, undefined, user.id);
+  const data: any = { id: commandIdFor(state, opts.name, where.guildId), name: opts.name, type: 1, options: opts.options };
+  const payload = { id: snowflakeFromTime(createdAt), token: newToken(), type: 4 as const, data, ...commonFields(state, where, user.id, opts) };
+  return { ...interactionRecord(payload, createdAt, where, user.id), commandName: opts.name };
 }

@@ -357,10 +357,17 @@ route('POST', '/interactions/:id/:token/callback', 'none', ({ state, params, cal
       if (message) i.originalMessageId = message.id;
       break;
     }
+    case 8: {
+      if (i.type !== 4) return formError(['type'], 'INTERACTION_RESPONSE_TYPE_INVALID', 'Interaction response type is not valid for this interaction.');
+      const choices = Array.isArray(data.choices) ? data.choices : [];
+      if (choices.length > 25) return formError(['data', 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+      i.autocomplete = { interactionId: i.id, choices, latencyMs: Date.now() - i.sentAt, at: Date.now() };
+      break;
+    }
     case 9:
       break;
     default:
-      return formError(['type'], 'BASE_TYPE_CHOICES', `Value must be one of {4, 5, 6, 7, 9}.`);
+      return formError(['type'], 'BASE_TYPE_CHOICES', `Value must be one of {4, 5, 6, 7, 8, 9}.`);
   }
   i.ackType = type;
 

@@ -97,7 +97,7 @@ export interface FakeGuild {
 export interface FakeInteraction {
   id: string;
   token: string;
-  type: 2 | 3;
+  type: 2 | 3 | 4;
   /** Creation time encoded in the id; the token dies 15 minutes after it. */
   createdAt: number;
   /** When the fake dispatched it; the 3 s acknowledgement window starts here. */
@@ -116,7 +116,27 @@ export interface FakeInteraction {
   /** The message `@original` stands for, once acknowledged. */
   originalMessageId?: string;
   followupIds: string[];
+  /** An autocomplete interaction's answer (callback type 8), once given. */
+  autocomplete?: AutocompleteAnswer;
   payload: any;
+}
+
+/** What the bot answered to an autocomplete interaction. */
+export interface AutocompleteAnswer {
+  interactionId: string;
+  choices: { name: string; value: string | number }[];
+  /** From the interaction's delivery to the answer; Discord gives 3 s. */
+  latencyMs: number;
+  at: number;
+}
+
+/** An autocomplete interaction (type 4): the command's options as typed so far, exactly one `focused`. */
+export interface SendAutocompleteOptions {
+  name: string;
+  options: any[];
+  guildId?: string | null;
+  user?: { id: string; username?: string };
+  memberPermissions?: string;
 }
 
 export interface FailureSpec {
@@ -214,6 +234,9 @@ export interface FakeDiscord {
 
   sendCommand(opts: SendCommandOptions): SentInteraction;
   sendButton(opts: SendButtonOptions): SentInteraction;
+  sendAutocomplete(opts: SendAutocompleteOptions): SentInteraction;
+  /** Resolves with the bot's answer to that autocomplete interaction. */
+  waitForAutocomplete(interactionIdOrToken: string, opts?: { timeoutMs?: number }): Promise<AutocompleteAnswer>;
   interactions: Map<string, FakeInteraction>;
   /** The token of every interaction this fake issued: credentials that must never reach a log. */
   interactionTokens(): string[];
