@@ -112,6 +112,18 @@ describe.each(stores)('saved reference sets on $name', ({ redis }) => {
     expect(h.apimart.submitImageLoads.at(-1)!.map((l) => l.status)).toEqual([200, 200, 200]);
   });
 
+  it("autocomplete of refs lists the member's sets, then the server's, within Discord's 3 s", async (ctx) => {
+    if (skip) return ctx.skip();
+    const typed = (value: string, user = USER) =>
+      h.discord.sendAutocomplete({ name: 'video', options: [{ name: 'prompt', type: 3, value: 'x' }, { name: 'refs', type: 3, value, focused: true }], user });
+    const answer = await h.discord.waitForAutocomplete(typed('he').id);
+    expect(answer.choices).toEqual([{ name: 'hero · yours · 2 images', value: 'hero' }]);
+    expect(answer.latencyMs).toBeLessThan(3_000);
+    expect((await h.discord.waitForAutocomplete(typed('zz').id)).choices).toEqual([]);
+    // Another member sees none of them.
+    expect((await h.discord.waitForAutocomplete(typed('', MEMBER).id)).choices).toEqual([]);
+  });
+
   it('/video with neither a set nor an image says so in one sentence and submits nothing', async (ctx) => {
     if (skip) return ctx.skip();
     const before = h.apimart.submitCount();
@@ -138,6 +150,8 @@ describe.each(stores)('saved reference sets on $name', ({ redis }) => {
     expect(await save('one', team(), MEMBER)).toContain('Saved your set `one`');
     expect(await save('two', team(), MEMBER)).toContain('Saved your set `two`');
     expect(await save('three', team(), MEMBER)).toBe('You already keep 2 sets, the most allowed; delete one with /video-refs delete first.');
+    const typed = h.discord.sendAutocomplete({ name: 'video-refs', options: [{ name: 'delete', type: 1, options: [{ name: 'name', type: 3, value: '', focused: true }] }], user: MEMBER });
+    expect((await h.discord.waitForAutocomplete(typed.id)).choices.map((c) => c.value)).toEqual(['one', 'two']);
   });
 
   it('registers /video-refs, and /video with refs (autocomplete) and an optional image1', async (ctx) => {
@@ -154,8 +168,8 @@ describe.each(stores)('saved reference sets on $name', ({ redis }) => {
 describe('provider links that expire', () => {
   let h: Harness;
   beforeAll(async () => {
-    // The fake's upload links live 1.5 s and say so (expires_at): each use of the set needs fresh ones.
-    h = await startHarness({ apimart: { loadImages: true, uploadTtlMs: 1_500 } });
+    // The fake's upload links live 3 s and say so (expires_at): each use of the set needs fresh ones.
+    h = await startHarness({ apimart: { loadImages: true, uploadTtlMs: 3_000 } });
   });
   afterAll(async () => h?.close());
 
@@ -169,7 +183,7 @@ describe('provider links that expire', () => {
     const first = h.video({ refs: 'hero', images: [] });
     const job = await h.waitForState(first.id, 'delivered');
     const before = (h.apimart.submits().at(-1)!.body as { image_urls: string[] }).image_urls;
-    await new Promise((r) => setTimeout(r, 1_600));
+    await new Promise((r) => setTimeout(r, 3_100));
     expect((await fetch(before[0]!)).status).toBe(404);
 
     h.apimart.nextTask(fastTask);
