@@ -90,7 +90,7 @@ async function saveSet({ name, server, images }: Extract<RefsCommand, { sub: 'sa
     );
     if (!read.ok) return reply.edit(renderProblems(m.problems({ count: read.problems.length }), read.problems.map((p) => wordProblem(p))));
     const kept = read.images.map(({ meta, data }) => ({
-      image: { filename: meta.filename, contentType: meta.contentType, bytes: data.length, width: meta.width, height: meta.height, sha256: '' },
+      image: { filename: meta.filename, contentType: meta.contentType, bytes: data.length, width: meta.width, height: meta.height },
       data,
     }));
     const saved = await refs.save(owner, name, actor.userId, kept);

@@ -12,7 +12,7 @@ const server: RefOwner = { kind: 'server', guildId: GUILD };
 const HOUR = 3600_000;
 
 const kept = (n = 1): KeptImage[] =>
-  Array.from({ length: n }, (_, i) => ({ image: { filename: `r${i}.png`, contentType: 'image/png', bytes: 3, width: 512, height: 512, sha256: '' }, data: Buffer.from([i, 1, 2]) }));
+  Array.from({ length: n }, (_, i) => ({ image: { filename: `r${i}.png`, contentType: 'image/png', bytes: 3, width: 512, height: 512 }, data: Buffer.from([i, 1, 2]) }));
 
 let kv: KV;
 let now: number;

@@ -38,9 +38,9 @@ export interface RefStoreOptions {
   suggestTtlMs?: number;
 }
 
-/** An image to keep: its description (read from the bytes) and the bytes. */
+/** An image to keep: its description (read from the bytes) and the bytes; the store adds their hash. */
 export interface KeptImage {
-  image: RefImage;
+  image: Omit<RefImage, 'sha256'>;
   data: Uint8Array;
 }
 
