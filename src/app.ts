@@ -20,6 +20,7 @@ import { isFinal } from './jobs/record';
 import { LimitsService } from './limits/service';
 import { LimitSettings, UsageLedger } from './limits/usage';
 import { completeAttachmentSizes, createReadHead } from './validation';
+import { RefStore } from './refs';
 import { createOutboundHttp } from './util/net-guard';
 import { systemClock, type Clock } from './util/clock';
 import { Semaphore } from './util/semaphore';
@@ -48,6 +49,8 @@ export interface AppOptions {
 
 /** Interactions processed at once after their deferral (bench/deferral.ts: bursts of 500 stay far below 3 s). */
 const AFTER_DEFERRAL_CONCURRENCY = 8;
+/** Reading one image to keep in a saved set (/video-refs save), up to 20 MB. */
+const READ_IMAGE_DEADLINE_MS = 60_000;
 
 /** The composition root: builds every service from the config, logs in, resumes this process's jobs. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -65,6 +68,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     baseUrl: config.apimartBaseUrl,
     apiKey: config.apimartApiKey,
     gate,
+    now: () => clock.now(),
     logger: logger.child({ component: 'apimart' }),
     observe: (op, seconds, kind) => metrics.observeApi(op, seconds, kind),
   });
@@ -96,6 +100,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   // Provider video links and attachment links come from outside: fetched only through the address guard.
   const outbound = createOutboundHttp({ trustedHosts: config.trustedFetchHosts });
   const readHead = createReadHead(outbound);
+  // A kept image may be 20 MB: more time than a header's probe.
+  const readImage = createReadHead(outbound, READ_IMAGE_DEADLINE_MS);
   const view = new JobMessage({ messenger, download: (url, max) => downloadVideo(url, max, { http: outbound }), logger, clock });
   const events: JobEvents = {
     onState: (job) => {
@@ -114,6 +120,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     jobs,
     limits,
     refreshImageUrls: (urls) => messenger.refreshAttachmentUrls(urls),
+    refs: new RefStore(kv, { host: apimart, now: () => clock.now(), limits: config.refLimits }),
+    readImage,
     probe: (a) =>
       completeAttachmentSizes(a, readHead, (img, err) =>
         logger.warn({ filename: img.filename, err: (err as Error).message }, 'attachment bytes could not be read; the image is refused'),

@@ -10,6 +10,7 @@ import { actorOf, portsOf } from './edge';
 import type { Actor, HandlerPorts } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
+import { setUrls } from './refs';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
@@ -51,7 +52,9 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
 
 /**
  * Same inputs, new seed, a new job message, counted against the presser's limits. Discord's image links
- * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
+ * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll. A saved
+ * set's images get links from the set instead (renewed uploads when the kept ones are near their end); a set
+ * deleted since ends the re-roll too.
  */
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
   const source = await ports.jobs.get(jobId);
@@ -64,7 +67,8 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
 }
 
-async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: JobOrigin): Promise<void> {
+  const { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger } = ports;
   const guildId = actor.limitsScope;
 
   const r = source.request;
@@ -74,14 +78,25 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
   );
   if (problems.length) return reply.edit(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))));
 
+  // A saved set's images come first and get links from the set (its provider links expire); the rest are
+  // Discord attachments.
+  const fromSet = source.refSet?.images ?? 0;
+  let kept: string[] = [];
+  if (source.refSet) {
+    const set = await ports.refs.get(source.refSet.id);
+    const urls = set ? await setUrls(set, ports) : en.refs.setGone;
+    if (typeof urls === 'string') return reply.edit(renderProblems(en.refs.setGoneTitle, [urls]));
+    kept = urls;
+  }
+  const attached = r.image_urls.slice(fromSet);
   let refreshed: Map<string, string>;
   try {
-    refreshed = await refreshImageUrls(r.image_urls);
+    refreshed = attached.length ? await refreshImageUrls(attached) : new Map();
   } catch (err) {
     logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
     refreshed = new Map();
   }
-  const urls = r.image_urls.map((u) => refreshed.get(u));
+  const urls = [...kept, ...attached.map((u) => refreshed.get(u))];
   if (urls.some((u) => u === undefined)) {
     return reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
   }
@@ -98,6 +113,7 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
     usage: reserved.usage,
     rerollOf: source.id,
     preview: source.preview === true,
+    refSet: source.refSet ?? null,
   });
 }
 

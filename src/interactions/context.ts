@@ -1,7 +1,8 @@
 import type { Logger } from '../log';
 import type { JobService } from '../jobs/service';
 import type { Job } from '../jobs/record';
-import type { AttachmentMeta, ServerCaps } from '../validation';
+import type { AttachmentMeta, ReadHead, ServerCaps } from '../validation';
+import type { RefStore } from '../refs';
 import type { LimitsService } from '../limits/service';
 import type { Semaphore } from '../util/semaphore';
 
@@ -14,6 +15,10 @@ export interface AppContext {
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
   /** Fills in image sizes Discord did not report (validation/probe.ts). */
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
+  /** Saved reference sets (/video-refs). */
+  refs: RefStore;
+  /** Reads an image whole (at most `maxBytes`) through the address guard, to keep it in a set. */
+  readImage: ReadHead;
   /** The shard that owns a guild's jobs (DMs: 0). */
   shardOf: (guildId: string | null) => number;
   newJobId: () => string;

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { SEED_MAX } from '../models';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import type { AppContext } from './context';
@@ -12,7 +12,7 @@ import type { Actor, HandlerPorts, Reply } from './ports';
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction;
 
-export function actorOf(interaction: Answerable): Actor {
+export function actorOf(interaction: Answerable | AutocompleteInteraction): Actor {
   return { userId: interaction.user.id, guildId: interaction.guildId, moderator: isModerator(interaction), limitsScope: limitsScope(interaction) };
 }
 
@@ -32,6 +32,8 @@ export function portsOf(interaction: Answerable, ctx: AppContext): HandlerPorts 
     limits: ctx.limits,
     probe: ctx.probe,
     refreshImageUrls: ctx.refreshImageUrls,
+    refs: ctx.refs,
+    readImage: ctx.readImage,
     newJobId: ctx.newJobId,
     // randomInt's upper bound is exclusive.
     newSeed: () => randomInt(0, SEED_MAX + 1),

@@ -3,7 +3,8 @@ import type { JobService } from '../jobs/service';
 import type { LimitsService } from '../limits/service';
 import type { LimitSettings } from '../limits/usage';
 import type { MessagePayload } from '../discord/render';
-import type { AttachmentMeta } from '../validation';
+import type { AttachmentMeta, ReadHead } from '../validation';
+import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
 
 /**
@@ -42,6 +43,10 @@ export interface HandlerPorts {
   };
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
+  /** Saved reference sets (/video-refs). */
+  refs: Pick<RefStore, 'limits' | 'index' | 'visible' | 'suggest' | 'find' | 'findOwned' | 'get' | 'refusal' | 'save' | 'delete' | 'providerUrls'>;
+  /** Reads an outside image whole (at most `maxBytes`), through the address guard, to keep it. */
+  readImage: ReadHead;
   newJobId: () => string;
   /** A seed for a request that gave none, and for a re-roll (0..SEED_MAX). */
   newSeed: () => number;

@@ -25,8 +25,11 @@ export const en: Messages = {
     resolution_over_cap: (v) => `This server allows at most ${v.max}; you asked for ${v.resolution}.`,
     aspect_ratio_unknown: (v) => `Unknown aspect ratio "${v.aspectRatio}"; choose ${v.choices.join(', ')}.`,
     seed_out_of_range: (v) => `The seed must be a whole number from 0 to ${v.max}; you gave ${v.seed}.`,
-    images_missing: () => 'Attach at least one reference image.',
-    images_too_many: (v) => `You attached ${v.count} images; the limit is ${v.max}.`,
+    images_missing: () => 'Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).',
+    images_too_many: (v) =>
+      v.fromSet
+        ? `The saved set has ${count(v.fromSet, 'image')} and you attached ${v.count - v.fromSet}: ${v.count} in all; the limit is ${v.max}.`
+        : `You attached ${v.count} images; the limit is ${v.max}.`,
     image_not_recognised: (v) => `${image(v)} is not a recognised image; use PNG, JPEG or WebP.`,
     image_type: (v) => `${image(v)} is of type ${v.contentType}; use PNG, JPEG or WebP.`,
     image_file_size_impossible: (v) => `${image(v)} has an impossible file size (${v.bytes} bytes) in Discord's data; upload it again.`,
@@ -138,6 +141,35 @@ export const en: Messages = {
     // written (JobService.start), so nothing was started or counted.
     storeDown: "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.",
     buttonInvalid: 'This button is no longer valid.',
+  },
+
+  refs: {
+    refusal: {
+      name_taken: (v) =>
+        `${v.owner === 'server' ? 'This server already has' : 'You already have'} a set named \`${v.name}\`; choose another name, or delete that one first with /video-refs delete.`,
+      member_full: (v) =>
+        v.max === 0 ? 'This bot does not keep sets of members.' : `You already keep ${count(v.max, 'set')}, the most allowed; delete one with /video-refs delete first.`,
+      server_full: (v) =>
+        v.max === 0 ? 'This bot does not keep server sets.' : `This server already keeps ${count(v.max, 'set')}, the most allowed; a moderator can delete one with /video-refs delete.`,
+    },
+    badName: (v) => `\`${v.name}\` cannot be a set name: use 1 to 32 letters, digits, - or _.`,
+    serversOnly: 'Server sets exist in servers only; leave out server:true to save the set as your own.',
+    notModerator: 'Only members with the Manage Server permission can save server sets; leave out server:true to save the set as your own.',
+    problems: (v) => `${v.count === 1 ? 'An image has a problem' : `The images have ${v.count} problems`}; nothing was saved`,
+    saved: (v) => `Saved ${v.server ? 'the server set' : 'your set'} \`${v.name}\` with ${count(v.images, 'image')}. Use it with /video refs:${v.name}.`,
+    listMine: (v) => `**Your sets** (${v.count} of ${v.max})`,
+    listServer: (v) => `**This server's sets** (${v.count} of ${v.max})`,
+    listEntry: (v) => `\`${v.name}\` (${count(v.images, 'image')})`,
+    listNone: 'none yet; save one with /video-refs save',
+    notFound: (v) => `There is no set named \`${v.name}\` among your sets${v.inServer ? " or this server's" : ''}; see /video-refs list.`,
+    showTitle: (v) => `${v.server ? 'Server set' : 'Your set'} \`${v.name}\`, ${count(v.images, 'image')}:`,
+    showImage: (v) => `${v.n}. ${v.filename}, ${v.width}x${v.height} px, ${mb(v.bytes)}: ${v.url}`,
+    deleted: (v) => `Deleted ${v.server ? 'the server set' : 'your set'} \`${v.name}\` and its images.`,
+    deleteNotModerator: (v) => `\`${v.name}\` is a server set: only members with the Manage Server permission can delete it.`,
+    choice: (v) => `${v.name} · ${v.server ? 'server' : 'yours'} · ${count(v.images, 'image')}`,
+    uploadFailed: "The saved set's images could not be handed to the video service right now; please try again in a minute.",
+    setGoneTitle: 'The saved set is gone',
+    setGone: 'The saved set this video was made from has been deleted. Please run /video again.',
   },
 
   limits: {

@@ -1,6 +1,7 @@
 import type { Problem } from '../../validation';
 import type { LimitName, LimitSource, Refusal } from '../../limits';
 import type { UserReason } from '../../util/user-error';
+import type { SaveRefusal } from '../../refs';
 import type { Failure } from '../../jobs/failure';
 
 /** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
@@ -91,6 +92,28 @@ export interface Messages {
     crash: string;
     storeDown: string;
     buttonInvalid: string;
+  };
+  /** /video-refs, and saved sets in /video and Re-roll. */
+  refs: {
+    refusal: ByCode<SaveRefusal>;
+    badName: Message<{ name: string }>;
+    serversOnly: string;
+    notModerator: string;
+    problems: Message<{ count: number }>;
+    saved: Message<{ name: string; images: number; server: boolean }>;
+    listMine: Message<{ count: number; max: number }>;
+    listServer: Message<{ count: number; max: number }>;
+    listEntry: Message<{ name: string; images: number }>;
+    listNone: string;
+    notFound: Message<{ name: string; inServer: boolean }>;
+    showTitle: Message<{ name: string; server: boolean; images: number }>;
+    showImage: Message<{ n: number; filename: string; width: number; height: number; bytes: number; url: string }>;
+    deleted: Message<{ name: string; server: boolean }>;
+    deleteNotModerator: Message<{ name: string }>;
+    choice: Message<{ name: string; server: boolean; images: number }>;
+    uploadFailed: string;
+    setGoneTitle: string;
+    setGone: string;
   };
   /** /video-limits and /video-usage. */
   limits: {
