@@ -6,6 +6,8 @@ import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
 import { actorOf, portsOf } from '../src/interactions/edge';
+import { videoChannelRefusal } from '../src/interactions/guards';
+import { refuse } from '../src/interactions/refusal';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -74,14 +76,21 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
 /** The options of a /video as typed, the images as Discord describes them. */
 export type VideoInput = RequestOptions & { images: AttachmentMeta[] };
 
-/** Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. */
+/**
+ * Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. A channel
+ * where the server does not allow videos is answered before that, privately: one settings read, well inside
+ * Discord's 3 s (a store call fails within STORE_CALL_TIMEOUT_MS), and no public "thinking…" in a channel
+ * where videos do not belong.
+ */
 export async function requestVideo(input: VideoInput, actor: Actor, ports: HandlerPorts): Promise<void> {
+  const notHere = await videoChannelRefusal(actor, ports.limits);
+  if (notHere) return ports.reply.reply(wordRefusal(notHere));
   // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
   const origin = await ports.reply.deferForJob();
   await ports.afterDeferral.run(() => createJob(input, actor, ports, origin));
 }
 
-async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId, audit }: HandlerPorts, origin: JobOrigin): Promise<void> {
   const attachments = await probe(images);
   const caps = await limits.caps(actor.limitsScope);
   const result = validateVideoRequest({ ...options, attachments }, caps);
@@ -91,9 +100,9 @@ async function createJob({ images, ...options }: VideoInput, actor: Actor, { rep
   }
 
   const jobId = newJobId();
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, jobId, result.request.duration);
+  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds }, jobId, result.request.duration);
   if (!reserved.ok) {
-    await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+    await refuse(actor, reserved.refusal, { reply, audit });
     return;
   }
 
@@ -106,3 +115,4 @@ async function createJob({ images, ...options }: VideoInput, actor: Actor, { rep
     rerollOf: null,
   });
 }
+

@@ -8,7 +8,7 @@ import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type Job, type NewJob } from '../src/jobs/record';
 import type { CancelOutcome } from '../src/jobs/service';
 import type { Reserve } from '../src/limits/service';
-import { resolveLimits, type UsageSnapshot } from '../src/limits/policy';
+import { emptyServerSettings, resolveLimits, type UsageSnapshot } from '../src/limits/policy';
 import { StoreError } from '../src/store/errors';
 
 /**
@@ -22,7 +22,7 @@ const MEMBER = '200000000000000001';
 const STRANGER = '200000000000000002';
 const NOW = Date.UTC(2025, 0, 15, 12);
 
-const member: Actor = { userId: MEMBER, guildId: GUILD, moderator: false, limitsScope: GUILD };
+const member: Actor = { userId: MEMBER, guildId: GUILD, moderator: false, limitsScope: GUILD, roleIds: [GUILD], channelId: '300000000000000001', parentChannelId: null };
 const stranger: Actor = { ...member, userId: STRANGER };
 
 const image = { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png', filename: 'cat.png', contentType: 'image/png', size: 40_000, width: 512, height: 512 };
@@ -91,12 +91,15 @@ function world(w: World = {}) {
       effective: async () => resolveLimits(bot, undefined, undefined),
       serverEffective: async () => resolveLimits(bot, undefined, undefined),
       usage: async () => w.usage ?? { day: '2025-01-15', videos: 0, seconds: 0, active: [], lastSubmitAt: null },
-      resetMember: async () => void did.push('reset member'),
+      resetMember: async () => (did.push('reset member'), {}),
+      server: async () => emptyServerSettings(),
+      serverUsage: async () => ({ day: '2025-01-15', daySeconds: 0, month: '2025-01', monthSeconds: 0, active: [] }),
       settings: {
-        setMember: async () => (did.push('set member'), {}),
-        setServer: async () => (did.push('set server'), { v: 1, defaults: {}, caps: {} }),
+        setMember: async () => (did.push('set member'), { before: {}, after: {} }),
+        setServer: async () => (did.push('set server'), { before: emptyServerSettings(), after: emptyServerSettings() }),
       },
     },
+    audit: { post: async () => void did.push('audit'), takeFailure: async () => undefined },
     probe: async (a) => a,
     refreshImageUrls: async (urls) => w.refreshed ?? new Map(urls.map((u) => [u, `${u}?renewed`])),
     newJobId: () => `new${String(++ids).padStart(16, '0')}`,

@@ -1,7 +1,8 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import { optionProblems, toRequest } from '../validation';
-import { moderates } from './guards';
+import { moderates, videoChannelRefusal } from './guards';
+import { refuse } from './refusal';
 import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
@@ -62,11 +63,13 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
     return ports.reply.reply('This video is still being made; re-roll it once it is finished.');
   }
+  const notHere = await videoChannelRefusal(actor, ports.limits);
+  if (notHere) return ports.reply.reply(wordRefusal(notHere));
   const origin = await ports.reply.deferForJob();
   await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
 }
 
-async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger, audit }: HandlerPorts, origin: JobOrigin): Promise<void> {
   const guildId = actor.limitsScope;
 
   const r = source.request;
@@ -89,8 +92,8 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
   }
 
   const newId = newJobId();
-  const reserved = await limits.reserve({ guildId, userId: actor.userId }, newId, r.duration);
-  if (!reserved.ok) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+  const reserved = await limits.reserve({ guildId, userId: actor.userId, roleIds: actor.roleIds }, newId, r.duration);
+  if (!reserved.ok) return refuse(actor, reserved.refusal, { reply, audit });
 
   await jobs.start({
     ...origin,

@@ -1,0 +1,73 @@
+import type { Logger } from '../log';
+import type { AuditChange, AuditEntry, AuditPort } from '../limits/audit';
+import type { LimitSettings } from '../limits/settings';
+import type { MessagePayload } from './render';
+import { DiscordCodes, discordErrorCode } from './messenger';
+import { en, type Messages } from './messages';
+
+/**
+ * The moderators' audit channel (/video-limits audit): posts go through the messenger's channel post, whose
+ * body allows no mentions (./outgoing.ts), so naming a member or a role notifies no one. A post Discord refuses
+ * for good (no access, no permission, channel gone) stops the posting until a moderator sets the channel again:
+ * every later post would fail the same way, and repeated 403s count toward Discord's invalid-request limit
+ * (docs/discord.md). Anything else (a 5xx, a timeout) loses that one post, logged.
+ */
+
+function wordChanges(changes: AuditChange[], m: Messages): string[] {
+  return changes.map((c) =>
+    m.audit.change({
+      target: m.audit.target(c.target),
+      setting: m.audit.setting[c.setting],
+      before: m.audit.value({ setting: c.setting, value: c.before }),
+      after: m.audit.value({ setting: c.setting, value: c.after }),
+    }),
+  );
+}
+
+export function renderAudit(entry: AuditEntry, m: Messages = en): MessagePayload {
+  const text =
+    entry.kind === 'limits_changed'
+      ? m.audit.limitsChanged({ moderatorId: entry.moderatorId, changes: wordChanges(entry.changes, m) })
+      : entry.kind === 'member_reset'
+        ? m.audit.memberReset({ moderatorId: entry.moderatorId, userId: entry.userId, changes: wordChanges(entry.changes, m) })
+        : m.audit.budgetRefused(entry);
+  return { text, rows: [] };
+}
+
+/** Refusals that posting again cannot cure. */
+function lastsUntilFixed(status: number | undefined, code: number | string | undefined): boolean {
+  return status === 403 || code === DiscordCodes.MissingAccess || code === DiscordCodes.MissingPermissions || code === DiscordCodes.UnknownChannel;
+}
+
+export interface AuditLogDeps {
+  /** A channel message with the bot token (Messenger.sendChannel). */
+  send: (channelId: string, payload: MessagePayload) => Promise<unknown>;
+  settings: Pick<LimitSettings, 'getServer' | 'auditFailed' | 'takeAuditFailure'>;
+  logger: Pick<Logger, 'warn'>;
+  now: () => number;
+}
+
+export class DiscordAuditLog implements AuditPort {
+  constructor(private readonly deps: AuditLogDeps) {}
+
+  async post(guildId: string, entry: AuditEntry): Promise<void> {
+    const { send, settings, logger, now } = this.deps;
+    const audit = (await settings.getServer(guildId))?.audit;
+    if (!audit || audit.failure) return;
+    try {
+      await send(audit.channelId, renderAudit(entry));
+    } catch (err) {
+      const { status, code } = discordErrorCode(err);
+      if (!lastsUntilFixed(status, code)) {
+        logger.warn({ guildId, channelId: audit.channelId, status, code, err: (err as Error).message }, 'audit post failed; this one is lost');
+        return;
+      }
+      logger.warn({ guildId, channelId: audit.channelId, status, code }, 'the audit channel refuses the bot; audit posts stop until a moderator sets the channel again');
+      await settings.auditFailed(guildId, { channelId: audit.channelId, status: status ?? 403, code: typeof code === 'number' ? code : null, at: now() }, false);
+    }
+  }
+
+  takeFailure(guildId: string) {
+    return this.deps.settings.takeAuditFailure(guildId);
+  }
+}
