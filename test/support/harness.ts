@@ -38,6 +38,8 @@ export interface VideoOptions {
   createdAt?: number;
   attachmentSizeLimit?: number;
   memberPermissions?: string;
+  channelId?: string;
+  memberRoles?: Record<string, string[]>;
 }
 
 export interface Harness {
@@ -127,6 +129,8 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         createdAt: v.createdAt,
         attachmentSizeLimit: v.attachmentSizeLimit,
         memberPermissions: v.memberPermissions,
+        channelId: v.channelId,
+        memberRoles: v.memberRoles,
       });
     },
     jobs,

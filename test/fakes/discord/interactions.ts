@@ -46,7 +46,7 @@ function commonFields(
   state: DiscordState,
   where: Where,
   userId: string,
-  opts: { memberPermissions?: string; appPermissions?: string; attachmentSizeLimit?: number; locale?: string },
+  opts: { memberPermissions?: string; appPermissions?: string; attachmentSizeLimit?: number; locale?: string; memberRoles?: Record<string, string[]> },
 ): any {
   const ch = state.channels.get(where.channelId)!;
   const channel = state.apiChannel(ch);
@@ -64,7 +64,7 @@ function commonFields(
     out.guild = { id: where.guildId, locale: 'en-US', features: [] };
     out.guild_locale = 'en-US';
     out.channel = { ...channel, permissions: opts.memberPermissions ?? DEFAULT_PERMISSIONS };
-    out.member = { ...state.apiMember(where.guildId, userId), permissions: opts.memberPermissions ?? DEFAULT_PERMISSIONS };
+    out.member = { ...state.apiMember(where.guildId, userId), roles: rolesOf(state, where.guildId, userId, opts.memberRoles), permissions: opts.memberPermissions ?? DEFAULT_PERMISSIONS };
     out.authorizing_integration_owners = { '0': where.guildId };
     out.context = 0;
   } else {
@@ -77,8 +77,15 @@ function commonFields(
   return out;
 }
 
+/** A member's roles as `memberRoles` gives them, each made a role of the guild first. */
+function rolesOf(state: DiscordState, guildId: string, userId: string, memberRoles: Record<string, string[]> | undefined): string[] {
+  const roles = memberRoles?.[userId] ?? [];
+  for (const r of roles) state.addRole(guildId, r);
+  return roles;
+}
+
 /** Fills data.resolved for the options that reference users, members, channels, roles and attachments. */
-function resolveOptions(state: DiscordState, options: any[], guildId: string | null, extra: FakeAttachment[]): any {
+function resolveOptions(state: DiscordState, options: any[], guildId: string | null, extra: FakeAttachment[], memberRoles?: Record<string, string[]>): any {
   const resolved: any = {};
   const put = (kind: string, id: string, value: unknown): void => {
     resolved[kind] ??= {};
@@ -94,7 +101,7 @@ function resolveOptions(state: DiscordState, options: any[], guildId: string | n
         case 9:
           if (o.type === 9 && !state.users.has(value)) break;
           put('users', value, state.apiUser(value));
-          if (guildId) put('members', value, { ...state.apiMember(guildId, value, false), permissions: DEFAULT_PERMISSIONS });
+          if (guildId) put('members', value, { ...state.apiMember(guildId, value, false), roles: rolesOf(state, guildId, value, memberRoles), permissions: DEFAULT_PERMISSIONS });
           break;
         case 7: {
           const ch = state.channels.get(value);
@@ -128,7 +135,7 @@ export function buildCommand(state: DiscordState, opts: SendCommandOptions): Fak
   const registered = where.guildId ? state.commands.get(where.guildId)?.get(commandId) : undefined;
   if (registered) data.guild_id = where.guildId;
   if (opts.options && opts.options.length > 0) data.options = opts.options;
-  const resolved = resolveOptions(state, opts.options ?? [], where.guildId, opts.attachments ?? []);
+  const resolved = resolveOptions(state, opts.options ?? [], where.guildId, opts.attachments ?? [], opts.memberRoles);
   if (Object.keys(resolved).length > 0) data.resolved = resolved;
   const payload = { id, token, type: 2, data, ...commonFields(state, where, user.id, opts) };
   return { ...interactionRecord(payload, createdAt, where, user.id), commandName: opts.name };

@@ -128,6 +128,7 @@ export class DiscordState {
   /** Set by the gateway: announces state changes to connected shards. */
   onGuildAdded: (guildId: string) => void = () => {};
   onChannelAdded: (channelId: string) => void = () => {};
+  onRoleAdded: (guildId: string, roleId: string) => void = () => {};
 
   constructor(
     readonly origin: string,
@@ -262,6 +263,7 @@ export class DiscordState {
       name: opts.name ?? `Fake Guild ${this.guilds.size + 1}`,
       ownerId: owner.id,
       defaultChannelId: '',
+      roleIds: [],
     };
     this.guilds.set(guildId, guild);
     const channelId = newSnowflake();
@@ -282,6 +284,19 @@ export class DiscordState {
     this.channels.set(id, { id, type: 0, guildId, name: opts.name ?? `channel-${id.slice(-4)}`, lastMessageId: null });
     this.onChannelAdded(id);
     return id;
+  }
+
+  /** A role of the guild (announced with GUILD_ROLE_CREATE when new). */
+  addRole(guildId: string, roleId: string): void {
+    const g = this.guilds.get(guildId);
+    if (!g) throw new Error(`unknown guild ${guildId}`);
+    if (roleId === guildId || g.roleIds.includes(roleId)) return;
+    g.roleIds.push(roleId);
+    this.onRoleAdded(guildId, roleId);
+  }
+
+  apiRole(guildId: string, roleId: string): any {
+    return roleId === guildId ? this.apiEveryoneRole(guildId) : { ...this.apiEveryoneRole(guildId), id: roleId, name: `role-${roleId.slice(-4)}`, position: 1, permissions: '0' };
   }
 
   dmChannelFor(userId: string): FakeChannel {
@@ -398,7 +413,7 @@ export class DiscordState {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [this.apiEveryoneRole(g.id)],
+      roles: [this.apiEveryoneRole(g.id), ...g.roleIds.map((r) => this.apiRole(g.id, r))],
       emojis: [],
       stickers: [],
       features: [],

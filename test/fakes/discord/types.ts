@@ -92,6 +92,8 @@ export interface FakeGuild {
   name: string;
   ownerId: string;
   defaultChannelId: string;
+  /** Role ids besides @everyone (the guild's own id), created by `memberRoles` on first use. */
+  roleIds: string[];
 }
 
 export interface FakeInteraction {
@@ -139,6 +141,12 @@ export interface SendCommandOptions {
   user?: { id: string; username?: string };
   /** Member permission bitfield as a decimal string (guilds only). */
   memberPermissions?: string;
+  /**
+   * Role ids of guild members by user id, sent as `member.roles` of the invoker and of members resolved from
+   * user options (default: none). A role the guild does not have yet is created and announced first
+   * (GUILD_ROLE_CREATE), so discord.js's role cache knows it, as it would on Discord.
+   */
+  memberRoles?: Record<string, string[]>;
   /** Placed in data.resolved.attachments; options of type 11 reference them by id. */
   attachments?: FakeAttachment[];
   /** Milliseconds since the Unix epoch, encoded in the interaction id. */
