@@ -226,7 +226,7 @@ async function answer(command: LimitsCommand, guildId: string, actor: Actor, { l
       return m.saved({ details: await serverView() });
 
     case 'budget':
-      if (!Object.keys(command.budget).length) return m.noValueGiven;
+      if (!Object.keys(command.budget).length) return m.noBudgetGiven;
       await changeServer({ budget: command.budget });
       return m.saved({ details: await serverView() });
 

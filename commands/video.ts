@@ -6,7 +6,7 @@ import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
 import { actorOf, portsOf } from '../src/interactions/edge';
-import { videoChannelRefusal } from '../src/interactions/guards';
+import { channelBeforeDeferral, videoChannelRefusal } from '../src/interactions/guards';
 import { refuse } from '../src/interactions/refusal';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
@@ -78,19 +78,20 @@ export type VideoInput = RequestOptions & { images: AttachmentMeta[] };
 
 /**
  * Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. A channel
- * where the server does not allow videos is answered before that, privately: one settings read, well inside
- * Discord's 3 s (a store call fails within STORE_CALL_TIMEOUT_MS), and no public "thinking…" in a channel
- * where videos do not belong.
+ * where the server does not allow videos is answered before that, privately, when the settings come in time
+ * (guards.ts); otherwise it is checked after the deferral.
  */
 export async function requestVideo(input: VideoInput, actor: Actor, ports: HandlerPorts): Promise<void> {
-  const notHere = await videoChannelRefusal(actor, ports.limits);
-  if (notHere) return ports.reply.reply(wordRefusal(notHere));
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
   // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
   const origin = await ports.reply.deferForJob();
-  await ports.afterDeferral.run(() => createJob(input, actor, ports, origin));
+  await ports.afterDeferral.run(() => createJob(input, actor, ports, origin, channel.known));
 }
 
-async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId, audit }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId, audit }: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
+  const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
+  if (notHere) return refuse(actor, notHere, { reply, audit });
   const attachments = await probe(images);
   const caps = await limits.caps(actor.limitsScope);
   const result = validateVideoRequest({ ...options, attachments }, caps);

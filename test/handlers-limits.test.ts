@@ -156,6 +156,24 @@ describe('/video-limits channel', () => {
     expect(w.started).toHaveLength(2);
   });
 
+  it('a rule that cannot be read before the deferral is checked after it, and a store error there reaches the router', async () => {
+    const w = await world();
+    await w.limitsCommand({ sub: 'channel', channelId: VIDEOS, allowed: true });
+    w.seen.length = 0;
+    const server = w.limits.server.bind(w.limits);
+    let calls = 0;
+    const flaky = { ...w.ports, limits: Object.assign(Object.create(w.limits), { server: (id: string) => (++calls === 1 ? Promise.reject(new Error('store down')) : server(id)) }) };
+    await requestVideo(video(5), member, flaky);
+    expect(w.seen[0]).toEqual({ thinking: 'public' });
+    expect((w.seen[1] as { edit: string }).edit).toContain(`Videos are made in <#${VIDEOS}> on this server, not here.`);
+    expect(w.started).toEqual([]);
+
+    const down = new Error('still down');
+    const broken = { ...w.ports, limits: Object.assign(Object.create(w.limits), { server: () => Promise.reject(down) }) };
+    await expect(requestVideo(video(5), member, broken)).rejects.toBe(down);
+    expect(w.started).toEqual([]);
+  });
+
   it('does not apply outside the server’s limits (DMs)', async () => {
     const w = await world();
     await w.limitsCommand({ sub: 'channel', channelId: VIDEOS, allowed: true });
@@ -194,7 +212,7 @@ describe('/video-limits budget', () => {
     await w.limitsCommand({ sub: 'budget', budget: { dailySeconds: 10, monthlySeconds: 100 } });
     expect(await w.limitsCommand({ sub: 'budget', budget: { dailySeconds: null } })).toContain('(no daily budget)');
     expect(w.last()).toContain('This month: 0 s used of 100 s');
-    expect(await w.limitsCommand({ sub: 'budget', budget: {} })).toContain('Give at least one value');
+    expect(await w.limitsCommand({ sub: 'budget', budget: {} })).toContain('Give daily_seconds or monthly_seconds');
   });
 });
 

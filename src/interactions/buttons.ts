@@ -1,7 +1,7 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import { optionProblems, toRequest } from '../validation';
-import { moderates, videoChannelRefusal } from './guards';
+import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
 import { refuse } from './refusal';
 import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal } from '../discord/messages';
@@ -63,14 +63,16 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
     return ports.reply.reply('This video is still being made; re-roll it once it is finished.');
   }
-  const notHere = await videoChannelRefusal(actor, ports.limits);
-  if (notHere) return ports.reply.reply(wordRefusal(notHere));
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
   const origin = await ports.reply.deferForJob();
-  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
+  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin, channel.known));
 }
 
-async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger, audit }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger, audit }: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
   const guildId = actor.limitsScope;
+  const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
+  if (notHere) return refuse(actor, notHere, { reply, audit });
 
   const r = source.request;
   const problems = optionProblems(

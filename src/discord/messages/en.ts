@@ -105,6 +105,7 @@ export const en: Messages = {
     notModerator: 'Only members with the Manage Server permission can change video limits. See your own with /video-usage.',
     noLimitGiven: 'Give at least one limit to set, e.g. daily_videos:3.',
     noValueGiven: 'Give at least one value to set, e.g. daily_videos:5 or max_resolution:720p.',
+    noBudgetGiven: 'Give daily_seconds or monthly_seconds, e.g. daily_seconds:600 (0 removes that budget).',
     fromRole: (v) => `role ${role(v.roleId)}`,
     rolesTitle: 'Role limits',
     roleLine: (v) => `${role(v.roleId)}: ${v.limits}`,

@@ -57,6 +57,7 @@ export interface Messages {
     notModerator: string;
     noLimitGiven: string;
     noValueGiven: string;
+    noBudgetGiven: string;
     /** A role a limit comes from, as shown in place of the source. */
     fromRole: Message<{ roleId: string }>;
     rolesTitle: string;
