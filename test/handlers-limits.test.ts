@@ -276,3 +276,19 @@ describe('/video-limits audit', () => {
     expect(w.last()).not.toContain('Audit posts');
   });
 });
+
+describe('the audit log is best effort', () => {
+  it('a store that fails under it loses the post, never the answer already given', async () => {
+    const warnings: string[] = [];
+    const down = () => Promise.reject(new Error('store down'));
+    const log = new DiscordAuditLog({
+      send: async () => undefined,
+      settings: { getServer: down, auditFailed: down, takeAuditFailure: down },
+      logger: { warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)) },
+      now: () => NOW,
+    });
+    await expect(log.post(GUILD, { kind: 'limits_changed', moderatorId: MOD, changes: [] })).resolves.toBeUndefined();
+    await expect(log.takeFailure(GUILD)).resolves.toBeUndefined();
+    expect(warnings).toEqual(['audit post failed; this one is lost', 'the audit channel state could not be read; a failure is told next time']);
+  });
+});

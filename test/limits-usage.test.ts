@@ -359,6 +359,15 @@ describe.each(budgetStores)('the server budget on $name', ({ url, skip }) => {
       expect(await budget.get(guild)).toMatchObject({ daySeconds: 5, active: ['a'] });
     });
 
+    it("a store error on the member's share gives the server's share back", async () => {
+      const { budget, settings, guild, who } = setup();
+      const down = new Error('store down');
+      const failing = { reserve: async () => Promise.reject(down) } as unknown as UsageLedger;
+      const service = new LimitsService(open, settings, failing, budget);
+      await expect(service.reserve(who, 'x', 5)).rejects.toBe(down);
+      expect(await budget.get(guild)).toMatchObject({ daySeconds: 0, active: [] });
+    });
+
     it('counts the month across days; a day ends, the month goes on; a new month starts over', async () => {
       const { budget, guild, clock } = setup();
       const limits = { budget: { dailySeconds: 10, monthlySeconds: 25 } };

@@ -47,27 +47,40 @@ export interface AuditLogDeps {
   now: () => number;
 }
 
+/**
+ * Best effort on both sides: the change or refusal it reports has already happened and been answered, so a
+ * store or Discord error here is logged and never reaches the member or moderator in place of that answer.
+ */
 export class DiscordAuditLog implements AuditPort {
   constructor(private readonly deps: AuditLogDeps) {}
 
   async post(guildId: string, entry: AuditEntry): Promise<void> {
     const { send, settings, logger, now } = this.deps;
-    const audit = (await settings.getServer(guildId))?.audit;
-    if (!audit || audit.failure) return;
+    let channelId: string | undefined;
     try {
-      await send(audit.channelId, renderAudit(entry));
+      const audit = (await settings.getServer(guildId))?.audit;
+      if (!audit || audit.failure) return;
+      channelId = audit.channelId;
+      await send(channelId, renderAudit(entry));
     } catch (err) {
       const { status, code } = discordErrorCode(err);
-      if (!lastsUntilFixed(status, code)) {
-        logger.warn({ guildId, channelId: audit.channelId, status, code, err: (err as Error).message }, 'audit post failed; this one is lost');
+      if (channelId === undefined || !lastsUntilFixed(status, code)) {
+        logger.warn({ guildId, channelId, status, code, err: (err as Error).message }, 'audit post failed; this one is lost');
         return;
       }
-      logger.warn({ guildId, channelId: audit.channelId, status, code }, 'the audit channel refuses the bot; audit posts stop until a moderator sets the channel again');
-      await settings.auditFailed(guildId, { channelId: audit.channelId, status: status ?? 403, code: typeof code === 'number' ? code : null, at: now() }, false);
+      logger.warn({ guildId, channelId, status, code }, 'the audit channel refuses the bot; audit posts stop until a moderator sets the channel again');
+      await settings
+        .auditFailed(guildId, { channelId, status: status ?? 403, code: typeof code === 'number' ? code : null, at: now() }, false)
+        .catch((e: unknown) => logger.warn({ guildId, err: (e as Error).message }, 'the audit channel failure could not be recorded; the next post tries again'));
     }
   }
 
-  takeFailure(guildId: string) {
-    return this.deps.settings.takeAuditFailure(guildId);
+  async takeFailure(guildId: string) {
+    try {
+      return await this.deps.settings.takeAuditFailure(guildId);
+    } catch (err) {
+      this.deps.logger.warn({ guildId, err: (err as Error).message }, 'the audit channel state could not be read; a failure is told next time');
+      return undefined;
+    }
   }
 }

@@ -29,9 +29,9 @@ export type AuditEntry =
 
 /** The audit log as the command handlers use it. */
 export interface AuditPort {
-  /** Posts to the server's audit channel, if one is set and works; never throws for Discord's refusal. */
+  /** Posts to the server's audit channel, if one is set and works; never throws (what it reports already happened). */
   post(guildId: string, entry: AuditEntry): Promise<void>;
-  /** A failure of the audit channel no moderator was told about yet (and from now on, told). */
+  /** A failure of the audit channel no moderator was told about yet (and from now on, told); never throws. */
   takeFailure(guildId: string): Promise<AuditFailure | undefined>;
 }
 

@@ -85,7 +85,15 @@ export class LimitsService {
     const shared = await this.budget.reserve(guildId, { budget: server.budget, serverConcurrent: server.serverConcurrent }, jobId, seconds);
     if (!shared.ok) return { ok: false, refusal: shared.refusal };
     const eff = resolveLimits(this.bot, server.defaults, member, limitsOfRoles(server, who.roleIds));
-    const own = await this.ledger.reserve(scope, who.userId, eff.values, jobId, seconds);
+    let own: Awaited<ReturnType<UsageLedger['reserve']>>;
+    try {
+      own = await this.ledger.reserve(scope, who.userId, eff.values, jobId, seconds);
+    } catch (err) {
+      // The store failed on the member's share: the server's is given back before the error is told. If that
+      // fails too, the seconds stay counted for the day and the slot until the job store says the job is not running.
+      await this.budget.release(shared.reservation, jobId).catch(() => undefined);
+      throw err;
+    }
     if (!own.ok) {
       await this.budget.release(shared.reservation, jobId);
       return { ok: false, refusal: own.refusal };
