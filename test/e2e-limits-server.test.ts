@@ -112,7 +112,7 @@ describe('/video-limits budget', () => {
     const refused = h.video({ user: { id: '444444444444444402' }, guildId, duration: 5 });
     const text = await videoReply(refused);
     expect(text).toContain('Limit reached');
-    expect(text).toContain("This server's video budget for today is nearly spent: you asked for 5 s, 2 s of 10 s are left today. It resets <t:");
+    expect(text).toContain("This server's daily video budget has 2 s of 10 s left today; this video needs 5 s. It resets <t:");
     expect(h.apimart.submitCount()).toBe(before);
 
     const usage = await command(guildId, 'video-usage', [], MEMBER);

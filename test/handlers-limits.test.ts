@@ -194,7 +194,7 @@ describe('/video-limits budget', () => {
     await requestVideo(video(5), member, w.ports);
     expect(w.started).toHaveLength(1);
     expect(w.last()).toContain('Limit reached');
-    expect(w.last()).toContain("This server's video budget for today is nearly spent: you asked for 5 s, 2 s of 10 s are left today. It resets <t:");
+    expect(w.last()).toContain("This server's daily video budget has 2 s of 10 s left today; this video needs 5 s. It resets <t:");
     expect(w.posts.at(-1)!.payload.text).toBe(`**Budget refusal**: <@${MEMBER}> in <#${GENERAL}> asked for 5 s; 2 s of 10 s left today.`);
 
     await showUsage(member, w.ports);
@@ -266,6 +266,20 @@ describe('/video-limits audit', () => {
     expect(failing.last()).toContain('Limit reached');
     expect(await failing.limitsCommand({ sub: 'show', memberId: null })).toContain('(403 / 50001');
     expect(await failing.limitsCommand({ sub: 'show', memberId: null })).not.toContain('Audit posts');
+  });
+
+  it("a member's retries after a budget refusal are posted once until the budget resets; another member's are news", async () => {
+    const w = await world();
+    await w.limitsCommand({ sub: 'audit', channelId: AUDIT });
+    await w.limitsCommand({ sub: 'budget', budget: { dailySeconds: 4 } });
+    const before = w.posts.length;
+    await requestVideo(video(5), member, w.ports);
+    await requestVideo(video(5), member, w.ports);
+    await requestVideo(video(5), { ...member, userId: '200000000000000002' }, w.ports);
+    expect(w.posts.slice(before).map((p) => p.payload.text)).toEqual([
+      `**Budget refusal**: <@${MEMBER}> in <#${GENERAL}> asked for 5 s; 4 s of 4 s left today.`,
+      `**Budget refusal**: <@200000000000000002> in <#${GENERAL}> asked for 5 s; 4 s of 4 s left today.`,
+    ]);
   });
 
   it('a passing error (a 500) loses that post only', async () => {

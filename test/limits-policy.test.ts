@@ -250,14 +250,14 @@ describe('server budget and concurrency (checkServer)', () => {
   it('refuses past the daily budget with the numbers and the reset', () => {
     const r = checkServer({ budget: { dailySeconds: 10 } }, { ...none, daySeconds: 8, monthSeconds: 8 }, 5, NOW)!;
     expect(r).toMatchObject({ code: 'budget_daily', seconds: 5, left: 2, max: 10, resetAt: nextUtcMidnight(NOW) });
-    expect(wordRefusal(r)).toBe(`This server's video budget for today is nearly spent: you asked for 5 s, 2 s of 10 s are left today. It resets ${RESET}.`);
+    expect(wordRefusal(r)).toBe(`This server's daily video budget has 2 s of 10 s left today; this video needs 5 s. It resets ${RESET}.`);
     expect(checkServer({ budget: { dailySeconds: 10 } }, { ...none, daySeconds: 8 }, 2, NOW)).toBeUndefined();
   });
 
   it('tells of the month before the day; the month resets on the 1st, UTC', () => {
     const r = checkServer({ budget: { dailySeconds: 10, monthlySeconds: 100 } }, { ...none, daySeconds: 10, monthSeconds: 99 }, 5, NOW)!;
     expect(r).toMatchObject({ code: 'budget_monthly', left: 1, max: 100, resetAt: Date.UTC(2026, 0, 1) });
-    expect(wordRefusal(r)).toContain('1 s of 100 s are left this month');
+    expect(wordRefusal(r)).toContain('monthly video budget has 1 s of 100 s left this month; this video needs 5 s');
   });
 
   it('refuses past server_concurrent', () => {

@@ -39,6 +39,9 @@ function lastsUntilFixed(status: number | undefined, code: number | string | und
   return status === 403 || code === DiscordCodes.MissingAccess || code === DiscordCodes.MissingPermissions || code === DiscordCodes.UnknownChannel;
 }
 
+/** Bounds the memory of posted budget refusals (about 100 bytes each). */
+const MAX_REMEMBERED_REFUSALS = 10_000;
+
 export interface AuditLogDeps {
   /** A channel message with the bot token (Messenger.sendChannel). */
   send: (channelId: string, payload: MessagePayload) => Promise<unknown>;
@@ -52,16 +55,27 @@ export interface AuditLogDeps {
  * store or Discord error here is logged and never reaches the member or moderator in place of that answer.
  */
 export class DiscordAuditLog implements AuditPort {
+  /**
+   * Budget refusals posted, by guild, member and budget, with the refusal's reset time: once a budget is spent,
+   * a member's first refusal until it resets is news, their retries are noise. A guild's interactions reach
+   * one shard (docs/architecture.md), so the process's own memory is the whole record; a restart may post one
+   * more.
+   */
+  private readonly refusalsPosted = new Map<string, number>();
+
   constructor(private readonly deps: AuditLogDeps) {}
 
   async post(guildId: string, entry: AuditEntry): Promise<void> {
     const { send, settings, logger, now } = this.deps;
+    const once = entry.kind === 'budget_refused' ? { key: `${guildId}:${entry.userId}:${entry.refusal.code}`, resetAt: entry.refusal.resetAt } : undefined;
+    if (once && this.refusalsPosted.get(once.key) === once.resetAt) return;
     let channelId: string | undefined;
     try {
       const audit = (await settings.getServer(guildId))?.audit;
       if (!audit || audit.failure) return;
       channelId = audit.channelId;
       await send(channelId, renderAudit(entry));
+      if (once) this.remember(once.key, once.resetAt);
     } catch (err) {
       const { status, code } = discordErrorCode(err);
       if (channelId === undefined || !lastsUntilFixed(status, code)) {
@@ -73,6 +87,16 @@ export class DiscordAuditLog implements AuditPort {
         .auditFailed(guildId, { channelId, status: status ?? 403, code: typeof code === 'number' ? code : null, at: now() }, false)
         .catch((e: unknown) => logger.warn({ guildId, err: (e as Error).message }, 'the audit channel failure could not be recorded; the next post tries again'));
     }
+  }
+
+  private remember(key: string, resetAt: number): void {
+    if (this.refusalsPosted.size >= MAX_REMEMBERED_REFUSALS) {
+      const now = this.deps.now();
+      for (const [k, at] of this.refusalsPosted) if (at <= now) this.refusalsPosted.delete(k);
+      // Still full of live entries: forget the oldest (one more post for that member at worst).
+      if (this.refusalsPosted.size >= MAX_REMEMBERED_REFUSALS) this.refusalsPosted.delete(this.refusalsPosted.keys().next().value!);
+    }
+    this.refusalsPosted.set(key, resetAt);
   }
 
   async takeFailure(guildId: string) {

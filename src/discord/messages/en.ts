@@ -48,9 +48,9 @@ export const en: Messages = {
     concurrent_full: (v) => `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
     cooldown: (v) => `Please wait ${v.wait} more ${v.wait === 1 ? 'second' : 'seconds'} between videos (cooldown ${v.cooldown} s).`,
     budget_daily: (v) =>
-      `This server's video budget for today is nearly spent: you asked for ${v.seconds} s, ${v.left} s of ${v.max} s are left today. It resets ${discordTime(v.resetAt)}.`,
+      `This server's daily video budget has ${v.left} s of ${v.max} s left today; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)}.`,
     budget_monthly: (v) =>
-      `This server's video budget for this month is nearly spent: you asked for ${v.seconds} s, ${v.left} s of ${v.max} s are left this month. It resets ${discordTime(v.resetAt)} (${discordTime(v.resetAt, 'f')}).`,
+      `This server's monthly video budget has ${v.left} s of ${v.max} s left this month; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)} (${discordTime(v.resetAt, 'f')}).`,
     server_concurrent_full: (v) => `This server already has ${count(v.active, 'video')} generating (limit ${v.max} at once). Please try again when one has finished.`,
     channel_not_allowed: (v) =>
       v.allowed.length ? `Videos are made in ${v.allowed.map(channel).join(', ')} on this server, not here.` : 'Videos cannot be made in this channel on this server.',
