@@ -3,8 +3,9 @@ import { serverCapsSchema } from '../validation/caps';
 
 /**
  * Limit policy: which limits apply to a member (member override > the most generous of their roles' limits >
- * server default > bot default, per limit) and whether one more video fits in today's usage. Pure, so the rules are testable without a store and the
- * same function answers both `/video` and the `/video-usage` / `/video-limits show` views.
+ * server default > bot default, per limit), where /video may run, and whether one more video fits in today's
+ * usage. Pure, so the rules are testable without a store and the same function answers both `/video` and the
+ * `/video-usage` / `/video-limits show` views.
  */
 
 export interface LimitValues {
@@ -95,7 +96,7 @@ export const serverSettingsV2 = serverSettingsV1.extend({
   v: z.literal(2),
   /** At most Discord's 250 roles of a server. */
   roles: z.record(snowflake, partialLimitsSchema).refine((r) => Object.keys(r).length <= 250, 'at most 250 roles'),
-  /** channel id -> whether /video may run there (channelRule). */
+  /** channel id -> whether /video may run there (channelAllowed). */
   channels: z.record(snowflake, z.boolean()).refine((c) => Object.keys(c).length <= 500, 'at most 500 channels'),
   budget: budgetSchema,
   serverConcurrent: z.number().int().min(1).max(SERVER_CONCURRENT_BOUNDS.max).optional(),
