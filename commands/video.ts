@@ -8,6 +8,8 @@ import { findRefSet, refChoices, setUrls } from '../src/interactions/refs';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
 import { actorOf, portsOf } from '../src/interactions/edge';
+import { channelBeforeDeferral, videoChannelRefusal } from '../src/interactions/guards';
+import { refuse } from '../src/interactions/refusal';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -93,15 +95,23 @@ export type VideoInput = RequestOptions & { images: AttachmentMeta[]; refs?: str
 const keptMeta = (set: RefSet): AttachmentMeta[] =>
   set.images.map((i, n) => ({ url: `https://kept.invalid/${set.id}/${n}`, filename: i.filename, contentType: i.contentType, size: i.bytes, width: i.width, height: i.height }));
 
-/** Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. */
+/**
+ * Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. A channel
+ * where the server does not allow videos is answered before that, privately, when the settings come in time
+ * (guards.ts); otherwise it is checked after the deferral.
+ */
 export async function requestVideo(input: VideoInput, actor: Actor, ports: HandlerPorts): Promise<void> {
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
   // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
   const origin = await ports.reply.deferForJob();
-  await ports.afterDeferral.run(() => createJob(input, actor, ports, origin));
+  await ports.afterDeferral.run(() => createJob(input, actor, ports, origin, channel.known));
 }
 
-async function createJob({ images, refs: refsName, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin): Promise<void> {
-  const { reply, probe, limits, jobs, refs, newJobId, newSeed } = ports;
+async function createJob({ images, refs: refsName, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
+  const { reply, probe, limits, jobs, refs, newJobId, newSeed, audit } = ports;
+  const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
+  if (notHere) return refuse(actor, notHere, { reply, audit });
   const attachments = await probe(images);
   let set: RefSet | undefined;
   if (refsName) {
@@ -125,9 +135,9 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
   }
 
   const jobId = newJobId();
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, jobId, result.request.duration);
+  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds }, jobId, result.request.duration);
   if (!reserved.ok) {
-    await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+    await refuse(actor, reserved.refusal, { reply, audit });
     return;
   }
 
@@ -143,3 +153,4 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
     refSet: set ? { id: set.id, images: kept.length } : null,
   });
 }
+

@@ -7,6 +7,7 @@ import { openStore, type KV } from './store/kv';
 import { ApimartClient, memoryGate, redisGate } from './apimart';
 import { createUploadRest, RestMessenger } from './discord/messenger';
 import { NO_MENTIONS } from './discord/outgoing';
+import { DiscordAuditLog } from './discord/audit';
 import { registerAll } from './boot';
 import { shardOfGuild } from './discord/platform';
 import { routeInteractions } from './interactions/router';
@@ -18,7 +19,9 @@ import { JobRepo } from './jobs/repo';
 import { JobService, type JobEvents } from './jobs/service';
 import { isFinal } from './jobs/record';
 import { LimitsService } from './limits/service';
-import { LimitSettings, UsageLedger } from './limits/usage';
+import { UsageLedger } from './limits/usage';
+import { LimitSettings } from './limits/settings';
+import { BudgetLedger } from './limits/budget';
 import { completeAttachmentSizes, createReadHead } from './validation';
 import { RefStore } from './refs';
 import { createOutboundHttp } from './util/net-guard';
@@ -86,16 +89,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   client.rest.setToken(config.discordToken);
   const messenger = new RestMessenger(client.rest, createUploadRest(config.discordApiUrl, config.discordToken));
   const repo = new JobRepo(kv, logger, () => clock.now());
+  const isJobActive = async (id: string) => {
+    const job = await repo.get(id);
+    return job !== undefined && !isFinal(job.state);
+  };
   const limits = new LimitsService(
     config.defaultLimits,
     new LimitSettings(kv),
-    new UsageLedger(kv, {
-      now: () => clock.now(),
-      isJobActive: async (id) => {
-        const job = await repo.get(id);
-        return job !== undefined && !isFinal(job.state);
-      },
-    }),
+    new UsageLedger(kv, { now: () => clock.now(), isJobActive }),
+    new BudgetLedger(kv, { now: () => clock.now(), isJobActive }),
   );
   // Provider video links and attachment links come from outside: fetched only through the address guard.
   const outbound = createOutboundHttp({ trustedHosts: config.trustedFetchHosts });
@@ -119,6 +121,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     logger,
     jobs,
     limits,
+    audit: new DiscordAuditLog({ send: (channelId, payload) => messenger.sendChannel(channelId, payload), settings: limits.settings, logger, now: () => clock.now() }),
     refreshImageUrls: (urls) => messenger.refreshAttachmentUrls(urls),
     refs: new RefStore(kv, { host: apimart, now: () => clock.now(), limits: config.refLimits }),
     readImage,

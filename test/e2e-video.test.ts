@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedVideoBytes } from './fakes/apimart';
 import { startHarness, USER, type Harness } from './support/harness';
-import { LimitSettings } from '../src/limits/usage';
+import { LimitSettings } from '../src/limits/settings';
 import { shownText } from './support/markdown';
 import { wordFailure } from '../src/discord/messages';
 

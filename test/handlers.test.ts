@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unused } from './support/unused';
 import { requestVideo, type VideoInput } from '../commands/video';
 import { manageLimits } from '../commands/video-limits';
 import { showUsage } from '../commands/video-usage';
@@ -8,7 +9,7 @@ import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type Job, type NewJob } from '../src/jobs/record';
 import type { CancelOutcome } from '../src/jobs/service';
 import type { Reserve } from '../src/limits/service';
-import { resolveLimits, type UsageSnapshot } from '../src/limits/policy';
+import { emptyServerSettings, resolveLimits, type UsageSnapshot } from '../src/limits/policy';
 import { StoreError } from '../src/store/errors';
 import { manageRefs } from '../commands/video-refs';
 import { refChoices } from '../src/interactions/refs';
@@ -29,7 +30,7 @@ const MEMBER = '200000000000000001';
 const STRANGER = '200000000000000002';
 const NOW = Date.UTC(2025, 0, 15, 12);
 
-const member: Actor = { userId: MEMBER, guildId: GUILD, moderator: false, limitsScope: GUILD };
+const member: Actor = { userId: MEMBER, guildId: GUILD, moderator: false, limitsScope: GUILD, roleIds: [GUILD], channelId: '300000000000000001', parentChannelId: null };
 const stranger: Actor = { ...member, userId: STRANGER };
 
 const image = { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png', filename: 'cat.png', contentType: 'image/png', size: 40_000, width: 512, height: 512 };
@@ -74,11 +75,7 @@ interface World {
 }
 
 /** For the tests that never reach saved sets: any use of them is a failure of the test. */
-const noRefs = new Proxy({} as HandlerPorts['refs'], {
-  get: (_, key) => {
-    throw new Error(`saved sets used unexpectedly (${String(key)})`);
-  },
-});
+const noRefs = unused<HandlerPorts['refs']>('saved sets');
 
 function world(w: World = {}) {
   const seen: Seen[] = [];
@@ -109,12 +106,15 @@ function world(w: World = {}) {
       effective: async () => resolveLimits(bot, undefined, undefined),
       serverEffective: async () => resolveLimits(bot, undefined, undefined),
       usage: async () => w.usage ?? { day: '2025-01-15', videos: 0, seconds: 0, active: [], lastSubmitAt: null },
-      resetMember: async () => void did.push('reset member'),
+      resetMember: async () => (did.push('reset member'), {}),
+      server: async () => emptyServerSettings(),
+      serverUsage: async () => ({ day: '2025-01-15', daySeconds: 0, month: '2025-01', monthSeconds: 0, active: [] }),
       settings: {
-        setMember: async () => (did.push('set member'), {}),
-        setServer: async () => (did.push('set server'), { v: 1, defaults: {}, caps: {} }),
+        setMember: async () => (did.push('set member'), { before: {}, after: {} }),
+        setServer: async () => (did.push('set server'), { before: emptyServerSettings(), after: emptyServerSettings() }),
       },
     },
+    audit: { post: async () => void did.push('audit'), takeFailure: async () => undefined },
     probe: async (a) => a,
     refreshImageUrls: async (urls) => w.refreshed ?? new Map(urls.map((u) => [u, `${u}?renewed`])),
     refs: w.refs ?? noRefs,

@@ -1,7 +1,8 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import { optionProblems, toRequest } from '../validation';
-import { moderates } from './guards';
+import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
+import { refuse } from './refusal';
 import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
@@ -63,13 +64,17 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
     return ports.reply.reply(en.buttons.stillRunning);
   }
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
   const origin = await ports.reply.deferForJob();
-  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
+  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin, channel.known));
 }
 
-async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: JobOrigin): Promise<void> {
-  const { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger } = ports;
+async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
+  const { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger, audit } = ports;
   const guildId = actor.limitsScope;
+  const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
+  if (notHere) return refuse(actor, notHere, { reply, audit });
 
   const r = source.request;
   const problems = optionProblems(
@@ -102,8 +107,8 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
   }
 
   const newId = newJobId();
-  const reserved = await limits.reserve({ guildId, userId: actor.userId }, newId, r.duration);
-  if (!reserved.ok) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+  const reserved = await limits.reserve({ guildId, userId: actor.userId, roleIds: actor.roleIds }, newId, r.duration);
+  if (!reserved.ok) return refuse(actor, reserved.refusal, { reply, audit });
 
   await jobs.start({
     ...origin,

@@ -4,6 +4,7 @@ import type { Job } from '../jobs/record';
 import type { AttachmentMeta, ReadHead, ServerCaps } from '../validation';
 import type { RefStore } from '../refs';
 import type { LimitsService } from '../limits/service';
+import type { AuditPort } from '../limits/audit';
 import type { Semaphore } from '../util/semaphore';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
@@ -11,6 +12,8 @@ export interface AppContext {
   logger: Logger;
   jobs: JobService;
   limits: LimitsService;
+  /** The moderators' audit channel. */
+  audit: AuditPort;
   /** Renews expired Discord attachment links (Re-roll); links Discord no longer has are absent from the map. */
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
   /** Fills in image sizes Discord did not report (validation/probe.ts). */

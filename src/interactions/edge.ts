@@ -5,7 +5,7 @@ import { ephemeral, replyOptions } from '../discord/outgoing';
 import type { AppContext } from './context';
 import { deferForJob } from './defer';
 import { isModerator } from './guards';
-import { limitsScope } from './scope';
+import { limitsScope, memberRoleIds, parentChannelId } from './scope';
 import type { Actor, HandlerPorts, Reply } from './ports';
 
 /** The discord.js side of the handler ports (./ports.ts): what a core needs, read off a real interaction. */
@@ -13,7 +13,15 @@ import type { Actor, HandlerPorts, Reply } from './ports';
 type Answerable = ChatInputCommandInteraction | ButtonInteraction;
 
 export function actorOf(interaction: Answerable | AutocompleteInteraction): Actor {
-  return { userId: interaction.user.id, guildId: interaction.guildId, moderator: isModerator(interaction), limitsScope: limitsScope(interaction) };
+  return {
+    userId: interaction.user.id,
+    guildId: interaction.guildId,
+    moderator: isModerator(interaction),
+    limitsScope: limitsScope(interaction),
+    roleIds: memberRoleIds(interaction),
+    channelId: interaction.channelId,
+    parentChannelId: parentChannelId(interaction),
+  };
 }
 
 export function discordReply(interaction: Answerable, ctx: AppContext): Reply {
@@ -30,6 +38,7 @@ export function portsOf(interaction: Answerable, ctx: AppContext): HandlerPorts 
     reply: discordReply(interaction, ctx),
     jobs: ctx.jobs,
     limits: ctx.limits,
+    audit: ctx.audit,
     probe: ctx.probe,
     refreshImageUrls: ctx.refreshImageUrls,
     refs: ctx.refs,
