@@ -29,9 +29,12 @@ export interface Messenger {
   refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>>;
 }
 
-/** Discord JSON error codes the bot branches on: a dead interaction token, and an upload refused as too large. */
+/** Discord JSON error codes the bot branches on: a dead interaction token, an upload refused as too large, a channel the bot cannot post in. */
 export const DiscordCodes = {
+  UnknownChannel: 10003,
   UnknownWebhook: 10015,
+  MissingAccess: 50001,
+  MissingPermissions: 50013,
   InvalidWebhookToken: 50027,
   EntityTooLarge: 40005,
 } as const;

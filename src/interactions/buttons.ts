@@ -1,7 +1,8 @@
 import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import { optionProblems, toRequest, type RequestOptions } from '../validation';
-import { moderates } from './guards';
+import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
+import { refuse } from './refusal';
 import { renderError, renderProblems } from '../discord/render';
 import { finalModal, remixModal, TEXT_INPUT_MAX } from '../discord/modals';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
@@ -12,6 +13,7 @@ import { formOptions, type FormAnswers } from './forms';
 import type { Actor, HandlerPorts, Pressed } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
+import { setUrls } from './refs';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 /** A form's submit; `subject` is what its custom id names (src/discord/custom-id.ts). */
@@ -63,17 +65,21 @@ const isFinished = (job: Job) => job.state === 'completed' || job.state === 'del
 
 /**
  * Same inputs, new seed, a new job message, counted against the presser's limits. Discord's image links
- * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
+ * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll. A saved
+ * set's images get links from the set instead (renewed uploads when the kept ones are near their end); a set
+ * deleted since ends the re-roll too.
  */
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
   const source = await ports.jobs.get(jobId);
   if (!source) return ports.reply.reply(en.buttons.tooOldToReroll);
   if (!isFinished(source) && source.state !== 'failed') return ports.reply.reply(en.buttons.stillRunning);
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
   const origin = await ports.reply.deferForJob();
   const r = source.request;
   const options = { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio };
   await ports.afterDeferral.run(() =>
-    remake(source, { options, seed: ports.newSeed(), title: () => en.problems.rerollNotHere, rerollOf: source.id, preview: source.preview === true }, actor, ports, origin, ports.newJobId()),
+    remake(source, { options, seed: ports.newSeed(), title: () => en.problems.rerollNotHere, rerollOf: source.id, preview: source.preview === true }, actor, ports, { origin, newId: ports.newJobId(), channelKnown: channel.known }),
   );
 }
 
@@ -89,11 +95,18 @@ interface Remake {
 }
 
 /**
- * A new job from `source`'s images: the options checked against the current caps (every problem at once), the
- * image links renewed (Discord's expire after about a day; images it no longer has end it here), the quota
+ * A new job from `source`'s images: the channel checked (unless that was done before the deferral), the
+ * options checked against the current caps (every problem at once), the image links renewed (a saved set's
+ * from the set; Discord's expire after about a day, and images it no longer has end it here), the quota
  * reserved for the presser, then started. Whatever stops it replaces the "thinking…" reply; true when started.
  */
-async function remake(source: Job, how: Remake, actor: Actor, { reply, limits, jobs, refreshImageUrls, logger }: HandlerPorts, origin: JobOrigin, newId: string): Promise<boolean> {
+async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPorts, at: { origin: JobOrigin; newId: string; channelKnown: boolean }): Promise<boolean> {
+  const { reply, limits, jobs, refreshImageUrls, logger, audit } = ports;
+  const notHere = at.channelKnown ? undefined : await videoChannelRefusal(actor, limits);
+  if (notHere) {
+    await refuse(actor, notHere, { reply, audit });
+    return false;
+  }
   const problems = optionProblems(how.options, await limits.caps(actor.limitsScope));
   if (problems.length) {
     await reply.edit(renderProblems(how.title(problems.length), problems.map((p) => wordProblem(p))));
@@ -101,37 +114,65 @@ async function remake(source: Job, how: Remake, actor: Actor, { reply, limits, j
   }
 
   const r = source.request;
+  // A saved set's images come first and get links from the set (its provider links expire); the rest are
+  // Discord attachments.
+  const fromSet = source.refSet?.images ?? 0;
+  let kept: string[] = [];
+  if (source.refSet) {
+    const set = await ports.refs.get(source.refSet.id);
+    const urls = set ? await setUrls(set, ports) : en.refs.setGone;
+    if (typeof urls === 'string') {
+      await reply.edit(renderProblems(en.refs.setGoneTitle, [urls]));
+      return false;
+    }
+    kept = urls;
+  }
+  const attached = r.image_urls.slice(fromSet);
   let refreshed: Map<string, string>;
   try {
-    refreshed = await refreshImageUrls(r.image_urls);
+    refreshed = attached.length ? await refreshImageUrls(attached) : new Map();
   } catch (err) {
     logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
     refreshed = new Map();
   }
-  const urls = r.image_urls.map((u) => refreshed.get(u));
+  const urls = [...kept, ...attached.map((u) => refreshed.get(u))];
   if (urls.some((u) => u === undefined)) {
     await reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
     return false;
   }
 
   const request = { ...toRequest(how.options, urls as string[]), seed: how.seed };
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, newId, request.duration);
+  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds }, at.newId, request.duration);
   if (!reserved.ok) {
-    await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+    await refuse(actor, reserved.refusal, { reply, audit });
     return false;
   }
 
   await jobs.start({
-    ...origin,
-    id: newId,
+    ...at.origin,
+    id: at.newId,
     request,
     imageNames: source.imageNames,
     usage: reserved.usage,
     rerollOf: how.rerollOf,
     preview: how.preview,
+    refSet: source.refSet ?? null,
     ...(how.cameFrom ? { cameFrom: how.cameFrom } : {}),
   });
   return true;
+}
+
+/**
+ * A form's submit starts a job like /video: the channel answered privately before the deferral when the
+ * settings come in time (guards.ts), else checked after it by `remake`.
+ */
+async function deferSubmit(actor: Actor, ports: HandlerPorts): Promise<{ origin: JobOrigin; channelKnown: boolean } | undefined> {
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) {
+    await ports.reply.reply(wordRefusal(channel.refusal));
+    return undefined;
+  }
+  return { origin: await ports.reply.deferForJob(), channelKnown: channel.known };
 }
 
 /** Where the source's message is, for the new one to link to: the pressed message, else the source's reply. */
@@ -150,7 +191,8 @@ export async function openRemix(jobId: string, actor: Actor, { jobs, reply }: Ha
 
 /** The Remix form's submit: the edited prompt and options, the same images, a new job charged to the presser. */
 export async function submitRemix(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
-  const origin = await ports.reply.deferForJob();
+  const deferred = await deferSubmit(actor, ports);
+  if (!deferred) return;
   await ports.afterDeferral.run(async () => {
     const source = await ports.jobs.get(jobId);
     if (!source) return ports.reply.edit(renderError(en.buttons.tooOld));
@@ -165,8 +207,7 @@ export async function submitRemix(jobId: string, answers: FormAnswers, actor: Ac
       { options, seed: ports.newSeed(), title: (count) => en.problems.remixNotHere({ count }), rerollOf: null, cameFrom: { kind: 'remix', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false },
       actor,
       ports,
-      origin,
-      ports.newJobId(),
+      { ...deferred, newId: ports.newJobId() },
     );
   });
 }
@@ -189,7 +230,8 @@ export async function openFinal(jobId: string, actor: Actor, { jobs, reply }: Ha
  * does not start.
  */
 export async function submitFinal(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
-  const origin = await ports.reply.deferForJob();
+  const deferred = await deferSubmit(actor, ports);
+  if (!deferred) return;
   await ports.afterDeferral.run(async () => {
     const source = await ports.jobs.get(jobId);
     if (!source) return ports.reply.edit(renderError(en.buttons.tooOld));
@@ -205,8 +247,7 @@ export async function submitFinal(jobId: string, answers: FormAnswers, actor: Ac
         { options, seed: r.seed, title: () => en.problems.finalNotHere, rerollOf: null, cameFrom: { kind: 'final', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false },
         actor,
         ports,
-        origin,
-        newId,
+        { ...deferred, newId },
       );
     } finally {
       if (!started) await ports.jobs.releaseFinal(source.id, newId);

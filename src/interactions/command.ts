@@ -1,4 +1,5 @@
 import type {
+  AutocompleteInteraction,
   ChatInputCommandInteraction,
   MessageContextMenuCommandInteraction,
   RESTPostAPIChatInputApplicationCommandsJSONBody,
@@ -11,6 +12,8 @@ export interface SlashCommandModule {
   kind?: 'slash';
   data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
   execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void>;
+  /** Answers the options marked autocomplete; Discord allows 3 s and shows nothing after. */
+  autocomplete?(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void>;
 }
 
 /** One message context menu command (type 3): the target message arrives resolved in the interaction. */

@@ -3,6 +3,7 @@ import {
   ComponentType,
   MessageFlags,
   type Attachment,
+  type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type MessageContextMenuCommandInteraction,
@@ -15,15 +16,23 @@ import type { AppContext } from './context';
 import { deferForJob } from './defer';
 import type { FormAnswers } from './forms';
 import { isModerator } from './guards';
-import { limitsScope } from './scope';
+import { limitsScope, memberRoleIds, parentChannelId } from './scope';
 import type { Actor, HandlerPorts, Reply } from './ports';
 
 /** The discord.js side of the handler ports (./ports.ts): what a core needs, read off a real interaction. */
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction | ModalSubmitInteraction;
 
-export function actorOf(interaction: Answerable): Actor {
-  return { userId: interaction.user.id, guildId: interaction.guildId, moderator: isModerator(interaction), limitsScope: limitsScope(interaction) };
+export function actorOf(interaction: Answerable | AutocompleteInteraction): Actor {
+  return {
+    userId: interaction.user.id,
+    guildId: interaction.guildId,
+    moderator: isModerator(interaction),
+    limitsScope: limitsScope(interaction),
+    roleIds: memberRoleIds(interaction),
+    channelId: interaction.channelId,
+    parentChannelId: parentChannelId(interaction),
+  };
 }
 
 export function attachmentMeta(a: Attachment): AttachmentMeta {
@@ -71,8 +80,11 @@ export function portsOf(interaction: Answerable, ctx: AppContext): HandlerPorts 
     reply: discordReply(interaction, ctx),
     jobs: ctx.jobs,
     limits: ctx.limits,
+    audit: ctx.audit,
     probe: ctx.probe,
     refreshImageUrls: ctx.refreshImageUrls,
+    refs: ctx.refs,
+    readImage: ctx.readImage,
     newJobId: ctx.newJobId,
     // randomInt's upper bound is exclusive.
     newSeed: () => randomInt(0, SEED_MAX + 1),

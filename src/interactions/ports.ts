@@ -1,12 +1,14 @@
 import type { Logger } from '../log';
 import type { JobService } from '../jobs/service';
 import type { LimitsService } from '../limits/service';
-import type { LimitSettings } from '../limits/usage';
+import type { LimitSettings } from '../limits/settings';
+import type { AuditPort } from '../limits/audit';
 import type { MessagePayload } from '../discord/render';
 import type { Modal } from '../discord/modals';
 import type { Job } from '../jobs/record';
 import type { MakeVideoDrafts } from './drafts';
-import type { AttachmentMeta } from '../validation';
+import type { AttachmentMeta, ReadHead } from '../validation';
+import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
 
 /**
@@ -23,6 +25,11 @@ export interface Actor {
   moderator: boolean;
   /** The guild whose limits apply, or null for the bot default (scope.ts). */
   limitsScope: string | null;
+  /** The member's roles where the limits apply (scope.ts); empty with the bot default. */
+  roleIds: string[];
+  /** Where it happened, and a thread's parent channel (scope.ts). */
+  channelId: string | null;
+  parentChannelId: string | null;
 }
 
 /** The answer to the interaction: at most one acknowledgement, then one reply or one edit of it. */
@@ -52,11 +59,17 @@ export interface HandlerPorts {
   removeJobMessage: (job: Job, at: Pressed) => Promise<boolean>;
   /** "Make a video"'s images between its form and the form's submit (./drafts.ts). */
   drafts: Pick<MakeVideoDrafts, 'put' | 'get'>;
-  limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember'> & {
+  limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember' | 'server' | 'serverUsage'> & {
     settings: Pick<LimitSettings, 'setMember' | 'setServer'>;
   };
+  /** The moderators' audit channel (src/discord/audit.ts). */
+  audit: AuditPort;
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
+  /** Saved reference sets (/video-refs). */
+  refs: Pick<RefStore, 'limits' | 'index' | 'visible' | 'suggest' | 'find' | 'findOwned' | 'get' | 'refusal' | 'save' | 'delete' | 'providerUrls'>;
+  /** Reads an outside image whole (at most `maxBytes`), through the address guard, to keep it. */
+  readImage: ReadHead;
   newJobId: () => string;
   /** A seed for a request that gave none, and for a re-roll (0..SEED_MAX). */
   newSeed: () => number;

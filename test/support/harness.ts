@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { startApp, type App, type AppOptions } from '../../src/app';
 import type { Job } from '../../src/jobs/record';
-import { startFakeApimart, type FakeApimart } from '../fakes/apimart';
+import { startFakeApimart, type FakeApimart, type FakeApimartOptions } from '../fakes/apimart';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord';
 import type { FakeAttachment, StartOptions } from '../fakes/discord/types';
 import { capturedLogger } from './log-capture';
@@ -69,10 +69,11 @@ export interface Harness {
 
 export const USER = { id: '111111111111111111' };
 
-
-export async function startHarness(opts: { discord?: StartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { discord?: StartOptions; apimart?: FakeApimartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vidu-e2e-'));
-  const apimart = await startFakeApimart();
+  const apimart = await startFakeApimart(opts.apimart);
   const discord = await startFakeDiscord(opts.discord);
   const storeUrl = opts.storeUrl ?? `sqlite://${join(dir, 'bot.sqlite')}`;
   const config = loadConfig({
