@@ -31,7 +31,7 @@ function withLimitOptions(sub: SlashCommandSubcommandBuilder): SlashCommandSubco
 }
 
 /** Channels a member can run /video in (threads follow their parent's rule). */
-const VIDEO_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildVoice, ChannelType.GuildStageVoice, ChannelType.GuildForum, ChannelType.GuildMedia] as const;
+const VIDEO_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.GuildVoice, ChannelType.GuildStageVoice, ChannelType.GuildForum] as const;
 
 /** Discord's limit on a message's content. */
 const CONTENT_MAX = 2000;
