@@ -9,7 +9,8 @@ import {
 } from 'discord.js';
 import { IMAGE_RULES } from '../src/models';
 import { FIELD, makeModal } from '../src/discord/modals';
-import { en } from '../src/discord/messages';
+import { en, wordRefusal } from '../src/discord/messages';
+import { channelBeforeDeferral } from '../src/interactions/guards';
 import type { AttachmentMeta } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
 import type { ModalHandler } from '../src/interactions/buttons';
@@ -62,12 +63,16 @@ export async function execute(interaction: MessageContextMenuCommandInteraction,
 }
 
 /**
- * No images: say what was looked for, and nothing else happens. Otherwise the images are stored for the
- * submit (src/interactions/drafts.ts says why they are stored rather than read again) and the form is shown:
- * one store write before it, well inside Discord's 3 s.
+ * No images: say what was looked for, and nothing else happens. A channel where the server does not allow
+ * videos is answered privately when its rule comes in time (guards.ts; else the submit checks it, as /video's
+ * does after its deferral). Otherwise the images are stored for the submit (src/interactions/drafts.ts says
+ * why they are stored rather than read again) and the form is shown: a bounded read and one write before it,
+ * well inside Discord's 3 s.
  */
-export async function openMakeAVideo(found: { images: AttachmentMeta[]; total: number }, interactionId: string, actor: Actor, { reply, drafts }: HandlerPorts): Promise<void> {
+export async function openMakeAVideo(found: { images: AttachmentMeta[]; total: number }, interactionId: string, actor: Actor, { reply, drafts, limits }: HandlerPorts): Promise<void> {
   if (found.images.length === 0) return reply.reply(en.make.noImages);
+  const channel = await channelBeforeDeferral(actor, limits);
+  if (channel.refusal) return reply.reply(wordRefusal(channel.refusal));
   await drafts.put(interactionId, { userId: actor.userId, images: found.images, total: found.total });
   await reply.showModal(makeModal(interactionId, found.images.length, found.total));
 }
