@@ -177,4 +177,16 @@ describe('Remix, Final and Delete on a finished video', () => {
     expect(await editedAnswer(done)).toBe('Deleted.');
     expect(h.discord.messages.get(messageId)?.deleted).toBe(true);
   });
+
+  it("Delete after the job's interaction token expired goes through the channel", async () => {
+    const requester = member();
+    // Created 14 min ago: the token is past the bot's margin, so the video is delivered by a channel edit.
+    const { sent, job } = await finishedVideo(requester, { createdAt: Date.now() - 14 * 60_000 });
+    const messageId = h.discord.originalMessageId(sent.id)!;
+    const done = press('delete', job, sent, requester);
+    expect(await editedAnswer(done)).toBe('Deleted.');
+    expect(h.discord.messages.get(messageId)?.deleted).toBe(true);
+    expect(h.discord.callsTo('DELETE', new RegExp(`^/channels/${job.channelId}/messages/${messageId}$`))).toHaveLength(1);
+    expect(h.discord.callsTo('DELETE', new RegExp(`/webhooks/\\d+/${sent.token}/`))).toEqual([]);
+  });
 });
