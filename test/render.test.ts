@@ -190,3 +190,25 @@ describe('who a message notifies', () => {
     expect(mentionsOf(apiBody(running).content, apiBody(running).allowed_mentions, 'webhook')).toEqual({ users: [], roles: [], everyone: false });
   });
 });
+
+describe('a finished video\'s buttons and a remake\'s source', () => {
+  const labels = (m: MessagePayload) => m.rows.flatMap((r) => r.components.map((b) => ('label' in b ? b.label : '')));
+
+  it('Re-roll, Remix, Final (below 1080p, seed known), Delete and the link: one row of at most five', () => {
+    const seeded = job({ state: 'delivered', request: { ...job().request, seed: 9 } });
+    expect(labels(renderDelivered(seeded, { attached: true }))).toEqual(['Re-roll', 'Remix', 'Final 1080p', 'Delete', 'Source video']);
+    expect(labels(renderDelivered({ ...seeded, request: { ...seeded.request, resolution: '1080p' } }, { attached: true }))).toEqual(['Re-roll', 'Remix', 'Delete', 'Source video']);
+    // A record of an earlier build without a seed cannot be reproduced at 1080p.
+    expect(labels(renderDelivered(job({ state: 'delivered' }), { attached: true }))).not.toContain('Final 1080p');
+    const ids = renderDelivered(seeded, { attached: true }).rows[0]!.components.map((b) => ('custom_id' in b ? b.custom_id : undefined));
+    expect(ids.slice(0, 4)).toEqual(['reroll', 'remix', 'final', 'delete'].map((a) => `vidu:${a}:${seeded.id}`));
+  });
+
+  it("a Remix's or Final's message links the message it came from, while running and when finished", () => {
+    const url = 'https://discord.com/channels/123456789012345678/223456789012345678/623456789012345678';
+    const remix = job({ cameFrom: { kind: 'remix', jobId: 'src0000000000000001', messageUrl: url } });
+    expect(renderRunning(remix, 0).text).toContain(`-# Remix of ${url}`);
+    expect(renderDelivered({ ...remix, state: 'delivered', cameFrom: { kind: 'final', jobId: 'src0000000000000001', messageUrl: url } }, { attached: true }).text).toContain(`-# Final of ${url}`);
+    expect(renderRunning(job(), 0).text).not.toMatch(/(Remix|Final) of/);
+  });
+});
