@@ -8,6 +8,7 @@ import {
   type MessageContextMenuCommandInteraction,
 } from 'discord.js';
 import { IMAGE_RULES } from '../src/models';
+import { clip } from '../src/util/clip';
 import { FIELD, makeModal } from '../src/discord/modals';
 import { en, wordRefusal } from '../src/discord/messages';
 import { channelBeforeDeferral } from '../src/interactions/guards';
@@ -40,7 +41,7 @@ const isImage = (a: Attachment) => (a.contentType ? a.contentType.toLowerCase().
 /** An embed's image as an attachment whose type and size only its bytes can tell: the probe reads them. */
 function embedImage(media: { url: string }): AttachmentMeta {
   const name = URL.canParse(media.url) ? new URL(media.url).pathname.split('/').pop() : undefined;
-  return { url: media.url, filename: name || 'embed image', contentType: null, size: 0, width: null, height: null };
+  return { url: media.url, filename: clip(name || 'embed image', 100), contentType: null, size: 0, width: null, height: null };
 }
 
 /**

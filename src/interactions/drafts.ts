@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { KV } from '../store/kv';
-import type { AttachmentMeta } from '../validation';
 
 /**
  * "Make a video" keeps the target message's images between its modal and the modal's submit: the submit does
@@ -13,7 +12,7 @@ import type { AttachmentMeta } from '../validation';
 export const DRAFT_TTL_MS = 30 * 60_000;
 
 const attachmentSchema = z.object({
-  url: z.string().url().max(2048),
+  url: z.string().url().max(8192),
   filename: z.string().max(1024),
   contentType: z.string().max(255).nullable(),
   size: z.number(),
@@ -40,7 +39,7 @@ export class MakeVideoDrafts {
   }
 
   /** The draft; undefined when it expired or does not pass its schema (a store error throws). */
-  async get(interactionId: string): Promise<(Draft & { images: AttachmentMeta[] }) | undefined> {
+  async get(interactionId: string): Promise<Draft | undefined> {
     const parsed = draftSchema.safeParse(await this.kv.get(`draft:make:${interactionId}`));
     if (!parsed.success) return undefined;
     const { v: _v, ...draft } = parsed.data;
