@@ -48,7 +48,8 @@ describe('a provider link that points inside', () => {
     expect(hits).toEqual([]);
     expect(reply(sent).attachments).toHaveLength(0);
     expect(reply(sent).content).toContain('Your video was made but could not be fetched');
-    expect(buttons(sent).map((b) => b.label)).toEqual(['Re-roll']);
+    // No link: only the buttons that remake or delete it.
+    expect(buttons(sent).map((b) => b.label)).toEqual(['Re-roll', 'Remix', 'Final 1080p', 'Delete']);
     // The address appears in nothing the bot sent to Discord.
     for (const c of h.discord.calls) expect(JSON.stringify(c.body ?? null)).not.toContain(`${host}:${ports[host]}`);
     expect(h.logs()).toContain('video link refused; neither attached nor linked');
