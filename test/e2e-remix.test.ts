@@ -164,6 +164,20 @@ describe('Remix, Final and Delete on a finished video', () => {
     expect(messageOf(submit).content).toContain('Remix of https://discord.com/channels/');
   });
 
+  it('a burst of 20 Remix and Final presses and 10 "Make a video": every form opens within Discord\'s 3 s', async () => {
+    const { sent, job } = await finishedVideo(member());
+    const target = h.discord.addMessage({ author: member(), files: [png('a.png')] });
+    const presses = [
+      ...Array.from({ length: 20 }, (_, i) => press(i % 2 ? 'final' : 'remix', job, sent, member())),
+      ...Array.from({ length: 10 }, () => h.discord.sendMessageCommand({ name: 'Make a video', messageId: target.id, user: member() })),
+    ];
+    const modals = await Promise.all(presses.map((p) => h.discord.waitForModal(p.id)));
+    expect(modals.filter((m) => m.title === 'Remix this video')).toHaveLength(10);
+    expect(modals.filter((m) => m.title === 'Final at 1080p')).toHaveLength(10);
+    expect(modals.filter((m) => m.title === 'Make a video from 1 image')).toHaveLength(10);
+    expect(Math.max(...modals.map((m) => m.latencyMs))).toBeLessThan(3000);
+  });
+
   it('Delete by a stranger is refused privately; by the requester the message is gone', async () => {
     const requester = member();
     const { sent, job } = await finishedVideo(requester);
