@@ -96,7 +96,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   // Provider video links and attachment links come from outside: fetched only through the address guard.
   const outbound = createOutboundHttp({ trustedHosts: config.trustedFetchHosts });
   const readHead = createReadHead(outbound);
-  const view = new JobMessage({ messenger, download: (url, max) => downloadVideo(url, max, { http: outbound }), logger, clock });
+  const download = (url: string, max: number) => downloadVideo(url, max, { http: outbound });
+  const view = new JobMessage({ messenger, download, logger, clock });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
@@ -122,6 +123,11 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     newJobId: () => randomBytes(10).toString('hex'),
     afterDeferral: new Semaphore(AFTER_DEFERRAL_CONCURRENCY),
     now: () => clock.now(),
+    history: repo,
+    download,
+    messenger,
+    // No server budgets yet (docs/commands.md, /video-limits budget): /video-stats shows none until this asks limits.
+    budgetLeft: async () => undefined,
   };
   routeInteractions(client, ctx, commands, buttonHandlers);
   client.on('error', (err) => logger.error({ err }, 'discord client error'));

@@ -25,7 +25,8 @@ function isDeadToken(err: unknown): boolean {
   return status === 401 || code === DiscordCodes.InvalidWebhookToken || code === DiscordCodes.UnknownWebhook;
 }
 
-function isTooLarge(err: unknown): boolean {
+/** 413/40005: Discord refused the file as too large, whatever limit it stated (docs/discord.md). */
+export function isTooLarge(err: unknown): boolean {
   const { status, code } = discordErrorCode(err);
   return status === 413 || code === DiscordCodes.EntityTooLarge;
 }
