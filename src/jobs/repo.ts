@@ -54,16 +54,15 @@ export class JobRepo {
    * Indexes a new job, then writes it. In this order a record that exists is always found by resume(), even when
    * the process dies or the store fails between the two writes (a record without its index entry would sit in
    * `submitting` forever, its quota held); an index entry whose record never came is dropped by listActive.
-   * The history entries (history.ts) come between the two for the same reason, and their readers skip an id
-   * whose record never came.
+   * The history entries (history.ts) are written with the index entry, before the record, and their readers
+   * likewise skip an id whose record never came; side by side, they add no round trip to the submit.
    */
   async create(job: Job): Promise<void> {
     const record = jobSchema.parse(job);
     this.creating.add(record.id);
     try {
       await this.mutex.run(record.id, async () => {
-        await this.index(record.shard, record.id);
-        await this.history.add(record);
+        await Promise.all([this.index(record.shard, record.id), this.history.add(record)]);
         await this.kv.set(`job:${record.id}`, record);
       });
     } finally {
