@@ -117,6 +117,29 @@ describe.each([
     expect(resent.content).toContain('Your video is ready');
   });
 
+  it.skipIf(skip)("Send again gives the link with its expiry when the video is over the press's upload limit", async () => {
+    const history = await answerOf(h.discord.sendCommand({ name: 'video-history', options: [], user: member }));
+    const press = h.discord.sendButton({ customId: `vidu:resend:${jobs[1]!.id}`, messageId: history.id, user: member, attachmentSizeLimit: 4096 });
+    const answer = await answerOf(press);
+    expect(h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${press.token}/`)).every((c) => c.files.length === 0)).toBe(true);
+    expect(answer.content).toContain('too large to upload here (limit 0.0 MB)');
+    expect(answer.content).toMatch(/the link expires <t:\d+:R>/);
+    expect(buttonsOf(answer).map((b) => b.label)).toContain('Download video');
+  });
+
+  it.skipIf(skip)('Send again goes by DM when the answer cannot be written', async () => {
+    const history = await answerOf(h.discord.sendCommand({ name: 'video-history', options: [], user: member }));
+    const press = h.discord.sendButton({ customId: `vidu:resend:${jobs[0]!.id}`, messageId: history.id, user: member });
+    // Dispatched over the gateway after this returns: the failure is in place before the bot answers.
+    h.discord.failNext('PATCH', new RegExp(`/webhooks/\\d+/${press.token}/messages/@original`), { status: 401, code: 50027, message: 'Invalid Webhook Token' });
+    const dmChannel = h.discord.dmChannelId(member.id);
+    const dm = await h.discord.waitForCall('POST', new RegExp(`^/channels/${dmChannel}/messages$`), { timeoutMs: 10_000 });
+    expect(dm.files[0]!.filename).toBe(`vidu-${jobs[0]!.id}.mp4`);
+    expect(dm.files[0]!.data.length).toBe(bytes[0]);
+    const said = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${press.token}/messages/@original`), { count: 2, timeoutMs: 10_000 });
+    expect(said.body.content).toContain('sent to you by DM');
+  });
+
   it.skipIf(skip)('/video-stats is refused to a member without Manage Server at run time', async () => {
     const sent = h.discord.sendCommand({ name: 'video-stats', options: [], user: stranger, memberPermissions: '0' });
     const callback = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${sent.id}/`));
