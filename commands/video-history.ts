@@ -11,7 +11,7 @@ export const data = new SlashCommandBuilder()
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall);
 
-export const HISTORY_SHOWN = 10;
+const HISTORY_SHOWN = 10;
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   await showHistory(actorOf(interaction), historyPortsOf(interaction, ctx));

@@ -23,7 +23,7 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Finished records live 30 days (repo.ts): a list outliving them by a little only costs skipped reads. */
 const USER_HISTORY_TTL_MS = 31 * DAY_MS;
 /** A month's stats read up to 31 day lists, and the CSV the last 30 days. */
-export const GUILD_DAY_TTL_MS = 32 * DAY_MS;
+const GUILD_DAY_TTL_MS = 32 * DAY_MS;
 
 const idListSchema = z.array(z.string().regex(/^[a-z0-9]{8,32}$/));
 

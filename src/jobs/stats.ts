@@ -10,7 +10,7 @@ import { isFinal, keepsQuota, type Job } from './record';
  */
 
 const DAY_MS = 24 * 3600 * 1000;
-export const STATS_TOP_MAX = 5;
+const STATS_TOP_MAX = 5;
 export const CSV_DAYS = 30;
 
 export interface MemberTotal {
@@ -90,7 +90,7 @@ export function guildStats(jobs: readonly Job[], now: number): GuildStats {
 }
 
 /** The CSV's columns, in order: a data format, not words, so the same in every language. */
-export const CSV_HEADER = ['created_at', 'member_id', 'model', 'duration', 'resolution', 'variations', 'state'] as const;
+const CSV_HEADER = ['created_at', 'member_id', 'model', 'duration', 'resolution', 'variations', 'state'] as const;
 
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or edge spaces, quotes doubled.
