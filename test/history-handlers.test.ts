@@ -137,6 +137,15 @@ describe('/video-history', () => {
     expect(liveMarkdown(quote.slice(2))).toEqual([]);
   });
 
+  it('keeps a line for each of ten jobs whose prompts are all markdown, within 2000 characters', async () => {
+    const w = world({ jobs: Array.from({ length: 10 }, (_, i) => job({ createdAt: NOW - i * 1000, request: { ...job().request, prompt: '*_~'.repeat(200) } })) });
+    await showHistory(member, w.ports);
+    const text = (w.seen[1] as { edit: string }).edit;
+    expect([...text].length).toBeLessThanOrEqual(2000);
+    expect(text.split('\n').filter((l) => /^\*\*\d+\.\*\*/.test(l))).toHaveLength(10);
+    expect(text.split('\n').filter((l) => l.startsWith('> ')).every((l) => liveMarkdown(l.slice(2)).length === 0)).toBe(true);
+  });
+
   it('says the history starts now when the member has no job in it', async () => {
     const w = world();
     await showHistory(member, w.ports);
