@@ -8,6 +8,7 @@ import { appendBounded, GUILD_DAY_MAX, USER_HISTORY_MAX } from '../src/jobs/hist
 import { newJob, type Job } from '../src/jobs/record';
 import { csvField, guildStats, statsCsv, statsWindowStart } from '../src/jobs/stats';
 import { createLogger } from '../src/log';
+import { buttonId, parseButtonId } from '../src/discord/custom-id';
 import { redisAvailable } from './support/redis';
 import { storeForSuite } from './support/store-suite';
 
@@ -134,6 +135,15 @@ describe('stats from an injected clock', () => {
     const top = guildStats(many, now).today.top;
     expect(top).toHaveLength(5);
     expect(top[0]!.seconds).toBe(7);
+  });
+});
+
+describe('the Send again button id', () => {
+  it('reads back the action and job id, and nothing else is taken', () => {
+    expect(parseButtonId(buttonId('resend', 'abc12345'))).toEqual({ action: 'resend', jobId: 'abc12345' });
+    expect(parseButtonId('vidu:resend:abc12345:extra')).toBeUndefined();
+    expect(parseButtonId('vidu:resendx:abc12345')).toBeUndefined();
+    expect(parseButtonId('vidu:resend:ABC12345')).toBeUndefined();
   });
 });
 
