@@ -194,13 +194,34 @@ describe('Send again', () => {
     expect((w.seen[1] as { edit: string }).edit).toContain('is too large to upload here');
   });
 
-  it('goes by DM when the answer cannot be written, and says so', async () => {
+  it('goes by DM when the press\'s token is dead, and uses that token no more', async () => {
     const j = job();
     const dead = Object.assign(new Error('Invalid Webhook Token'), { status: 401, code: 50027 });
     const w = world({ jobs: [j], failFile: dead });
     await sendAgain(j.id, member, w.ports);
-    expect(w.seen).toContainEqual({ dm: expect.stringContaining('Your video is ready'), file: `vidu-${j.id}.mp4` });
-    expect(w.seen.at(-1)).toEqual({ edit: expect.stringContaining('sent to you by DM'), buttons: [] });
+    expect(w.seen).toEqual([{ thinking: 'private' }, { dm: expect.stringContaining('Your video is ready'), file: `vidu-${j.id}.mp4` }]);
+  });
+
+  it('goes by DM when the answer fails otherwise, and says so in the answer', async () => {
+    const j = job();
+    const w = world({ jobs: [j], failFile: Object.assign(new Error('Internal Server Error'), { status: 500 }) });
+    await sendAgain(j.id, member, w.ports);
+    expect(w.seen.slice(1)).toEqual([{ dm: expect.stringContaining('Your video is ready'), file: `vidu-${j.id}.mp4` }, { edit: expect.stringContaining('sent to you by DM'), buttons: [] }]);
+  });
+
+  it('says so when neither the answer nor a DM takes it', async () => {
+    const j = job();
+    const w = world({ jobs: [j], failFile: Object.assign(new Error('Internal Server Error'), { status: 500 }), failDm: Object.assign(new Error('Cannot send messages to this user'), { status: 403, code: 50007 }) });
+    await sendAgain(j.id, member, w.ports);
+    expect(w.seen.at(-1)).toEqual({ edit: expect.stringContaining('could not be sent here or by DM'), buttons: [] });
+  });
+
+  it('quotes no limit when Discord refuses a file below the limit it stated', async () => {
+    const j = job();
+    const w = world({ jobs: [j], failFile: Object.assign(new Error('Request entity too large'), { status: 413, code: 40005 }) });
+    await sendAgain(j.id, member, w.ports);
+    const text = (w.seen[1] as { edit: string }).edit;
+    expect(text).toContain('The video (0.0 MB) is too large to upload here. Use the button below');
   });
 });
 

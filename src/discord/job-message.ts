@@ -20,7 +20,7 @@ import { mentioning, renderCancelled, renderDelivered, renderFailed, renderRunni
 const TOKEN_MARGIN_MS = 60_000;
 
 /** 401/50027 or 10015: the interaction token is gone, and using it again only counts toward Discord's invalid-request ban. */
-function isDeadToken(err: unknown): boolean {
+export function isDeadToken(err: unknown): boolean {
   const { status, code } = discordErrorCode(err);
   return status === 401 || code === DiscordCodes.InvalidWebhookToken || code === DiscordCodes.UnknownWebhook;
 }

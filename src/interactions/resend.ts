@@ -1,5 +1,5 @@
 import { en } from '../discord/messages';
-import { isTooLarge } from '../discord/job-message';
+import { isDeadToken, isTooLarge } from '../discord/job-message';
 import type { VideoFile } from '../discord/messenger';
 import { DEFAULT_UPLOAD_LIMIT } from '../discord/platform';
 import { renderDelivered, type MessagePayload } from '../discord/render';
@@ -26,14 +26,17 @@ export async function sendAgain(jobId: string, actor: Actor, { reply, jobs, down
   const sizeBytes = got.ok ? got.data.length : got.reason === 'too_large' ? got.size : undefined;
   // Too large (for this route, or already at the download) says so with the numbers; a failed download says it is not attachable.
   const tooLarge = file !== undefined || (!got.ok && got.reason === 'too_large');
-  const asLink = (limitBytes: number): MessagePayload =>
+  // `limitBytes` undefined: Discord refused the file below its stated limit, so no limit is quoted.
+  const asLink = (limitBytes: number | undefined): MessagePayload =>
     renderDelivered(job, { attached: false, linkRefused: !got.ok && got.reason === 'refused', tooLarge: tooLarge ? { sizeBytes, limitBytes } : undefined });
 
+  let tokenDead: boolean;
   try {
     await answer(job, file, reply.uploadLimit, (p, f) => (f ? reply.editWithFile(p, f) : reply.edit(p)), asLink);
     return;
   } catch (err) {
     logger.warn({ jobId, err: (err as Error).message }, 'send again: the answer could not be written; sending by DM');
+    tokenDead = isDeadToken(err);
   }
   let said = m.sentByDm;
   try {
@@ -42,17 +45,25 @@ export async function sendAgain(jobId: string, actor: Actor, { reply, jobs, down
     logger.warn({ jobId, err: (err as Error).message }, 'send again: the DM failed too');
     said = m.notSent;
   }
-  // The answer failed once already; a short one may still get through, and nothing is lost when it does not.
-  await reply.edit({ text: said, rows: [] }).catch(() => undefined);
+  // A dead token is not used again (each refusal counts toward Discord's invalid-request ban, docs/discord.md);
+  // after another failure a short answer may still get through, and nothing is lost when it does not.
+  if (!tokenDead) await reply.edit({ text: said, rows: [] }).catch(() => undefined);
 }
 
 /** One route: the file when it fits `limit` and Discord takes it (a 413 below the stated limit falls back), else the link. */
-async function answer(job: Job, file: VideoFile | undefined, limit: number, send: (p: MessagePayload, f?: VideoFile) => Promise<void>, asLink: (limit: number) => MessagePayload): Promise<void> {
+async function answer(
+  job: Job,
+  file: VideoFile | undefined,
+  limit: number,
+  send: (p: MessagePayload, f?: VideoFile) => Promise<void>,
+  asLink: (limit: number | undefined) => MessagePayload,
+): Promise<void> {
   if (file && file.data.length <= limit) {
     try {
       return await send(renderDelivered(job, { attached: true }), file);
     } catch (err) {
       if (!isTooLarge(err)) throw err;
+      return await send(asLink(undefined));
     }
   }
   await send(asLink(limit));
