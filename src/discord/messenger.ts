@@ -16,6 +16,8 @@ export interface ReplyTarget {
 export interface VideoFile {
   name: string;
   data: Buffer;
+  /** `video/mp4` when absent; /video-stats sends its CSV the same way. */
+  contentType?: string;
 }
 
 export interface Messenger {
@@ -50,7 +52,7 @@ function body(payload: MessagePayload, file?: VideoFile) {
 }
 
 function files(file?: VideoFile): RawFile[] | undefined {
-  return file ? [{ name: file.name, data: file.data, contentType: 'video/mp4' }] : undefined;
+  return file ? [{ name: file.name, data: file.data, contentType: file.contentType ?? 'video/mp4' }] : undefined;
 }
 
 export class RestMessenger implements Messenger {

@@ -8,8 +8,9 @@ import { finalModal, remixModal, TEXT_INPUT_MAX } from '../discord/modals';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction, ModalAction } from '../discord/custom-id';
 import type { JobOrigin } from './defer';
-import { actorOf, formAnswers, portsOf } from './edge';
+import { actorOf, formAnswers, historyPortsOf, portsOf } from './edge';
 import { formOptions, type FormAnswers } from './forms';
+import { sendAgain } from './resend';
 import type { Actor, HandlerPorts, Pressed } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
@@ -269,6 +270,7 @@ export async function deleteJob(jobId: string, actor: Actor, { jobs, reply, remo
 export const buttonHandlers: Record<ButtonAction, ButtonHandler> = {
   cancel: edge(cancelJob),
   reroll: edge(rerollJob),
+  resend: (interaction, jobId, ctx) => sendAgain(jobId, actorOf(interaction), historyPortsOf(interaction, ctx)),
   remix: edge(openRemix),
   final: edge(openFinal),
   delete: edge(deleteJob),

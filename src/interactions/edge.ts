@@ -12,12 +12,13 @@ import {
 import { SEED_MAX } from '../models';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import type { AttachmentMeta } from '../validation';
+import { DEFAULT_UPLOAD_LIMIT } from '../discord/platform';
 import type { AppContext } from './context';
 import { deferForJob } from './defer';
 import type { FormAnswers } from './forms';
 import { isModerator } from './guards';
 import { limitsScope, memberRoleIds, parentChannelId } from './scope';
-import type { Actor, HandlerPorts, Reply } from './ports';
+import type { Actor, HandlerPorts, HistoryPorts, Reply } from './ports';
 
 /** The discord.js side of the handler ports (./ports.ts): what a core needs, read off a real interaction. */
 
@@ -93,5 +94,24 @@ export function portsOf(interaction: Answerable, ctx: AppContext): HandlerPorts 
     logger: ctx.logger,
     removeJobMessage: ctx.removeJobMessage,
     drafts: ctx.drafts,
+  };
+}
+
+export function historyPortsOf(interaction: Answerable, ctx: AppContext): HistoryPorts {
+  const target = { applicationId: interaction.applicationId, interactionToken: interaction.token };
+  return {
+    reply: {
+      ...discordReply(interaction, ctx),
+      uploadLimit: interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
+      // The messenger's upload REST: a long timeout and no retry (src/discord/messenger.ts), and no bot token on a webhook call.
+      editWithFile: (message, file) => ctx.messenger.editOriginal(target, message, file),
+    },
+    jobs: ctx.jobs,
+    history: ctx.history,
+    download: ctx.download,
+    dm: (userId, message, file) => ctx.messenger.sendDm(userId, message, file),
+    budgetLeft: ctx.budgetLeft,
+    now: ctx.now,
+    logger: ctx.logger,
   };
 }

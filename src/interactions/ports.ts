@@ -7,6 +7,10 @@ import type { MessagePayload } from '../discord/render';
 import type { Modal } from '../discord/modals';
 import type { Job } from '../jobs/record';
 import type { MakeVideoDrafts } from './drafts';
+import type { BudgetLeft } from '../discord/render-stats';
+import type { VideoFile } from '../discord/messenger';
+import type { Download } from '../jobs/download';
+import type { JobRepo } from '../jobs/repo';
 import type { AttachmentMeta, ReadHead } from '../validation';
 import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
@@ -76,5 +80,28 @@ export interface HandlerPorts {
   now: () => number;
   /** Work after a deferral, a few at a time (AppContext.afterDeferral). */
   afterDeferral: { run<T>(task: () => Promise<T>): Promise<T> };
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** An answer that may carry a file: a video sent again, the stats CSV. */
+export interface FileReply extends Reply {
+  /** The largest file this interaction's answer takes (Discord states it per interaction; 10 MiB when absent). */
+  uploadLimit: number;
+  /** The deferred reply, replaced by the answer with the file attached. */
+  editWithFile(message: MessagePayload, file: VideoFile): Promise<void>;
+}
+
+/** What /video-history, its Send again button and /video-stats use. */
+export interface HistoryPorts {
+  reply: FileReply;
+  jobs: Pick<JobService, 'get'>;
+  history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
+  /** The finished video, at most `maxBytes` (src/jobs/download.ts, through the address guard). */
+  download: (url: string, maxBytes: number) => Promise<Download>;
+  /** A DM to the member (bot token: the 10 MiB limit), with the file when given. */
+  dm: (userId: string, message: MessagePayload, file?: VideoFile) => Promise<void>;
+  /** The server's budget left; undefined while none is set (AppContext.budgetLeft). */
+  budgetLeft: (guildId: string) => Promise<BudgetLeft | undefined>;
+  now: () => number;
   logger: Pick<Logger, 'info' | 'warn'>;
 }
