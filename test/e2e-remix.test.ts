@@ -52,6 +52,13 @@ async function finishedVideo(user: { id: string }, opts: Parameters<Harness['vid
 }
 
 describe('"Make a video" on a message', () => {
+  it('is registered as a message command for servers, the bot\'s DMs and private channels, server and user installs', () => {
+    const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
+    const make = (put.body as { name: string }[]).find((c) => c.name === 'Make a video');
+    expect(make).toMatchObject({ type: 3, contexts: [0, 1, 2], integration_types: [0, 1] });
+    expect(make).not.toHaveProperty('options');
+  });
+
   it('3 image attachments and an embed image -> a form -> one submit with the 4 images in order, the job message in the channel, the video delivered', async () => {
     const poster = member();
     const target = h.discord.addMessage({ author: poster, content: 'our hero', files: [png('a.png'), png('b.png', 600, 800), png('c.png')], embedImages: [png('e.png')] });
