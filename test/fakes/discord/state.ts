@@ -591,8 +591,9 @@ export class DiscordState {
     const keep = (m.flags ?? 0) & FLAG_EPHEMERAL;
     const requested = typeof body.flags === 'number' ? body.flags : (m.flags ?? 0);
     m.flags = keep | (requested & ~(FLAG_EPHEMERAL | FLAG_LOADING));
-    // Mentions are rebuilt from scratch when the content changes, and only then (Discord's docs, edit message).
-    if ('content' in body) this.setMentions(m, body, via);
+    // Mentions are rebuilt from scratch when the content changes, and only then (Discord's docs, edit message);
+    // a Components V2 message's text is in its text displays.
+    if ('content' in body || ('components' in body && ((m.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0)) this.setMentions(m, body, via);
     m.editedAt = Date.now();
     m.edits++;
     return m;
@@ -630,13 +631,26 @@ export class DiscordState {
 
   /** Who this write notifies (`mentionsOf`); every write that notifies anyone is kept in `pings`. */
   private setMentions(m: FakeMessage, body: any, via: MentionContext): void {
-    const found = mentionsOf(m.content ?? '', body.allowed_mentions, via);
+    const found = mentionsOf(shownContent(m), body.allowed_mentions, via);
     m.mentions = found.users;
     m.mentionRoles = found.roles;
     m.mentionEveryone = found.everyone;
     for (const id of m.mentions) this.ensureUser(id);
     if (found.users.length || found.roles.length || found.everyone) this.pings.push({ messageId: m.id, channelId: m.channelId, ...found, at: Date.now() });
   }
+}
+
+/** The text a message shows: its content, or a Components V2 message's text displays (type 10), nested ones too. */
+export function shownContent(m: Pick<FakeMessage, 'content' | 'components' | 'flags'>): string {
+  const texts: string[] = [];
+  const walk = (cs: any[]) => {
+    for (const c of cs ?? []) {
+      if (c?.type === 10 && typeof c.content === 'string') texts.push(c.content);
+      if (Array.isArray(c?.components)) walk(c.components);
+    }
+  };
+  if (((m.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0) walk(m.components ?? []);
+  return [m.content ?? '', ...texts].join('\n');
 }
 
 /** A failure as Discord answers it; 429s carry the rate-limit headers @discordjs/rest reads. */
