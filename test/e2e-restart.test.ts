@@ -6,6 +6,7 @@ import { errors, expectedVideoBytes, startFakeApimart, type FakeApimart } from '
 import { startFakeDiscord, type FakeDiscord } from './fakes/discord';
 import { killAll, spawnBot, type BotProcess } from './support/bot-process';
 import { pngHeader } from './support/images';
+import { textOf } from './support/card';
 
 let apimart: FakeApimart;
 let discord: FakeDiscord;
@@ -88,7 +89,7 @@ describe('restart', () => {
 
     const second = await startBot();
     expect(second.output()).toMatch(/"unconfirmed":1/);
-    await discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('did not confirm') });
+    await discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('did not confirm') });
     await new Promise((r) => setTimeout(r, 500));
     expect(apimart.submitCount() - submitsBefore).toBe(1);
     await second.kill('SIGTERM');

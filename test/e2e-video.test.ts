@@ -3,6 +3,7 @@ import { expectedVideoBytes } from './fakes/apimart';
 import { startHarness, USER, type Harness } from './support/harness';
 import { LimitSettings } from '../src/limits/usage';
 import { shownText } from './support/markdown';
+import { buttonsOf, galleryOf, isCard, textOf } from './support/card';
 
 let h: Harness;
 beforeAll(async () => {
@@ -59,12 +60,15 @@ describe('/video end to end', () => {
 
     const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(original.attachments).toHaveLength(1);
-    expect(original.content).toContain('Your video is ready');
-    expect(original.content).toContain('viduq3-mix · 2 s · 1080p · 9:16 · seed 42 · 2 images');
+    expect(textOf(original)).toContain('Your video is ready');
+    expect(textOf(original)).toContain('viduq3-mix · 2 s · 1080p · 9:16 · seed 42 · 2 images');
     const upload = h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`)).find((c) => c.files.length > 0)!;
     expect(upload.files[0]!.data.equals(expectedVideoBytes(64 * 1024))).toBe(true);
-    const buttons = original.components[0].components;
-    expect(buttons.map((b: { label: string }) => b.label)).toEqual(['Re-roll', 'Source video']);
+    const buttons = buttonsOf(original);
+    expect(buttons.map((b) => b.label)).toEqual(['Re-roll', 'Source video']);
+    // A Components V2 card: the MP4 plays in its media gallery, backed by the uploaded file.
+    expect(isCard(original)).toBe(true);
+    expect(galleryOf(original).map((i) => i.media.url)).toEqual([`attachment://${original.attachments[0]!.filename}`]);
   });
 });
 
@@ -76,7 +80,7 @@ describe('seeds and previews', () => {
     const seed = (h.apimart.submits().at(-1)!.body as { seed: number }).seed;
     expect(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647).toBe(true);
     const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(original.content).toContain(`seed ${seed} ·`);
+    expect(textOf(original)).toContain(`seed ${seed} ·`);
   });
 
   it('preview:true is viduq3, 540p, 3 s, and the card marks it as a preview', async () => {
@@ -85,7 +89,7 @@ describe('seeds and previews', () => {
     await h.waitForState(sent.id, 'delivered');
     expect(h.apimart.submits().at(-1)!.body).toMatchObject({ model: 'viduq3', resolution: '540p', duration: 3 });
     const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(original.content).toContain('preview · viduq3 · 3 s · 540p');
+    expect(textOf(original)).toContain('preview · viduq3 · 3 s · 540p');
   });
 
   it('preview keeps the options given: duration:8 stays 8', async () => {
@@ -119,13 +123,13 @@ describe('/video refusals cost nothing', () => {
     });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(reply.content).toContain('This request has 5 problems');
-    expect(reply.content).toContain('viduq3-mix does not offer 540p; choose 720p or 1080p.');
-    expect(reply.content).toContain('image1 (ref1.png) is 100x100 px; images must be at least 128x128 px.');
-    expect(reply.content).toContain('image2 (anim.gif) is of type image/gif; use PNG, JPEG or WebP.');
-    expect(reply.content).toContain('image3 (ref3.png) is 50.0 MB; each image can be at most 50 MB.');
-    expect(reply.content).toContain('image4 (ref4.png) is 1000x200 px, too wide; the aspect ratio must be between 1:4 and 4:1.');
-    expect(reply.content).toContain('Nothing was submitted and no quota was used.');
+    expect(textOf(reply)).toContain('This request has 5 problems');
+    expect(textOf(reply)).toContain('viduq3-mix does not offer 540p; choose 720p or 1080p.');
+    expect(textOf(reply)).toContain('image1 (ref1.png) is 100x100 px; images must be at least 128x128 px.');
+    expect(textOf(reply)).toContain('image2 (anim.gif) is of type image/gif; use PNG, JPEG or WebP.');
+    expect(textOf(reply)).toContain('image3 (ref3.png) is 50.0 MB; each image can be at most 50 MB.');
+    expect(textOf(reply)).toContain('image4 (ref4.png) is 1000x200 px, too wide; the aspect ratio must be between 1:4 and 4:1.');
+    expect(textOf(reply)).toContain('Nothing was submitted and no quota was used.');
     expect(h.apimart.submitCount()).toBe(before);
   });
 
@@ -138,7 +142,7 @@ describe('/video refusals cost nothing', () => {
     const sent = h.video({ model, duration });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
     if (problem) {
-      expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain(problem);
+      expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain(problem);
       expect(h.apimart.submitCount()).toBe(before);
     } else {
       expect((await h.waitForState(sent.id, 'delivered')).request.duration).toBe(duration);
@@ -150,7 +154,7 @@ describe('/video refusals cost nothing', () => {
     const before = h.apimart.submitCount();
     const sent = h.video({ images: [{ noDimensions: true, width: 64, height: 64 }] });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('image1 (ref1.png) is 64x64 px');
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain('image1 (ref1.png) is 64x64 px');
     expect(h.apimart.submitCount()).toBe(before);
   });
 });
@@ -173,9 +177,9 @@ describe('/video failures say why in one sentence', () => {
     const usage = await h.app.ctx.limits.usage(job.guildId, job.userId);
     expect(usage.active).not.toContain(job.id);
     // The provider's words are escaped on the wire (`image\_urls\[0]`): compare what Discord shows.
-    const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => shownText(String(c.body?.content)).includes(sentence) });
-    expect(edit.body.content).toContain('The video could not be made.');
-    expect(shownText(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content ?? '')).toContain(sentence);
+    const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => shownText(String(textOf(c.body ?? {}))).includes(sentence) });
+    expect(textOf(edit.body)).toContain('The video could not be made.');
+    expect(shownText(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!) ?? '')).toContain(sentence);
   });
 
   it('a task that fails at the provider', async () => {
@@ -183,8 +187,8 @@ describe('/video failures say why in one sentence', () => {
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'failed');
     expect(job.failure).toBe('The video service could not make it: the content was flagged by moderation');
-    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('flagged') });
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('the content was flagged by moderation');
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('flagged') });
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain('the content was flagged by moderation');
   });
 });
 
@@ -199,8 +203,8 @@ describe('/video when the bot itself fails', () => {
       const before = h.apimart.submitCount();
       const sent = h.video();
       const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-      expect(edit.body.content).toContain('Something went wrong on our side. Please try again.');
-      const reference = String(edit.body.content).match(/Reference: `([0-9a-f]{8})`/)?.[1];
+      expect(textOf(edit.body)).toContain('Something went wrong on our side. Please try again.');
+      const reference = String(textOf(edit.body)).match(/Reference: `([0-9a-f]{8})`/)?.[1];
       expect(reference).toBeDefined();
       expect(h.logs()).toContain(`"reference":"${reference}"`);
       expect(h.apimart.submitCount()).toBe(before);
@@ -219,7 +223,7 @@ describe('/video with a damaged limits record', () => {
       const before = h.apimart.submitCount();
       const sent = h.video();
       const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-      const content = String(edit.body.content);
+      const content = String(textOf(edit.body));
       expect(content).toContain("This server's saved video limits could not be read");
       expect(content).toContain('/video-limits server');
       expect(content).not.toContain('Something went wrong');
@@ -258,7 +262,7 @@ describe('/video polling failures', () => {
     h.apimart.failPoll({ status: 400, body: { error: { code: 400, message: 'invalid task ID', type: 'invalid_request_error' } } });
     const job = await h.waitForState(sent.id, 'failed', 15_000);
     expect(job.failure).toContain('lost track of this job');
-    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('lost track') });
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('lost track') });
     expect((await h.app.ctx.limits.usage(job.guildId, job.userId)).active).not.toContain(job.id);
   });
 });
@@ -271,9 +275,9 @@ describe('/video delivery routes', () => {
     expect(job.delivery).toEqual({ route: 'reply', attached: false });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(reply.attachments).toHaveLength(0);
-    expect(reply.content).toContain('The video (2.0 MB) is too large to upload here (limit 1.0 MB). Use the button below to download it; the link expires <t:');
-    expect(reply.content).toMatch(/the link expires <t:\d+:R>/);
-    const link = reply.components[0].components.find((b: { style: number }) => b.style === 5);
+    expect(textOf(reply)).toContain('The video (2.0 MB) is too large to upload here (limit 1.0 MB). Use the button below to download it; the link expires <t:');
+    expect(textOf(reply)).toMatch(/the link expires <t:\d+:R>/);
+    const link = buttonsOf(reply).find((b) => b.style === 5);
     expect(link).toMatchObject({ label: 'Download video', url: job.videoUrl });
   });
 
@@ -286,7 +290,7 @@ describe('/video delivery routes', () => {
     h.discord.failNext('PATCH', original, { status: 413, code: 40005, message: 'Request entity too large', times: 1 });
     const done = await h.waitForState(sent.id, 'delivered');
     expect(done.delivery?.attached).toBe(false);
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('The video (0.3 MB) is too large to upload here. Use the button below');
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain('The video (0.3 MB) is too large to upload here. Use the button below');
   });
 
   it('a video that cannot be downloaded is delivered as its link, never dropped', async () => {
@@ -295,8 +299,8 @@ describe('/video delivery routes', () => {
     const job = await h.waitForState(sent.id, 'delivered');
     expect(job.delivery).toEqual({ route: 'reply', attached: false });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(reply.content).toContain('The video could not be attached here. Use the button below to download it');
-    expect(reply.components[0].components.find((b: { style: number }) => b.style === 5)).toMatchObject({ url: job.videoUrl });
+    expect(textOf(reply)).toContain('The video could not be attached here. Use the button below to download it');
+    expect(buttonsOf(reply).find((b) => b.style === 5)).toMatchObject({ url: job.videoUrl });
   });
 
   it('an expired token: the same message is edited through the channel, with the file', async () => {
@@ -319,7 +323,7 @@ describe('/video delivery routes', () => {
     expect(job.delivery).toEqual({ route: 'channel', attached: true });
     const post = h.discord.callsTo('POST', new RegExp(`^/channels/${job.channelId}/messages$`)).at(-1)!;
     expect(post.body.allowed_mentions).toEqual({ parse: [], users: [USER.id] });
-    expect(post.body.content).toContain(`<@${USER.id}>`);
+    expect(textOf(post.body)).toContain(`<@${USER.id}>`);
     expect(post.files).toHaveLength(1);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskView } from '../src/apimart/parse';
 import type { Messenger } from '../src/discord/messenger';
-import type { MessagePayload } from '../src/discord/render';
+import type { Outgoing } from '../src/discord/outgoing';
+import { textOf } from './support/card';
 import { createLogger } from '../src/log';
 import { JobMessage } from '../src/discord/job-message';
 import { giveUpAt, OVERDUE } from '../src/jobs/overdue';
@@ -60,12 +61,12 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
   const kv = await openStore('memory:');
   const repo = new JobRepo(kv, logger);
   const clock = scaledClock(20);
-  const edits: { target: string; payload: MessagePayload; file: boolean }[] = [];
+  const edits: { target: string; payload: Outgoing; file: boolean }[] = [];
   const messenger: Messenger = {
-    editOriginal: async (_t, payload, file) => void edits.push({ target: 'reply', payload, file: file !== undefined }),
-    editChannelMessage: async (_c, _m, payload, file) => void edits.push({ target: 'channel-edit', payload, file: file !== undefined }),
-    sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: file !== undefined }), '1'),
-    sendDm: async (_u, payload, file) => void edits.push({ target: 'dm', payload, file: file !== undefined }),
+    editOriginal: async (_t, payload, file) => void edits.push({ target: 'reply', payload, file: (file?.length ?? 0) > 0 }),
+    editChannelMessage: async (_c, _m, payload, file) => void edits.push({ target: 'channel-edit', payload, file: (file?.length ?? 0) > 0 }),
+    sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: (file?.length ?? 0) > 0 }), '1'),
+    sendDm: async (_u, payload, file) => void edits.push({ target: 'dm', payload, file: (file?.length ?? 0) > 0 }),
     refreshAttachmentUrls: async () => new Map(),
   };
   const settled: string[] = [];
@@ -108,7 +109,7 @@ describe('JobService', () => {
     // The process wrote the Cancel and died before editing the message.
     await s.repo.update('job00009', (j) => ({ ...j, state: 'cancelled', taskId: 't9', finishedAt: 1, announced: false }));
     expect(await s.jobs.resume([0])).toMatchObject({ announced: 1 });
-    expect(s.edits.at(-1)!.payload.text).toContain('Cancelled');
+    expect(textOf(s.edits.at(-1)!.payload)).toContain('Cancelled');
     expect((await s.repo.get('job00009'))!.announced).toBe(true);
     expect(await s.repo.listActive(0)).toEqual([]);
     await s.jobs.stop();
@@ -120,7 +121,7 @@ describe('JobService', () => {
     await s.repo.create(s.job('job00001'));
     expect(await s.jobs.cancel('job00001', '3')).toEqual({ outcome: 'cancelled', quotaKept: false });
     expect(s.settled).toEqual(['release job00001']);
-    expect(s.edits.at(-1)!.payload.text).toContain('It never reached the video service; your quota for it was given back.');
+    expect(textOf(s.edits.at(-1)!.payload)).toContain('It never reached the video service; your quota for it was given back.');
     await s.jobs.stop();
   });
 

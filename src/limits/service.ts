@@ -9,6 +9,8 @@ export interface Requester {
 }
 
 export type Reserve = { ok: true; usage: Reservation } | { ok: false; refusal: Refusal };
+/** One reservation per take, in the order of the job ids. */
+export type ReserveTakes = { ok: true; usage: Reservation[] } | { ok: false; refusal: Refusal };
 
 /** What a job holds: its id and the quota reserved for it (none for jobs made before limits existed). */
 export interface Held {
@@ -58,6 +60,13 @@ export class LimitsService {
     const eff = await this.effective(who.guildId, who.userId);
     const r = await this.ledger.reserve(this.scopeOf(who.guildId), who.userId, eff.values, jobId, seconds);
     return r.ok ? { ok: true, usage: r.reservation } : { ok: false, refusal: r.refusal };
+  }
+
+  /** Quota for every take of one request (`variations`), all at once or none (UsageLedger.reserveTakes). */
+  async reserveTakes(who: Requester, jobIds: readonly string[], seconds: number): Promise<ReserveTakes> {
+    const eff = await this.effective(who.guildId, who.userId);
+    const r = await this.ledger.reserveTakes(this.scopeOf(who.guildId), who.userId, eff.values, jobIds, seconds);
+    return r.ok ? { ok: true, usage: r.reservations } : { ok: false, refusal: r.refusal };
   }
 
   /** A moderator's reset: the member's own limits cleared, today's usage and cooldown started over. */

@@ -1,13 +1,30 @@
 import type { Messages } from './types';
 import { discordTime } from '../../util/discord-time';
+import type { NotAttached } from '../card-reasons';
 
 /** English: every user-facing sentence of validation, limits, the limits views and the router. */
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1)} MB`;
+const mb1 = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const image = (v: { image: number; filename: string }) => `image${v.image} (${v.filename})`;
 const blocked = { dailyVideos: 'limit 0', dailySeconds: 'daily seconds limit 0', concurrent: 'concurrent limit 0' } as const;
+
+/** The start of the sentence saying why a made video is a link here, not a file (card-reasons.ts). */
+function notAttachedWhy(who: string, why: Exclude<NotAttached, { code: 'link_refused' }>): string {
+  const size = (bytes: number | undefined) => (bytes !== undefined ? ` (${mb1(bytes)})` : '');
+  switch (why.code) {
+    case 'too_large':
+      return `${who}${size(why.sizeBytes)} is too large to upload here (limit ${mb1(why.limitBytes)})`;
+    case 'no_room':
+      return `${who}${size(why.sizeBytes)} did not fit in this message with the others (${mb1(why.limitBytes)} in all)`;
+    case 'refused':
+      return `${who}${size(why.sizeBytes)} is too large to upload here`;
+    case 'not_downloaded':
+      return `${who} could not be attached here`;
+  }
+}
 
 export const en: Messages = {
   problem: {
@@ -23,6 +40,7 @@ export const en: Messages = {
     resolution_over_cap: (v) => `This server allows at most ${v.max}; you asked for ${v.resolution}.`,
     aspect_ratio_unknown: (v) => `Unknown aspect ratio "${v.aspectRatio}"; choose ${v.choices.join(', ')}.`,
     seed_out_of_range: (v) => `The seed must be a whole number from 0 to ${v.max}; you gave ${v.seed}.`,
+    variations_out_of_range: (v) => `variations must be a whole number from ${v.min} to ${v.max}; you gave ${v.variations}.`,
     images_missing: () => 'Attach at least one reference image.',
     images_too_many: (v) => `You attached ${v.count} images; the limit is ${v.max}.`,
     image_not_recognised: (v) => `${image(v)} is not a recognised image; use PNG, JPEG or WebP.`,
@@ -40,9 +58,20 @@ export const en: Messages = {
     blocked: (v) => `You are not allowed to make videos ${v.place === 'dm' ? 'in direct messages' : 'in this server'} (${blocked[v.limit]}).`,
     daily_videos_used: (v) =>
       `You have used ${v.used === v.max ? `your ${count(v.max, 'video')} for today` : `${count(v.used, 'video')} today`} (limit ${v.max}). It resets ${discordTime(v.resetAt)}.`,
-    longer_than_daily: (v) => `A ${v.seconds}-second video is longer than your daily ${count(v.max, 'second')}; choose a shorter duration.`,
-    daily_seconds_left: (v) => `This ${v.seconds}-second video would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`,
-    concurrent_full: (v) => `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
+    daily_videos_left: (v) =>
+      `variations:${v.takes} makes ${count(v.takes, 'video')}, and you have ${count(v.left, 'video')} left today (limit ${v.max}). Ask for ${v.left} at most, or wait: it resets ${discordTime(v.resetAt)}.`,
+    longer_than_daily: (v) =>
+      v.takes
+        ? `${count(v.takes, 'video')} of ${v.seconds / v.takes} s (${v.seconds} s in all) are longer than your daily ${count(v.max, 'second')}; choose fewer variations or a shorter duration.`
+        : `A ${v.seconds}-second video is longer than your daily ${count(v.max, 'second')}; choose a shorter duration.`,
+    daily_seconds_left: (v) =>
+      v.takes
+        ? `These ${count(v.takes, 'video')} of ${v.seconds / v.takes} s (${v.seconds} s in all) would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`
+        : `This ${v.seconds}-second video would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`,
+    concurrent_full: (v) =>
+      v.takes
+        ? `variations:${v.takes} runs ${count(v.takes, 'video')} at once, and you already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish, cancel it, or ask for fewer variations.`
+        : `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
     cooldown: (v) => `Please wait ${v.wait} more ${v.wait === 1 ? 'second' : 'seconds'} between videos (cooldown ${v.cooldown} s).`,
   },
 
@@ -59,6 +88,52 @@ export const en: Messages = {
     rerollNotHere: 'This video can no longer be re-rolled here',
     imagesGoneTitle: 'The reference images are gone',
     imagesGone: 'Discord no longer has the images of this video. Please run /video again with the images attached.',
+  },
+
+  card: {
+    preview: 'preview',
+    randomSeed: 'random seed',
+    seed: (v) => `seed ${v.seed}`,
+    takesCount: (v) => `${v.count} takes`,
+    images: (v) => count(v.count, 'image'),
+    take: (v) => `Take ${v.index}`,
+    submitting: '📨 **Submitting**',
+    queued: '⏳ **Queued**',
+    generating: (v) => `🎬 **Generating** · ${v.progress}% \`${v.bar}\``,
+    eta: (v) => `done ${discordTime(v.at)}`,
+    runningTakes: (v) => `🎞️ **${v.count} takes** · ${v.elapsed}`,
+    takeReady: '✅ ready',
+    takeFailed: (v) => `❌ could not be made. ${v.reason}`,
+    takeCancelled: '🛑 cancelled',
+    takeUndeliverable: '⚠️ made, not posted',
+    takeLinked: '✅ ready, linked below',
+    ready: '✅ **Your video is ready**',
+    takesReady: (v) => (v.made === v.count ? `✅ **Your ${v.count} takes are ready**` : `✅ **${v.made} of your ${v.count} takes are ready**`),
+    notFetched: '⚠️ **Your video was made but could not be fetched**',
+    failed: '❌ **The video could not be made.**',
+    cancelled: (v) => `🛑 **Cancelled${v.by ? ` by <@${v.by}>` : ''}.**`,
+    cancelledKept: 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.',
+    cancelledReturned: 'It never reached the video service; your quota for it was given back.',
+    undeliverable: (v) => `⚠️ **Your video was made, but it could not be posted.** ${v.reason}`,
+    undeliverableWhy: 'Discord refused every way the bot tried to post it: this message, a new message in the channel and a DM to you.',
+    theVideo: 'The video',
+    expires: (v) => `; the link expires ${discordTime(v.at)}`,
+    useButtons: (v) => `Use the button below to download it${v.expiry}.`,
+    notAttached: ({ who, why, expiry }) =>
+      why.code === 'link_refused'
+        ? "The video service's link points somewhere the bot does not fetch from, so there is no file or link to show; Re-roll makes a new one."
+        : `${notAttachedWhy(who, why)}. Use the button below to download it${expiry}.`,
+    badLink: ({ who, link, notAttached, expiry, showHref }) => {
+      const why = link.why === 'not_web' ? 'the video service sent a link that is not a web (http or https) address' : `it is ${link.length} characters long and Discord allows ${link.max}`;
+      if (!notAttached) return `-# ${who === 'The video' ? 'The source link' : `${who}'s source link`} is not shown as a button: ${why}.`;
+      const noButton = `${notAttachedWhy(who, notAttached)}, and its download link cannot be a button: ${why}`;
+      if (link.why !== 'too_long') return `${noButton}.`;
+      return showHref ? `${noButton}. Here it is${expiry}: <${link.href}>` : `${noButton}, and it is too long to show here.`;
+    },
+    cancel: 'Cancel',
+    reroll: 'Re-roll',
+    source: 'Source video',
+    download: 'Download video',
   },
 
   router: {

@@ -1,6 +1,7 @@
 import type { Problem } from '../../validation';
 import type { LimitName, LimitSource, Refusal } from '../../limits';
 import type { UserReason } from '../../util/user-error';
+import type { LinkCheck, NotAttached } from '../card-reasons';
 
 /**
  * The shape every language's catalogue satisfies. Each message is a key; one that needs values takes them as
@@ -27,6 +28,45 @@ export interface Messages {
     rerollNotHere: string;
     imagesGoneTitle: string;
     imagesGone: string;
+  };
+  /** The job message's card (src/discord/card.ts). */
+  card: {
+    preview: string;
+    randomSeed: string;
+    seed: Message<{ seed: number }>;
+    takesCount: Message<{ count: number }>;
+    images: Message<{ count: number }>;
+    take: Message<{ index: number }>;
+    submitting: string;
+    queued: string;
+    generating: Message<{ progress: number; bar: string }>;
+    /** When the provider expects the task done (a Discord relative timestamp). */
+    eta: Message<{ at: number }>;
+    runningTakes: Message<{ count: number; elapsed: string }>;
+    takeReady: string;
+    takeFailed: Message<{ reason: string }>;
+    takeCancelled: string;
+    takeUndeliverable: string;
+    takeLinked: string;
+    ready: string;
+    takesReady: Message<{ made: number; count: number }>;
+    notFetched: string;
+    failed: string;
+    cancelled: Message<{ by: string | undefined }>;
+    cancelledKept: string;
+    cancelledReturned: string;
+    undeliverable: Message<{ reason: string }>;
+    undeliverableWhy: string;
+    theVideo: string;
+    expires: Message<{ at: number }>;
+    useButtons: Message<{ expiry: string }>;
+    notAttached: Message<{ who: string; why: NotAttached; expiry: string }>;
+    /** `notAttached`: the take is not a file here either, so the link was needed. */
+    badLink: Message<{ who: string; link: Exclude<LinkCheck, { ok: true }>; notAttached: Exclude<NotAttached, { code: 'link_refused' }> | undefined; expiry: string; showHref: boolean }>;
+    cancel: string;
+    reroll: string;
+    source: string;
+    download: string;
   };
   router: {
     /** Anything unexpected; the reply adds a reference id that is also in the log. */
