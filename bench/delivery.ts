@@ -54,7 +54,7 @@ interface ChildResult {
 function jobFor(s: Setup, videoUrl: string): Job {
   const now = Date.now();
   return {
-    v: 1,
+    v: 2,
     id: 'benchjob0001',
     state: 'completed',
     shard: 0,

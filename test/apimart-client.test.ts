@@ -4,6 +4,8 @@ import { ApimartClient, InsufficientBalance, InvalidRequest, Malformed, RateLimi
 import type { GenerationRequest } from '../src/apimart/request';
 import { errors, startFakeApimart, type FakeApimart } from './fakes/apimart';
 import { capturedLogger } from './support/log-capture';
+import { submitFailure } from '../src/jobs/failure';
+import { wordFailure } from '../src/discord/messages';
 
 const body: GenerationRequest = { model: 'viduq3', prompt: 'wave', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' };
 let fake: FakeApimart;
@@ -95,6 +97,17 @@ describe('submit', () => {
     expect(err.maybeSent).toBe(true);
     expect(Date.now() - started).toBeLessThan(1_400);
     expect(fake.submitCount()).toBe(before + 1);
+  });
+
+  it('a request gate that cannot answer (its Redis is down) sends nothing, and the member is told to try again', async () => {
+    const before = fake.submitCount();
+    const gate = { acquire: () => Promise.reject(new Error('The client is closed')), pause: async () => {} };
+    const err = await client({ gate }).submit(body, { idempotencyKey: 'job-gate-down' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Transient);
+    expect((err as Transient).maybeSent).toBe(false);
+    expect(fake.submitCount()).toBe(before);
+    // It used to reach the member as "Something went wrong on our side".
+    expect(wordFailure(submitFailure(err))).toBe('The video service could not be reached. Please try again in a minute.');
   });
 
   it('answers Malformed for JSON it cannot read', async () => {

@@ -6,6 +6,7 @@ import { jobState, storeFaults } from './support/store-faults';
 import { systemClock, type Clock } from '../src/util/clock';
 import type { Job } from '../src/jobs/record';
 import { buttonsOf, textOf } from './support/card';
+import { wordFailure } from '../src/discord/messages';
 
 /**
  * How a job ends, seen from outside: what Cancel costs, that no job ends with its message still saying it
@@ -159,7 +160,7 @@ describe('no job ends with a message that says it still runs', () => {
     // Three hours later for the bot: well past the bound (overdue.ts) for a 60 s estimate.
     ahead = 3 * 3600 * 1000;
     const failed = await h.waitForState(sent.id, 'failed', 15_000);
-    expect(failed.failure).toContain('had still not finished it after');
+    expect(wordFailure(failed.failure!)).toContain('had still not finished it after');
     expect(h.app.ctx.jobs.poller.has(failed.id)).toBe(false);
     await eventually(() => String(textOf(messageOf(sent))).includes('had still not finished it'), 'the failure message');
     expect(textOf(messageOf(sent))).toContain('gave your quota back');

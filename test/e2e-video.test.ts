@@ -4,6 +4,7 @@ import { startHarness, USER, type Harness } from './support/harness';
 import { LimitSettings } from '../src/limits/usage';
 import { shownText } from './support/markdown';
 import { buttonsOf, galleryOf, isCard, textOf } from './support/card';
+import { wordFailure } from '../src/discord/messages';
 
 let h: Harness;
 beforeAll(async () => {
@@ -171,7 +172,7 @@ describe('/video failures say why in one sentence', () => {
     const before = h.apimart.submitCount();
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'failed');
-    expect(job.failure).toContain(sentence);
+    expect(wordFailure(job.failure!)).toContain(sentence);
     // Nothing was retried that could bill twice (a 429 is retried: it was not accepted), and the quota came back.
     if (_status !== '429') expect(h.apimart.submitCount()).toBe(before + 1);
     const usage = await h.app.ctx.limits.usage(job.guildId, job.userId);
@@ -186,7 +187,7 @@ describe('/video failures say why in one sentence', () => {
     h.apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 10 }, { at: 300, status: 'failed', error: { code: 'moderation', message: 'the content was flagged by moderation', type: 'moderation' } }] });
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'failed');
-    expect(job.failure).toBe('The video service could not make it: the content was flagged by moderation');
+    expect(wordFailure(job.failure!)).toBe('The video service could not make it: the content was flagged by moderation');
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('flagged') });
     expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain('the content was flagged by moderation');
   });
@@ -261,7 +262,7 @@ describe('/video polling failures', () => {
     await h.waitForState(sent.id, ['queued', 'generating']);
     h.apimart.failPoll({ status: 400, body: { error: { code: 400, message: 'invalid task ID', type: 'invalid_request_error' } } });
     const job = await h.waitForState(sent.id, 'failed', 15_000);
-    expect(job.failure).toContain('lost track of this job');
+    expect(wordFailure(job.failure!)).toContain('lost track of this job');
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('lost track') });
     expect((await h.app.ctx.limits.usage(job.guildId, job.userId)).active).not.toContain(job.id);
   });

@@ -7,6 +7,7 @@ import { renderError, renderProblems } from '../src/discord/render';
 import { renderCard, type CardPayload, type NotAttached } from '../src/discord/card';
 import type { Outgoing } from '../src/discord/outgoing';
 import { buttonsOf, textOf } from './support/card';
+import type { Failure } from '../src/jobs/failure';
 import { messageBodyRefusal, mentionsOf } from './fakes/discord/state';
 import { liveMarkdown, shownText } from './support/markdown';
 
@@ -64,7 +65,7 @@ function renderDelivered(j: Job, o: { attached: boolean; mention?: string; tooLa
   const why: NotAttached | undefined = o.attached ? undefined : o.tooLarge ? { code: 'too_large', ...o.tooLarge } : { code: 'not_downloaded' };
   return renderCard([{ ...j, state: 'completed' }], { kind: 'delivered', notAttached: new Map(why ? [[j.id, why]] : []) }, { mention: o.mention });
 }
-const renderFailed = (j: Job, reason: string, o: { retryable: boolean }) => renderCard([{ ...j, state: 'failed' }], { kind: 'ended', ending: { kind: 'failed', reason, retryable: o.retryable } });
+const renderFailed = (j: Job, reason: Failure, o: { retryable: boolean }) => renderCard([{ ...j, state: 'failed' }], { kind: 'ended', ending: { kind: 'failed', reason, retryable: o.retryable } });
 const renderCancelled = (j: Job, by: string) => renderCard([{ ...j, state: 'cancelled' }], { kind: 'ended', ending: { kind: 'cancelled', by } });
 
 /** The quoted prompt of a rendered message, as Discord shows it. */
@@ -115,7 +116,7 @@ describe('rendered messages', () => {
     ['delivered', renderDelivered(j, { attached: true })],
     ['delivered, not attached', renderDelivered(j, { attached: false })],
     ['delivered, too large, mentioning', renderDelivered(j, { attached: false, mention: MEMBER, tooLarge: { sizeBytes: 30 << 20, limitBytes: 10 << 20 } })],
-    ['failed', renderFailed(j, `The video service could not make it: ${long(300)}`, { retryable: true })],
+    ['failed', renderFailed(j, { code: 'task_failed', providerMessage: long(300) }, { retryable: true })],
     ['cancelled', renderCancelled(j, OTHER)],
     ['problems', renderProblems('This request has 7 problems', Array.from({ length: 7 }, (_, i) => `image${i + 1} (${long(200)}.gif) is of type image/gif; use PNG, JPEG or WebP.`))],
     ['error', renderError('Something went wrong on our side. Please try again.', 'deadbeef')],

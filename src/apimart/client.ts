@@ -92,7 +92,14 @@ export class ApimartClient implements Apimart {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
-    await this.opts.gate.acquire();
+    try {
+      await this.opts.gate.acquire();
+    } catch (err) {
+      // The shared gate lives in Redis (gate.ts): when it cannot answer, nothing was sent, so the caller may
+      // retry or tell the member to, exactly as when the provider cannot be reached.
+      this.opts.logger.warn({ method, path, err }, 'APIMart request gate unavailable; not sending');
+      throw new Transient(`APIMart request gate unavailable (${(err as Error).message})`, { maybeSent: false });
+    }
     const started = performance.now();
     const op = method === 'POST' ? 'submit' : 'poll';
     try {

@@ -1,5 +1,6 @@
 /** Why a card shows a take the way it does, as data (worded in ./messages, laid out in ./card.ts). */
 
+
 /** Why a finished take is a link and not a file in the card. */
 export type NotAttached =
   /** Larger than the route's upload limit per file. */
@@ -13,5 +14,7 @@ export type NotAttached =
   /** The provider's link points where the bot does not fetch from: neither file nor link. */
   | { code: 'link_refused' };
 
-/** Whether the provider's link can be a link button (card.ts videoLink). */
-export type LinkCheck = { ok: true } | { ok: false; why: 'not_web' } | { ok: false; why: 'too_long'; length: number; max: number; href: string };
+import type { LinkProblem } from './messages/types';
+
+/** Whether the provider's link can be a link button (card.ts videoLink); `href` when it can be shown as text. */
+export type LinkCheck = { ok: true } | { ok: false; why: LinkProblem; href?: string };

@@ -12,7 +12,7 @@ import { keepsQuota, type Job } from '../jobs/record';
 import type { JobEnding, Takes } from '../jobs/ports';
 import { buttonId } from './custom-id';
 import { literal } from './markdown';
-import { en, type Messages } from './messages';
+import { en, wordFailure, wordLinkProblem, type Messages } from './messages';
 import type { LinkCheck, NotAttached } from './card-reasons';
 import { clip } from '../util/clip';
 
@@ -44,7 +44,7 @@ export type CardView =
 /** Discord's text displays hold about 4000 characters in all (docs/discord.md). */
 const TEXT_MAX = 4000;
 const NOTES_MAX = 1200;
-/** A too-long link shown as text at most this long, so four of them still leave the card its buttons' notes. */
+/** A too-long link shown as text at most this long, so several of them still fit the notes. */
 const BAD_LINK_TEXT_MAX = 1000;
 /** Discord's limit on a link button's URL (docs/discord.md). */
 const LINK_URL_MAX = 512;
@@ -66,18 +66,18 @@ function quotePrompt(prompt: string, max = 300): string {
  */
 export function videoLink(url: string): LinkCheck {
   const parsed = URL.canParse(url) && !/\s/.test(url) ? new URL(url) : undefined;
-  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return { ok: false, why: 'not_web' };
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return { ok: false, why: { code: 'not_web' } };
   const length = [...url].length;
-  if (length > LINK_URL_MAX) return { ok: false, why: 'too_long', length, max: LINK_URL_MAX, href: parsed.href };
+  if (length > LINK_URL_MAX) return { ok: false, why: { code: 'too_long', length, max: LINK_URL_MAX }, href: parsed.href };
   return { ok: true };
 }
 
-/** model · duration · resolution · aspect · seed · images; a group shows each take's seed on its own line. */
+/** model · duration · resolution · aspect · seed · images; with several takes each take's line shows its seed. */
 export function optionsLine(takes: Takes, m: Messages = en): string {
   const job = takes[0]!;
   const r = job.request;
-  const seed = takes.length > 1 ? m.card.takesCount({ count: takes.length }) : r.seed === undefined ? m.card.randomSeed : m.card.seed({ seed: r.seed });
-  return [...(job.preview ? [m.card.preview] : []), r.model, `${r.duration} s`, r.resolution, r.aspect_ratio, seed, m.card.images({ count: job.imageNames.length })].join(' · ');
+  const seed = takes.length > 1 ? m.job.takesCount({ count: takes.length }) : seedOf(job, m);
+  return [...(job.preview ? [m.job.preview] : []), r.model, m.job.duration({ seconds: r.duration }), r.resolution, r.aspect_ratio, seed, m.job.images({ count: job.imageNames.length })].join(' · ');
 }
 
 function progressBar(pct: number): string {
@@ -85,25 +85,25 @@ function progressBar(pct: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(10 - filled)}`;
 }
 
-/** Running state of one take: status, progress, and the provider's expected finish once it is known. */
-function runningStatus(job: Job, m: Messages): string {
+/** One take's state as its line in the card shows it. */
+function status(job: Job, m: Messages): string {
   switch (job.state) {
     case 'reserved':
     case 'submitting':
-      return m.card.submitting;
+      return `📨 **${m.job.submitting}**`;
     case 'queued':
-      return m.card.queued;
+      return `⏳ **${m.job.queued}**`;
     case 'generating':
-      return m.card.generating({ progress: Math.floor(job.progress), bar: progressBar(job.progress) });
+      return `🎬 **${m.job.generating}** · ${Math.floor(job.progress)}% \`${progressBar(job.progress)}\``;
     case 'completed':
     case 'delivered':
-      return m.card.takeReady;
+      return m.job.takeReady;
     case 'failed':
-      return m.card.takeFailed({ reason: literal(job.failure ?? '') });
+      return m.job.takeFailed({ reason: literal(wordFailure(job.failure ?? { code: 'internal' }, m)) });
     case 'cancelled':
-      return m.card.takeCancelled;
+      return m.job.takeCancelled;
     case 'undeliverable':
-      return m.card.takeUndeliverable;
+      return m.job.takeUndeliverable;
   }
 }
 
@@ -113,36 +113,24 @@ function runningStatus(job: Job, m: Messages): string {
  */
 function eta(job: Job, m: Messages): string {
   if ((job.state !== 'queued' && job.state !== 'generating') || job.estimatedTimeSec === null || job.submittedAt === null) return '';
-  return ` · ${m.card.eta({ at: job.submittedAt + job.estimatedTimeSec * 1000 })}`;
+  return ` · ${m.job.eta({ at: job.submittedAt + job.estimatedTimeSec * 1000 })}`;
 }
 
-function elapsed(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-}
+const elapsed = (ms: number, m: Messages) => m.job.elapsed({ seconds: Math.max(0, Math.round(ms / 1000)) });
+const takeLabel = (job: Job, m: Messages) => m.job.take({ index: job.group?.index ?? 1 });
+const seedOf = (job: Job, m: Messages) => (job.request.seed === undefined ? m.job.randomSeed : m.job.seed({ seed: job.request.seed }));
+const takeLine = (job: Job, state: string, m: Messages) => `**${takeLabel(job, m)}** · ${seedOf(job, m)} · ${state}`;
+const expiryOf = (job: Job, m: Messages) => m.job.linkExpiry({ at: job.videoExpiresAt });
 
-const takeLabel = (job: Job, m: Messages) => m.card.take({ index: job.group?.index ?? 1 });
-const seedOf = (job: Job, m: Messages) => (job.request.seed === undefined ? m.card.randomSeed : m.card.seed({ seed: job.request.seed }));
-
-const cancelButton = (jobId: string, m: Messages): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Danger, label: m.card.cancel, custom_id: buttonId('cancel', jobId) });
+const cancelButton = (jobId: string, m: Messages): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Danger, label: m.job.cancelButton, custom_id: buttonId('cancel', jobId) });
 const rerollButton = (jobId: string, m: Messages): APIButtonComponent => ({
   type: ComponentType.Button,
   style: ButtonStyle.Secondary,
-  label: m.card.reroll,
+  label: m.job.rerollButton,
   emoji: { name: '🎲' },
   custom_id: buttonId('reroll', jobId),
 });
 const linkButton = (label: string, url: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
-
-function row(buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent>[] {
-  return buttons.length ? [{ type: ComponentType.ActionRow, components: buttons.slice(0, 5) }] : [];
-}
-
-/** The ended takes' retry: Re-roll unless every failure was the user's input, which a re-roll repeats. */
-function retryable(takes: Takes, view: CardView): boolean {
-  if (view.kind === 'ended' && view.ending.kind === 'failed' && takes.length === 1) return view.ending.retryable;
-  return true;
-}
 
 /** The card of a job message: one job, or every take of a request with `variations` (docs/commands.md). */
 export function renderCard(takes: Takes, view: CardView, opts: { mention?: string | undefined } = {}, m: Messages = en): CardPayload {
@@ -153,80 +141,85 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
   const buttons: APIButtonComponent[] = [];
   const gallery: APIMediaGalleryItem[] = [];
   const mention = opts.mention ? `<@${opts.mention}> ` : '';
+  const what = (t: Job) => (group ? takeLabel(t, m) : m.job.theVideo);
 
   if (view.kind === 'running') {
-    const since = Math.min(...takes.map((t) => t.submittedAt ?? t.createdAt));
-    const time = elapsed(view.now - since);
+    const time = elapsed(view.now - Math.min(...takes.map((t) => t.submittedAt ?? t.createdAt)), m);
     if (group) {
-      lines.push(`${mention}${m.card.runningTakes({ count: takes.length, elapsed: time })}`);
-      for (const t of takes) lines.push(`**${takeLabel(t, m)}** · ${seedOf(t, m)} · ${runningStatus(t, m)}${eta(t, m)}`);
-    } else {
-      lines.push(`${mention}${runningStatus(lead, m)} · ${time}${eta(lead, m)}`);
-    }
+      lines.push(`${mention}${m.job.runningTakes({ count: takes.length, elapsed: time })}`);
+      for (const t of takes) lines.push(takeLine(t, `${status(t, m)}${eta(t, m)}`, m));
+    } else lines.push(`${mention}${status(lead, m)} · ${time}${eta(lead, m)}`);
     // Cancel while anything still runs; it cancels every take still running (JobService.cancel).
     buttons.push(cancelButton(lead.id, m));
   } else if (view.kind === 'delivered') {
     const made = takes.filter((t) => t.state === 'completed' || t.state === 'delivered');
-    const fetched = made.filter((t) => view.notAttached.get(t.id)?.code !== 'link_refused');
-    lines.push(`${mention}${fetched.length ? (group ? m.card.takesReady({ made: made.length, count: takes.length }) : m.card.ready) : m.card.notFetched}`);
+    const fetched = made.some((t) => view.notAttached.get(t.id)?.code !== 'link_refused');
+    const title = !fetched ? `⚠️ **${m.job.fetchRefusedTitle}**` : `✅ **${group ? m.job.takesReady({ made: made.length, count: takes.length }) : m.job.ready}**`;
+    lines.push(`${mention}${title}`);
     buttons.push(rerollButton(lead.id, m));
     for (const t of takes) {
       const why = view.notAttached.get(t.id);
       const isMade = made.includes(t);
-      if (isMade && why === undefined) gallery.push({ media: { url: `attachment://${videoFileName(t)}` }, ...(group ? { description: takeLabel(t, m) } : {}) });
-      if (group) lines.push(`**${takeLabel(t, m)}** · ${seedOf(t, m)} · ${isMade && why ? m.card.takeLinked : runningStatus(t, m)}`);
+      if (isMade && !why) gallery.push({ media: { url: `attachment://${videoFileName(t)}` }, ...(group ? { description: takeLabel(t, m) } : {}) });
+      if (group) lines.push(takeLine(t, isMade && why ? m.job.takeLinked : status(t, m), m));
       if (!isMade) continue;
-      const link = why?.code !== 'link_refused' && t.videoUrl ? videoLink(t.videoUrl) : undefined;
-      if (link?.ok) buttons.push(linkButton(group ? takeLabel(t, m) : why ? m.card.download : m.card.source, t.videoUrl!));
-      if (link && !link.ok) notes.push(badLinkNote(t, link, why?.code === 'link_refused' ? undefined : why, m, group));
-      else if (why) notes.push(linkNote(t, why, group, m));
+      if (why?.code === 'link_refused') {
+        notes.push(m.job.fetchRefused);
+        continue;
+      }
+      const link = t.videoUrl ? videoLink(t.videoUrl) : undefined;
+      if (link?.ok) buttons.push(linkButton(group ? takeLabel(t, m) : why ? m.job.downloadButton : m.job.sourceButton, t.videoUrl!));
+      const linkWhy = link && !link.ok ? wordLinkProblem(link.why, m) : undefined;
+      if (!why) {
+        if (linkWhy) notes.push(`-# ${m.job.sourceNotButton({ take: group ? takeLabel(t, m) : undefined, linkWhy })}`);
+        continue;
+      }
+      const reason = notAttachedWhy(what(t), why, m);
+      if (!link || link.ok) notes.push(`${reason}. ${m.job.useButton({ expiry: expiryOf(t, m) })}`);
+      else {
+        const noButton = m.job.noButton({ why: reason, linkWhy: linkWhy! });
+        // A link too long for a button may still be shown as text, when it leaves room for the rest of the card.
+        const withLink = link.href && m.job.hereItIs({ noButton, expiry: expiryOf(t, m), href: link.href });
+        notes.push(withLink && [...withLink].length <= BAD_LINK_TEXT_MAX ? withLink : m.job.linkTooLongToShow({ noButton, hasLink: link.href !== undefined }));
+      }
     }
   } else {
     const { ending } = view;
     if (ending.kind === 'failed') {
-      const reasons = group ? '' : ` ${literal(ending.reason)}`;
-      lines.push(`${mention}${m.card.failed}${reasons}`);
+      lines.push(`${mention}❌ **${m.job.failedTitle}**${group ? '' : ` ${literal(wordFailure(ending.reason, m))}`}`);
     } else if (ending.kind === 'cancelled') {
-      const quota = takes.some((t) => t.state === 'cancelled' && keepsQuota(t)) ? m.card.cancelledKept : m.card.cancelledReturned;
-      lines.push(`${mention}${m.card.cancelled({ by: ending.by === lead.userId ? undefined : ending.by })} ${quota}`);
+      const quota = takes.some((t) => t.state === 'cancelled' && keepsQuota(t)) ? m.job.cancelledQuotaKept : m.job.cancelledQuotaBack;
+      lines.push(`${mention}🛑 **${m.job.cancelledTitle({ byUserId: ending.by === lead.userId ? undefined : ending.by })}** ${quota}`);
     } else {
-      lines.push(`${mention}${m.card.undeliverable({ reason: literal(lead.failure ?? m.card.undeliverableWhy) })}`);
+      const linked = takes.filter((t) => t.videoUrl !== null && videoLink(t.videoUrl).ok);
+      const link = linked.length ? ` ${m.job.useButton({ expiry: expiryOf(linked[0]!, m) })}` : '';
+      lines.push(`${mention}⚠️ **${m.job.undeliverableTitle}** ${literal(wordFailure(lead.failure ?? { code: 'undeliverable' }, m))}${link}`);
+      for (const t of linked) buttons.push(linkButton(group ? takeLabel(t, m) : m.job.downloadButton, t.videoUrl!));
     }
-    if (group) for (const t of takes) lines.push(`**${takeLabel(t, m)}** · ${seedOf(t, m)} · ${runningStatus(t, m)}`);
-    if (ending.kind !== 'cancelled' && retryable(takes, view)) buttons.push(rerollButton(lead.id, m));
-    if (ending.kind === 'undeliverable') {
-      for (const t of takes) {
-        if (t.videoUrl && videoLink(t.videoUrl).ok) buttons.push(linkButton(group ? takeLabel(t, m) : m.card.download, t.videoUrl));
-      }
-      const expiry = lead.videoExpiresAt ? m.card.expires({ at: lead.videoExpiresAt }) : '';
-      if (buttons.length > 1) notes.push(m.card.useButtons({ expiry }));
-    }
+    if (group) for (const t of takes) lines.push(takeLine(t, status(t, m), m));
+    // Re-roll unless the one failure was the member's input, which a re-roll would repeat.
+    const retry = ending.kind === 'undeliverable' || (ending.kind === 'failed' && (group || ending.retryable));
+    if (retry) buttons.unshift(rerollButton(lead.id, m));
   }
 
   lines.push(quotePrompt(lead.request.prompt, view.kind === 'ended' ? 200 : 300), `-# ${optionsLine(takes, m)}`);
   const components: APIComponentInContainer[] = [{ type: ComponentType.TextDisplay, content: clip(lines.join('\n'), TEXT_MAX - NOTES_MAX) }];
   if (gallery.length) components.push({ type: ComponentType.MediaGallery, items: gallery });
   if (notes.length) components.push({ type: ComponentType.TextDisplay, content: clip(notes.join('\n'), NOTES_MAX) });
-  components.push(...row(buttons));
+  if (buttons.length) components.push({ type: ComponentType.ActionRow, components: buttons.slice(0, 5) } satisfies APIActionRowComponent<APIButtonComponent>);
   return { card: { type: ComponentType.Container, components }, ping: opts.mention };
 }
 
-/** Why a made take is a link, with its size and the limit, and when the link expires. */
-function linkNote(job: Job, why: NotAttached, group: boolean, m: Messages): string {
-  const who = group ? takeLabel(job, m) : m.card.theVideo;
-  const expiry = job.videoExpiresAt ? m.card.expires({ at: job.videoExpiresAt }) : '';
-  return m.card.notAttached({ who, why, expiry });
-}
-
-function badLinkNote(job: Job, link: Exclude<LinkCheck, { ok: true }>, notAttached: Exclude<NotAttached, { code: 'link_refused' }> | undefined, m: Messages, group: boolean): string {
-  const who = group ? takeLabel(job, m) : m.card.theVideo;
-  const expiry = job.videoExpiresAt ? m.card.expires({ at: job.videoExpiresAt }) : '';
-  const long = m.card.badLink({ who, link, notAttached, expiry, showHref: true });
-  // A link too long for a button may still be shown as text, when it leaves room for the rest of the card.
-  return [...long].length <= BAD_LINK_TEXT_MAX ? long : m.card.badLink({ who, link, notAttached, expiry, showHref: false });
-}
-
-/** The gallery items' attachment names a card references: each must be backed by a file in the same request. */
-export function referencedFiles(card: CardPayload): string[] {
-  return card.card.components.flatMap((c) => (c.type === ComponentType.MediaGallery ? c.items.map((i) => i.media.url.replace(/^attachment:\/\//, '')) : []));
+/** The start of the sentence saying why a made take is a link here and not a file. */
+function notAttachedWhy(what: string, why: Exclude<NotAttached, { code: 'link_refused' }>, m: Messages): string {
+  switch (why.code) {
+    case 'too_large':
+      return m.job.tooLarge({ what, sizeBytes: why.sizeBytes, limitBytes: why.limitBytes });
+    case 'refused':
+      return m.job.tooLarge({ what, sizeBytes: why.sizeBytes, limitBytes: undefined });
+    case 'no_room':
+      return m.job.noRoom({ what, sizeBytes: why.sizeBytes, limitBytes: why.limitBytes });
+    case 'not_downloaded':
+      return m.job.notAttachable({ what });
+  }
 }

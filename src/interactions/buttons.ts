@@ -3,7 +3,7 @@ import type { AppContext } from './context';
 import { optionProblems, toRequest } from '../validation';
 import { moderates } from './guards';
 import { renderProblems } from '../discord/render';
-import { en, wordProblem, wordRefusal } from '../discord/messages';
+import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
 import type { JobOrigin } from './defer';
 import { actorOf, portsOf } from './edge';
@@ -15,18 +15,16 @@ export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx:
 
 
 /** The Cancel answer; it says whether the job still counts (docs/commands.md, limits). */
-function cancelAnswer(result: CancelOutcome): string {
+function cancelAnswer(result: CancelOutcome, m: Messages = en): string {
   switch (result.outcome) {
     case 'cancelled':
-      return result.quotaKept
-        ? 'Cancelled: you will not get this video. The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.'
-        : 'Cancelled before it reached the video service. The quota for it was given back.';
+      return result.quotaKept ? m.buttons.cancelledQuotaKept : m.buttons.cancelledQuotaBack;
     case 'finished':
-      return 'This video has already finished; there is nothing to cancel.';
+      return m.buttons.alreadyFinished;
     case 'failed':
-      return 'This video could not be made (its message says why), so there is nothing to cancel. Its quota was given back.';
+      return m.buttons.alreadyFailed;
     case 'missing':
-      return 'This video job no longer exists.';
+      return m.buttons.jobMissing;
   }
 }
 
@@ -38,9 +36,9 @@ const edge =
 
 export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: HandlerPorts): Promise<void> {
   const job = await jobs.get(jobId);
-  if (!job) return reply.reply('This video job no longer exists.');
+  if (!job) return reply.reply(en.buttons.jobMissing);
   if (job.userId !== actor.userId && !moderates(actor, job.guildId)) {
-    return reply.reply('This is not your video: only the person who started it or a moderator can cancel it.');
+    return reply.reply(en.buttons.notYours);
   }
   // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
   // Discord's 3 s, so acknowledge first.
@@ -57,10 +55,10 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
  */
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
   const source = await ports.jobs.get(jobId);
-  if (!source) return ports.reply.reply('This video job is too old to re-roll; please run /video again.');
+  if (!source) return ports.reply.reply(en.buttons.tooOldToReroll);
   // `completed` too: the video is shown (with this button) a moment before its delivery is recorded.
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
-    return ports.reply.reply('This video is still being made; re-roll it once it is finished.');
+    return ports.reply.reply(en.buttons.stillRunning);
   }
   const origin = await ports.reply.deferForJob();
   await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));

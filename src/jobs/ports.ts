@@ -1,5 +1,6 @@
 import type { DeliveryRoute, Job } from './record';
 import type { Reservation } from '../limits/reservation';
+import type { Failure } from './failure';
 
 /**
  * What the job engine needs from the world above it, declared here and implemented there (docs/architecture.md,
@@ -9,7 +10,7 @@ import type { Reservation } from '../limits/reservation';
 
 /** How a job ended without a delivered video, as the message shows it. */
 export type JobEnding =
-  | { kind: 'failed'; reason: string; retryable: boolean }
+  | { kind: 'failed'; reason: Failure; retryable: boolean }
   | { kind: 'cancelled'; by: string }
   | { kind: 'undeliverable' };
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { generationRequestSchema } from '../apimart/request';
 import { reservationSchema } from '../limits/reservation';
+import { failureSchema } from './failure';
 
 /**
- * A job as stored. Versioned and checked on every read: a record written by an older or newer build, or
- * damaged, is refused loudly instead of half-understood.
+ * A job as stored. Versioned and checked on every read: a record of a known older version is migrated, one
+ * written by a newer build, or damaged, is refused loudly instead of half-understood.
  */
 
 export const JOB_STATES = ['reserved', 'submitting', 'queued', 'generating', 'completed', 'delivered', 'failed', 'cancelled', 'undeliverable'] as const;
@@ -40,8 +41,11 @@ export const takeGroupSchema = z
   .refine((g) => g.index <= g.jobIds.length && g.jobIds[0] === g.id, { message: 'a take group lists its takes from the first' });
 export type TakeGroup = z.infer<typeof takeGroupSchema>;
 
-export const jobSchema = z.object({
-  v: z.literal(1),
+/** The version this build writes. v2: `failure` is a reason as data (failure.ts); v1 stored its sentence. */
+export const JOB_RECORD_VERSION = 2;
+
+const jobV2Schema = z.object({
+  v: z.literal(JOB_RECORD_VERSION),
   id: jobId,
   state: z.enum(JOB_STATES),
   shard: z.number().int().min(0),
@@ -67,8 +71,8 @@ export const jobSchema = z.object({
   estimatedTimeSec: z.number().nullable(),
   videoUrl: z.string().nullable(),
   videoExpiresAt: z.number().nullable(),
-  /** The user-facing sentence for failed and undeliverable jobs. */
-  failure: z.string().nullable(),
+  /** Why a failed or undeliverable job ended so; the words are the messages' (src/discord/messages/). */
+  failure: failureSchema.nullable(),
   /** How the video reached the requester: the route, and whether as a file or as a link. */
   delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
   rerollOf: z.string().nullable(),
@@ -89,7 +93,22 @@ export const jobSchema = z.object({
   updatedAt: z.number(),
 });
 
-export type Job = z.infer<typeof jobSchema>;
+/**
+ * v1 stored the failure's English sentence. A job of that build resumed or re-shown by this one keeps saying
+ * what it said: the sentence becomes a `legacy` reason carrying its text.
+ */
+const jobV1Schema = jobV2Schema.extend({ v: z.literal(1), failure: z.string().nullable() });
+
+export const jobSchema = z.union([
+  jobV2Schema,
+  jobV1Schema.transform(({ failure, ...rest }): z.infer<typeof jobV2Schema> => ({
+    ...rest,
+    v: JOB_RECORD_VERSION,
+    failure: failure === null ? null : { code: 'legacy', text: failure },
+  })),
+]);
+
+export type Job = z.infer<typeof jobV2Schema>;
 
 /** What a new job is made of; the rest starts empty. */
 export type NewJob = Pick<
@@ -121,7 +140,7 @@ export type NewJob = Pick<
 export function newJob(input: NewJob, now: number, state: 'submitting' | 'reserved' = 'submitting'): Job {
   return {
     ...input,
-    v: 1,
+    v: JOB_RECORD_VERSION,
     state,
     taskId: null,
     providerStatus: null,

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../util/clock';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
 import type { DeliveryResult, JobEnding, JobView, QuotaSettler, Takes } from './ports';
-import { isOperatorProblem, overdueText, submitFailureText, taskFailureText, UNCONFIRMED, UNDELIVERABLE } from './failure';
+import { isOperatorProblem, submitFailure, taskFailure, type Failure } from './failure';
 import { giveUpAt } from './overdue';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
 import { isFinal, keepsQuota, newJob, type Job, type NewJob } from './record';
@@ -161,7 +161,7 @@ export class JobService implements PollHandler {
   private async abandonUnwritten(job: Job): Promise<void> {
     const abandon = async () => {
       const now = this.clock.now();
-      // No failure sentence: this job's message is the router's store answer, never a rendered failure.
+      // No failure reason: this job's message is the router's store answer, never a rendered failure.
       await this.deps.repo.update(job.id, (j) => (j.state === 'submitting' || j.state === 'reserved' ? { ...j, state: 'failed', failure: null, finishedAt: now } : undefined));
       await this.deps.quota.release(job);
     };
@@ -199,7 +199,7 @@ export class JobService implements PollHandler {
       else log.warn({ err }, 'submit failed');
       // From the submit on, a store error retries the write: throwing would tell the member nothing was
       // started while the reservation stays held by a job left in `submitting`.
-      return (await this.retrying(job, 'recording the refused submit', () => this.fail(job.id, submitFailureText(err), { retryable: !(err instanceof InvalidRequest) }))) ?? job;
+      return (await this.retrying(job, 'recording the refused submit', () => this.fail(job.id, submitFailure(err), { retryable: !(err instanceof InvalidRequest) }))) ?? job;
     }
     const submittedAt = this.clock.now();
     // The provider accepted (and bills) the task: its id must be stored, or a Cancel or a restart would take
@@ -236,7 +236,7 @@ export class JobService implements PollHandler {
     }
     if (view.state === 'failed' || view.state === 'cancelled') {
       this.deps.logger.warn({ jobId, taskId: view.taskId, providerError: view.error, status: view.rawStatus }, 'task failed at the provider');
-      await this.fail(jobId, taskFailureText(view), { retryable: true });
+      await this.fail(jobId, taskFailure(view), { retryable: true });
       return 'done';
     }
     let before: Job | undefined;
@@ -258,7 +258,7 @@ export class JobService implements PollHandler {
     });
     if (overdue !== undefined) {
       this.deps.logger.warn({ jobId, taskId: view.taskId, status: view.rawStatus, waitedMs: overdue }, 'task overdue at the provider; giving up on it');
-      await this.fail(jobId, overdueText(overdue), { retryable: true });
+      await this.fail(jobId, { code: 'overdue', waitedMs: overdue }, { retryable: true });
       return 'done';
     }
     if (!after || !before || !running(after)) {
@@ -282,7 +282,7 @@ export class JobService implements PollHandler {
     // 400 on a poll means the provider does not know the task: polling again cannot help.
     if (err instanceof InvalidRequest || errors >= MAX_POLL_ERRORS) {
       log.error({ err, errors }, 'giving up on the task');
-      await this.fail(jobId, 'The bot lost track of this job at the video service. Your quota was given back; please try again.', { retryable: true });
+      await this.fail(jobId, { code: 'lost_track' }, { retryable: true });
       return 'done';
     }
     log.warn({ err: (err as Error).message, errors }, 'poll failed; backing off');
@@ -363,7 +363,7 @@ export class JobService implements PollHandler {
           // could bill twice, so the job is reported as unconfirmed instead.
           counts.unconfirmed++;
           this.log(job).warn('job found in submitting after a restart; reporting it unconfirmed');
-          await this.fail(job.id, UNCONFIRMED, { retryable: true });
+          await this.fail(job.id, { code: 'unconfirmed' }, { retryable: true });
         } else if (job.state === 'completed') {
           counts.delivering++;
           // A take is delivered with the others, once none is running any more.
@@ -437,7 +437,7 @@ export class JobService implements PollHandler {
     if (takes.some((t) => t.state === 'completed')) return this.deliverInBackground(job);
     if (!takes.some((t) => t.announced === false)) return;
     if (takes.some((t) => t.state === 'delivered')) await this.markShown(takes);
-    else await this.showFinal(job, ending ?? endingOf(job) ?? { kind: 'failed', reason: job.failure ?? '', retryable: true });
+    else await this.showFinal(job, ending ?? endingOf(job) ?? { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true });
     this.lastEdit.delete(messageKey(job));
     this.deps.view.forget(job);
   }
@@ -559,7 +559,7 @@ export class JobService implements PollHandler {
             ? undefined
             : result.route
               ? { ...j, state: 'delivered', delivery: { route: result.route, attached: result.attached.includes(j.id) }, finishedAt: now }
-              : { ...j, state: 'undeliverable', failure: UNDELIVERABLE, finishedAt: now, announced: false },
+              : { ...j, state: 'undeliverable', failure: { code: 'undeliverable' }, finishedAt: now, announced: false },
         ),
       );
       if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) continue;
@@ -585,7 +585,7 @@ export class JobService implements PollHandler {
    * Fails a job that has not ended. Nothing follows a write that fails (the next poll tries again); a failure
    * stored by an earlier attempt that broke off afterwards is finished here.
    */
-  private async fail(jobId: string, reason: string, opts: { retryable: boolean }): Promise<Job | undefined> {
+  private async fail(jobId: string, reason: Failure, opts: { retryable: boolean }): Promise<Job | undefined> {
     let changed = false;
     const failed = await this.deps.repo.update(jobId, (j) => {
       if (isFinal(j.state) || j.state === 'completed') return undefined;
@@ -620,7 +620,9 @@ export class JobService implements PollHandler {
 function endingOf(job: Job): JobEnding | undefined {
   switch (job.state) {
     case 'failed':
-      return { kind: 'failed', reason: job.failure ?? '', retryable: true };
+      // Only a job whose first write failed is failed without a reason (abandonUnwritten), and it is never left
+      // to be shown; should one be, it is the bot's fault.
+      return { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true };
     case 'cancelled':
       return { kind: 'cancelled', by: job.userId };
     case 'undeliverable':

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import type { Job } from '../../src/jobs/record';
-import { UNCONFIRMED } from '../../src/jobs/failure';
 import { apimartFault, CHAOS, discordFault, discordRoute, draw, findTag, makePlan, tagOf, type JobPlan } from './plan';
 import {
   classify,
@@ -146,7 +145,7 @@ describe('the verdicts', () => {
   });
 
   it('unconfirmed needs an explanation: a lost answer, a kill or a store break', () => {
-    const unconfirmed = (over: Partial<ObservedJob>) => job({ records: { j1: rec({ state: 'failed', taskId: null, failure: UNCONFIRMED, finishedAt: 1_200 }) }, messages: [msg('failed')], ...over });
+    const unconfirmed = (over: Partial<ObservedJob>) => job({ records: { j1: rec({ state: 'failed', taskId: null, failure: { code: 'unconfirmed' }, finishedAt: 1_200 }) }, messages: [msg('failed')], ...over });
     expect(unconfirmedProblems(observation([unconfirmed({})]))).toHaveLength(1);
     expect(unconfirmedProblems(observation([unconfirmed({ submits: [{ key: 'j1', processed: true, fault: 'lost' }] })]))).toEqual([]);
     expect(unconfirmedProblems(observation([unconfirmed({})], { killsAt: [1_100] }))).toEqual([]);

@@ -1,5 +1,4 @@
 import type { Job } from '../../src/jobs/record';
-import { UNCONFIRMED } from '../../src/jobs/failure';
 import type { JobPlan } from './plan';
 
 /**
@@ -257,7 +256,7 @@ export function unconfirmedProblems(o: Observation): string[] {
   const problems: string[] = [];
   for (const j of o.jobs) {
     const rec = recordOf(j);
-    if (rec?.state !== 'failed' || rec.failure !== UNCONFIRMED) continue;
+    if (rec?.state !== 'failed' || rec.failure?.code !== 'unconfirmed') continue;
     if (j.submits.some((s) => s.fault !== undefined && UNANSWERED.has(s.fault))) continue;
     const end = rec.finishedAt ?? Infinity;
     if (breaks.some((t) => t >= j.dispatchedAt - KILL_WINDOW.beforeMs && t <= end)) continue;

@@ -1,30 +1,15 @@
 import type { Messages } from './types';
 import { discordTime } from '../../util/discord-time';
-import type { NotAttached } from '../card-reasons';
 
-/** English: every user-facing sentence of validation, limits, the limits views and the router. */
+/** English: every user-facing sentence of validation, limits, job failures, the job message, its buttons, the limits views and the router. */
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1)} MB`;
+/** Sizes of made videos, always with one decimal. */
 const mb1 = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const image = (v: { image: number; filename: string }) => `image${v.image} (${v.filename})`;
 const blocked = { dailyVideos: 'limit 0', dailySeconds: 'daily seconds limit 0', concurrent: 'concurrent limit 0' } as const;
-
-/** The start of the sentence saying why a made video is a link here, not a file (card-reasons.ts). */
-function notAttachedWhy(who: string, why: Exclude<NotAttached, { code: 'link_refused' }>): string {
-  const size = (bytes: number | undefined) => (bytes !== undefined ? ` (${mb1(bytes)})` : '');
-  switch (why.code) {
-    case 'too_large':
-      return `${who}${size(why.sizeBytes)} is too large to upload here (limit ${mb1(why.limitBytes)})`;
-    case 'no_room':
-      return `${who}${size(why.sizeBytes)} did not fit in this message with the others (${mb1(why.limitBytes)} in all)`;
-    case 'refused':
-      return `${who}${size(why.sizeBytes)} is too large to upload here`;
-    case 'not_downloaded':
-      return `${who} could not be attached here`;
-  }
-}
 
 export const en: Messages = {
   problem: {
@@ -82,58 +67,93 @@ export const en: Messages = {
       `The video limits saved for <@${v.userId}> in this server could not be read. A moderator can repair them with /video-limits reset or /video-limits user for that member.`,
   },
 
-  problems: {
-    request: (v) => (v.count === 1 ? 'This request has a problem' : `This request has ${v.count} problems`),
-    limitReached: 'Limit reached',
-    rerollNotHere: 'This video can no longer be re-rolled here',
-    imagesGoneTitle: 'The reference images are gone',
-    imagesGone: 'Discord no longer has the images of this video. Please run /video again with the images attached.',
+  failure: {
+    unconfirmed: () => 'The video service did not confirm the submission, so the bot stopped tracking it and gave your quota back. Please run /video again.',
+    overdue: (v) =>
+      `The video service had still not finished it after ${Math.round(v.waitedMs / 60_000)} minutes, so the bot stopped waiting and gave your quota back. Please try again.`,
+    unauthorized: () => 'The bot is misconfigured: the video service refused its API key. Please tell a server admin.',
+    no_credit: () => "The bot's video credit is used up. Please tell the bot's owner.",
+    refused: (v) => (v.providerMessage ? `The video service refused the request: ${v.providerMessage}` : 'The video service refused the request.'),
+    busy: () => 'The video service is busy right now. Please try again in a minute.',
+    unreachable: () => 'The video service could not be reached. Please try again in a minute.',
+    internal: () => 'Something went wrong on our side. Please try again.',
+    task_failed: (v) => (v.providerMessage ? `The video service could not make it: ${v.providerMessage}` : 'The video service could not make it.'),
+    task_cancelled: () => 'The video service cancelled the task.',
+    lost_track: () => 'The bot lost track of this job at the video service. Your quota was given back; please try again.',
+    // The video link follows it in the job message.
+    undeliverable: () => 'Discord refused every way the bot tried to post it: this message, a new message in the channel and a DM to you.',
+    legacy: (v) => v.text,
   },
 
-  card: {
+  job: {
+    generating: 'Generating',
+    submitting: 'Submitting',
+    queued: 'Queued',
+    elapsed: ({ seconds: s }) => (s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`),
+    duration: (v) => `${v.seconds} s`,
     preview: 'preview',
     randomSeed: 'random seed',
     seed: (v) => `seed ${v.seed}`,
-    takesCount: (v) => `${v.count} takes`,
     images: (v) => count(v.count, 'image'),
+    cancelButton: 'Cancel',
+    rerollButton: 'Re-roll',
+    sourceButton: 'Source video',
+    downloadButton: 'Download video',
+    ready: 'Your video is ready',
+    fetchRefusedTitle: 'Your video was made but could not be fetched',
+    fetchRefused: "The video service's link points somewhere the bot does not fetch from, so there is no file or link to show; Re-roll makes a new one.",
+    linkExpiry: (v) => (v.at ? `; the link expires ${discordTime(v.at)}` : ''),
+    linkProblem: {
+      not_web: () => 'the video service sent a link that is not a web (http or https) address',
+      too_long: (v) => `it is ${v.length} characters long and Discord allows ${v.max}`,
+    },
+    tooLarge: (v) =>
+      `${v.what}${v.sizeBytes !== undefined ? ` (${mb1(v.sizeBytes)})` : ''} is too large to upload here${v.limitBytes !== undefined ? ` (limit ${mb1(v.limitBytes)})` : ''}`,
+    noRoom: (v) => `${v.what} (${mb1(v.sizeBytes)}) did not fit in this message beside the takes before it (${mb1(v.limitBytes)} in all)`,
+    notAttachable: (v) => `${v.what} could not be attached here`,
+    theVideo: 'The video',
+    useButton: (v) => `Use the button below to download it${v.expiry}.`,
+    noButton: (v) => `${v.why}, and its download link cannot be a button: ${v.linkWhy}`,
+    hereItIs: (v) => `${v.noButton}. Here it is${v.expiry}: <${v.href}>`,
+    linkTooLongToShow: (v) => `${v.noButton}${v.hasLink ? ', and it is too long to show here' : ''}.`,
+    sourceNotButton: (v) => `${v.take ? `${v.take}'s source link` : 'The source link'} is not shown as a button: ${v.linkWhy}.`,
     take: (v) => `Take ${v.index}`,
-    submitting: '📨 **Submitting**',
-    queued: '⏳ **Queued**',
-    generating: (v) => `🎬 **Generating** · ${v.progress}% \`${v.bar}\``,
-    eta: (v) => `done ${discordTime(v.at)}`,
+    takesCount: (v) => `${v.count} takes`,
     runningTakes: (v) => `🎞️ **${v.count} takes** · ${v.elapsed}`,
     takeReady: '✅ ready',
     takeFailed: (v) => `❌ could not be made. ${v.reason}`,
     takeCancelled: '🛑 cancelled',
     takeUndeliverable: '⚠️ made, not posted',
     takeLinked: '✅ ready, linked below',
-    ready: '✅ **Your video is ready**',
-    takesReady: (v) => (v.made === v.count ? `✅ **Your ${v.count} takes are ready**` : `✅ **${v.made} of your ${v.count} takes are ready**`),
-    notFetched: '⚠️ **Your video was made but could not be fetched**',
-    failed: '❌ **The video could not be made.**',
-    cancelled: (v) => `🛑 **Cancelled${v.by ? ` by <@${v.by}>` : ''}.**`,
-    cancelledKept: 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.',
-    cancelledReturned: 'It never reached the video service; your quota for it was given back.',
-    undeliverable: (v) => `⚠️ **Your video was made, but it could not be posted.** ${v.reason}`,
-    undeliverableWhy: 'Discord refused every way the bot tried to post it: this message, a new message in the channel and a DM to you.',
-    theVideo: 'The video',
-    expires: (v) => `; the link expires ${discordTime(v.at)}`,
-    useButtons: (v) => `Use the button below to download it${v.expiry}.`,
-    notAttached: ({ who, why, expiry }) =>
-      why.code === 'link_refused'
-        ? "The video service's link points somewhere the bot does not fetch from, so there is no file or link to show; Re-roll makes a new one."
-        : `${notAttachedWhy(who, why)}. Use the button below to download it${expiry}.`,
-    badLink: ({ who, link, notAttached, expiry, showHref }) => {
-      const why = link.why === 'not_web' ? 'the video service sent a link that is not a web (http or https) address' : `it is ${link.length} characters long and Discord allows ${link.max}`;
-      if (!notAttached) return `-# ${who === 'The video' ? 'The source link' : `${who}'s source link`} is not shown as a button: ${why}.`;
-      const noButton = `${notAttachedWhy(who, notAttached)}, and its download link cannot be a button: ${why}`;
-      if (link.why !== 'too_long') return `${noButton}.`;
-      return showHref ? `${noButton}. Here it is${expiry}: <${link.href}>` : `${noButton}, and it is too long to show here.`;
-    },
-    cancel: 'Cancel',
-    reroll: 'Re-roll',
-    source: 'Source video',
-    download: 'Download video',
+    takesReady: (v) => (v.made === v.count ? `Your ${v.count} takes are ready` : `${v.made} of your ${v.count} takes are ready`),
+    eta: (v) => `done ${discordTime(v.at)}`,
+    failedTitle: 'The video could not be made.',
+    cancelledTitle: (v) => `Cancelled${v.byUserId ? ` by <@${v.byUserId}>` : ''}.`,
+    cancelledQuotaKept: 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.',
+    cancelledQuotaBack: 'It never reached the video service; your quota for it was given back.',
+    undeliverableTitle: 'Your video was made, but it could not be posted.',
+    nothingSubmitted: 'Nothing was submitted and no quota was used.',
+    reference: (v) => `Reference: \`${v.reference}\``,
+  },
+
+  buttons: {
+    cancelledQuotaKept:
+      'Cancelled: you will not get this video. The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.',
+    cancelledQuotaBack: 'Cancelled before it reached the video service. The quota for it was given back.',
+    alreadyFinished: 'This video has already finished; there is nothing to cancel.',
+    alreadyFailed: 'This video could not be made (its message says why), so there is nothing to cancel. Its quota was given back.',
+    jobMissing: 'This video job no longer exists.',
+    notYours: 'This is not your video: only the person who started it or a moderator can cancel it.',
+    tooOldToReroll: 'This video job is too old to re-roll; please run /video again.',
+    stillRunning: 'This video is still being made; re-roll it once it is finished.',
+  },
+
+  problems: {
+    request: (v) => (v.count === 1 ? 'This request has a problem' : `This request has ${v.count} problems`),
+    limitReached: 'Limit reached',
+    rerollNotHere: 'This video can no longer be re-rolled here',
+    imagesGoneTitle: 'The reference images are gone',
+    imagesGone: 'Discord no longer has the images of this video. Please run /video again with the images attached.',
   },
 
   router: {

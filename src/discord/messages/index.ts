@@ -1,14 +1,15 @@
 import type { Problem } from '../../validation';
 import type { Refusal } from '../../limits';
 import type { UserReason } from '../../util/user-error';
-import type { ByCode, Message, Messages } from './types';
+import type { Failure } from '../../jobs/failure';
+import type { ByCode, LinkProblem, Message, Messages } from './types';
 import { en } from './en';
 
 /**
  * The user-facing words, one catalogue per language (English for now). Code outside src/discord/ returns
  * reasons as data; these turn them into sentences.
  */
-export type { Messages, Message, ByCode };
+export type { Messages, Message, ByCode, LinkProblem };
 export { en };
 
 /** The message of a reason's code, given the reason's own values. */
@@ -20,3 +21,5 @@ function byCode<U extends { code: string }>(table: ByCode<U>, reason: U): string
 export const wordProblem = (p: Problem, m: Messages = en): string => byCode(m.problem, p);
 export const wordRefusal = (r: Refusal, m: Messages = en): string => byCode(m.refusal, r);
 export const wordUserError = (r: UserReason, m: Messages = en): string => byCode(m.userError, r);
+export const wordFailure = (f: Failure, m: Messages = en): string => byCode(m.failure, f);
+export const wordLinkProblem = (p: LinkProblem, m: Messages = en): string => byCode(m.job.linkProblem, p);

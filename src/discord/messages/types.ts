@@ -1,12 +1,15 @@
 import type { Problem } from '../../validation';
 import type { LimitName, LimitSource, Refusal } from '../../limits';
 import type { UserReason } from '../../util/user-error';
-import type { LinkCheck, NotAttached } from '../card-reasons';
+import type { Failure } from '../../jobs/failure';
+
+/** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
+export type LinkProblem = { code: 'not_web' } | { code: 'too_long'; length: number; max: number };
 
 /**
  * The shape every language's catalogue satisfies. Each message is a key; one that needs values takes them as
  * one object of named values (what i18next interpolates as `{{name}}`), one that needs none is a string.
- * Domain reasons (validation problems, limit refusals, user errors) are keyed by their code and take the
+ * Domain reasons (validation problems, limit refusals, user errors, job failures) are keyed by their code and take the
  * reason itself as their values, so a new code does not compile until every language words it.
  */
 export type Message<V extends object> = (values: V) => string;
@@ -21,6 +24,78 @@ export interface Messages {
   refusal: ByCode<Refusal>;
   /** Errors the user can act on, shown as written by the router (src/util/user-error.ts). */
   userError: ByCode<UserReason>;
+  /** Why a job ended without a video for the member (src/jobs/failure.ts); one sentence, shown literally. */
+  failure: ByCode<Failure>;
+  /** The job message (render.ts): its status, summary line, buttons and the sentences of each ending. */
+  job: {
+    generating: string;
+    submitting: string;
+    queued: string;
+    /** Time since the submit, `seconds` whole. */
+    elapsed: Message<{ seconds: number }>;
+    duration: Message<{ seconds: number }>;
+    randomSeed: string;
+    /** Marks a job made with preview:true, first in the options line. */
+    preview: string;
+    seed: Message<{ seed: number }>;
+    images: Message<{ count: number }>;
+    cancelButton: string;
+    rerollButton: string;
+    /** The link button next to an attached video, and the one that carries a video not attached. */
+    sourceButton: string;
+    downloadButton: string;
+    ready: string;
+    fetchRefusedTitle: string;
+    fetchRefused: string;
+    /** " and when the link expires", appended to a sentence; empty when the provider did not say. */
+    linkExpiry: Message<{ at: number | null }>;
+    linkProblem: ByCode<LinkProblem>;
+    /**
+     * Why a made video is not attached: too large (sizes in bytes, when known), no room left in the message for
+     * it beside the takes before it, or the attachment failed. `what`: theVideo, or a take's label.
+     */
+    tooLarge: Message<{ what: string; sizeBytes: number | undefined; limitBytes: number | undefined }>;
+    noRoom: Message<{ what: string; sizeBytes: number; limitBytes: number }>;
+    notAttachable: Message<{ what: string }>;
+    theVideo: string;
+    useButton: Message<{ expiry: string }>;
+    noButton: Message<{ why: string; linkWhy: string }>;
+    hereItIs: Message<{ noButton: string; expiry: string; href: string }>;
+    linkTooLongToShow: Message<{ noButton: string; hasLink: boolean }>;
+    /** `take`: the take's label when the message holds several. */
+    sourceNotButton: Message<{ take: string | undefined; linkWhy: string }>;
+    /** Takes (`variations`): a take's label, the options line's count, the running header, each take's status. */
+    take: Message<{ index: number }>;
+    takesCount: Message<{ count: number }>;
+    runningTakes: Message<{ count: number; elapsed: string }>;
+    takeReady: string;
+    takeFailed: Message<{ reason: string }>;
+    takeCancelled: string;
+    takeUndeliverable: string;
+    takeLinked: string;
+    takesReady: Message<{ made: number; count: number }>;
+    /** When the provider expects the task done (a Discord relative timestamp, ms since epoch). */
+    eta: Message<{ at: number }>;
+    failedTitle: string;
+    cancelledTitle: Message<{ byUserId: string | undefined }>;
+    cancelledQuotaKept: string;
+    cancelledQuotaBack: string;
+    undeliverableTitle: string;
+    /** Under a list of problems: what a refused request cost. */
+    nothingSubmitted: string;
+    reference: Message<{ reference: string }>;
+  };
+  /** Answers to the job message's buttons (src/interactions/buttons.ts). */
+  buttons: {
+    cancelledQuotaKept: string;
+    cancelledQuotaBack: string;
+    alreadyFinished: string;
+    alreadyFailed: string;
+    jobMissing: string;
+    notYours: string;
+    tooOldToReroll: string;
+    stillRunning: string;
+  };
   /** Titles of a list of problems (renderProblems) and the sentences that go only with them. */
   problems: {
     request: Message<{ count: number }>;
@@ -28,45 +103,6 @@ export interface Messages {
     rerollNotHere: string;
     imagesGoneTitle: string;
     imagesGone: string;
-  };
-  /** The job message's card (src/discord/card.ts). */
-  card: {
-    preview: string;
-    randomSeed: string;
-    seed: Message<{ seed: number }>;
-    takesCount: Message<{ count: number }>;
-    images: Message<{ count: number }>;
-    take: Message<{ index: number }>;
-    submitting: string;
-    queued: string;
-    generating: Message<{ progress: number; bar: string }>;
-    /** When the provider expects the task done (a Discord relative timestamp). */
-    eta: Message<{ at: number }>;
-    runningTakes: Message<{ count: number; elapsed: string }>;
-    takeReady: string;
-    takeFailed: Message<{ reason: string }>;
-    takeCancelled: string;
-    takeUndeliverable: string;
-    takeLinked: string;
-    ready: string;
-    takesReady: Message<{ made: number; count: number }>;
-    notFetched: string;
-    failed: string;
-    cancelled: Message<{ by: string | undefined }>;
-    cancelledKept: string;
-    cancelledReturned: string;
-    undeliverable: Message<{ reason: string }>;
-    undeliverableWhy: string;
-    theVideo: string;
-    expires: Message<{ at: number }>;
-    useButtons: Message<{ expiry: string }>;
-    notAttached: Message<{ who: string; why: NotAttached; expiry: string }>;
-    /** `notAttached`: the take is not a file here either, so the link was needed. */
-    badLink: Message<{ who: string; link: Exclude<LinkCheck, { ok: true }>; notAttached: Exclude<NotAttached, { code: 'link_refused' }> | undefined; expiry: string; showHref: boolean }>;
-    cancel: string;
-    reroll: string;
-    source: string;
-    download: string;
   };
   router: {
     /** Anything unexpected; the reply adds a reference id that is also in the log. */
