@@ -1,11 +1,12 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
-import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX } from '../src/models';
+import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX, VARIATIONS } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { en, wordProblem, wordRefusal } from '../src/discord/messages';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
 import { actorOf, portsOf } from '../src/interactions/edge';
+import { reserveAndStart } from '../src/interactions/takes';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -50,6 +51,13 @@ builder
       .addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))),
   )
   .addIntegerOption((o) => o.setName('seed').setDescription('Seed for similar results (optional)').setMinValue(0).setMaxValue(SEED_MAX))
+  .addIntegerOption((o) =>
+    o
+      .setName('variations')
+      .setDescription(`Takes with different seeds, in one message; each counts as a video (default ${VARIATIONS.default})`)
+      .setMinValue(VARIATIONS.min)
+      .setMaxValue(VARIATIONS.max),
+  )
   .addBooleanOption((o) => o.setName('preview').setDescription(`Quick, cheap take: ${PREVIEW_DEFAULTS.model}, lowest resolution, ${PREVIEW_DEFAULTS.duration} s unless given`));
 
 export const data = builder;
@@ -68,6 +76,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
     aspectRatio: o.getString('aspect_ratio'),
     seed: o.getInteger('seed'),
     preview: o.getBoolean('preview'),
+    variations: o.getInteger('variations'),
     images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
   };
   await requestVideo(input, actorOf(interaction), portsOf(interaction, ctx));
@@ -83,7 +92,8 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
   await ports.afterDeferral.run(() => createJob(input, actor, ports, origin));
 }
 
-async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId, newSeed }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function createJob({ images, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin): Promise<void> {
+  const { reply, probe, limits } = ports;
   const attachments = await probe(images);
   const caps = await limits.caps(actor.limitsScope);
   const result = validateVideoRequest({ ...options, attachments }, caps);
@@ -92,21 +102,14 @@ async function createJob({ images, ...options }: VideoInput, actor: Actor, { rep
     return;
   }
 
-  const jobId = newJobId();
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, jobId, result.request.duration);
-  if (!reserved.ok) {
-    await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
-    return;
-  }
-
-  await jobs.start({
-    ...origin,
-    id: jobId,
-    // A seed the user did not give is picked here and sent, so the result can be reproduced or upgraded.
-    request: { ...result.request, seed: result.request.seed ?? newSeed() },
-    imageNames: images.map((a) => a.filename),
-    usage: reserved.usage,
-    rerollOf: null,
-    preview: options.preview === true,
-  });
+  // A seed the user did not give is picked and sent, so the result can be reproduced or upgraded; with
+  // `variations`, every take gets its own (reserveAndStart).
+  const refusal = await reserveAndStart(
+    ports,
+    { guildId: actor.limitsScope, userId: actor.userId },
+    options.variations ?? VARIATIONS.default,
+    { ...origin, request: result.request, imageNames: images.map((a) => a.filename), rerollOf: null, preview: options.preview === true },
+    result.request.seed,
+  );
+  if (refusal) await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(refusal)]));
 }

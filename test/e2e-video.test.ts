@@ -26,11 +26,12 @@ describe('/video end to end', () => {
   it('registers the commands with the contract option names', async () => {
     const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
     const video = put.body.find((c: { name: string }) => c.name === 'video');
-    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'preview']);
+    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'variations', 'preview']);
     expect(video.options[0]).toMatchObject({ type: 3, required: true, max_length: 5000 });
     expect(video.options[1]).toMatchObject({ type: 11, required: true, file_types: ['image'] });
     expect(video.options.find((o: { name: string }) => o.name === 'model').choices.map((c: { value: string }) => c.value)).toEqual(['viduq3', 'viduq3-mix']);
     expect(video.options.find((o: { name: string }) => o.name === 'seed')).toMatchObject({ min_value: 0, max_value: 2147483647 });
+    expect(video.options.find((o: { name: string }) => o.name === 'variations')).toMatchObject({ type: 4, min_value: 1, max_value: 4 });
     // Servers, the bot's DMs and private channels; installable by servers and by members as their own app.
     expect(video.contexts).toEqual([0, 1, 2]);
     expect(video.integration_types).toEqual([0, 1]);

@@ -7,6 +7,7 @@ import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages
 import type { ButtonAction } from '../discord/custom-id';
 import type { JobOrigin } from './defer';
 import { actorOf, portsOf } from './edge';
+import { reserveAndStart } from './takes';
 import type { Actor, HandlerPorts } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
@@ -64,7 +65,8 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
 }
 
-async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger }: HandlerPorts, origin: JobOrigin): Promise<void> {
+async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: JobOrigin): Promise<void> {
+  const { reply, limits, refreshImageUrls, logger } = ports;
   const guildId = actor.limitsScope;
 
   const r = source.request;
@@ -86,19 +88,21 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
     return reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
   }
 
-  const newId = newJobId();
-  const reserved = await limits.reserve({ guildId, userId: actor.userId }, newId, r.duration);
-  if (!reserved.ok) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
-
-  await jobs.start({
-    ...origin,
-    id: newId,
-    request: { ...toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]), seed: newSeed() },
-    imageNames: source.imageNames,
-    usage: reserved.usage,
-    rerollOf: source.id,
-    preview: source.preview === true,
-  });
+  // A re-roll of takes (`variations`) makes as many new ones, each with a new seed.
+  const refusal = await reserveAndStart(
+    ports,
+    { guildId, userId: actor.userId },
+    source.group?.jobIds.length ?? 1,
+    {
+      ...origin,
+      request: toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]),
+      imageNames: source.imageNames,
+      rerollOf: source.id,
+      preview: source.preview === true,
+    },
+    undefined,
+  );
+  if (refusal) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(refusal)]));
 }
 
 export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: edge(cancelJob), reroll: edge(rerollJob) };

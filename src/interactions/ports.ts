@@ -36,8 +36,8 @@ export interface Reply {
 
 export interface HandlerPorts {
   reply: Reply;
-  jobs: Pick<JobService, 'get' | 'start' | 'cancel'>;
-  limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember'> & {
+  jobs: Pick<JobService, 'get' | 'start' | 'startTakes' | 'cancel'>;
+  limits: Pick<LimitsService, 'caps' | 'reserve' | 'reserveTakes' | 'effective' | 'serverEffective' | 'usage' | 'resetMember'> & {
     settings: Pick<LimitSettings, 'setMember' | 'setServer'>;
   };
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;

@@ -33,6 +33,7 @@ export interface VideoOptions {
   resolution?: string;
   aspect_ratio?: string;
   seed?: number;
+  variations?: number;
   preview?: boolean;
   guildId?: string | null;
   user?: { id: string };
@@ -115,7 +116,7 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
       });
       const options: { name: string; type: number; value: string | number | boolean }[] = [{ name: 'prompt', type: 3, value: v.prompt ?? 'the bear waves at the camera, slow dolly in' }];
       attachments.forEach((a, i) => options.push({ name: `image${i + 1}`, type: 11, value: a.id }));
-      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['preview', 5]] as const) {
+      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['variations', 4], ['preview', 5]] as const) {
         const value = v[name];
         if (value !== undefined) options.push({ name, type, value });
       }
