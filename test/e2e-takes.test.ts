@@ -159,6 +159,20 @@ describe('/video variations', () => {
     expect(buttonsOf(card).find((b) => b.label === 'Take 3')).toMatchObject({ style: 5, url: takes[2]!.videoUrl });
   });
 
+  it('takes that each fit but not all together: the first ones play, the last is a link, none is dropped', async () => {
+    const limit = 1024 * 1024;
+    for (let i = 0; i < 3; i++) h.apimart.nextTask(fast(400 * 1024));
+    const sent = h.video({ variations: 3, attachmentSizeLimit: limit });
+    const takes = await takesOf(sent.id, 3, ['delivered']);
+    expect(takes.map((t) => t.delivery?.attached)).toEqual([true, true, false]);
+    const card = cardOf(sent.id);
+    expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2']);
+    expect(textOf(card)).toMatch(/Take 3 \(0\.4 MB\) did not fit in this message beside the takes before it \(1\.0 MB in all\)\. Use the button below to download it; the link expires <t:\d+:R>\./);
+    // The upload carried the two that fit, together within the limit.
+    const upload = h.discord.callsTo('PATCH', original(sent.token)).find((c) => c.files.length > 0)!;
+    expect(upload.files.reduce((n, f) => n + f.data.length, 0)).toBeLessThanOrEqual(limit);
+  });
+
   it('Cancel on the card cancels every take still running, each by the quota rules', async () => {
     const member = { id: '999999999999999999' };
     const long = { timeline: [{ at: 0, status: 'pending' }, { at: 300, status: 'processing', progress: 10 }, { at: 60_000, status: 'completed' }], estimatedTime: 60 };

@@ -89,15 +89,27 @@ export class JobMessage implements JobView {
     const log = this.log(job);
     const ready = takes.filter((t) => t.state === 'completed');
     const got = new Map<string, { file?: VideoFile; why?: NotAttached }>();
+    // The files of one message weigh at most the upload limit together, so no more than that is held in
+    // memory: each take is downloaded up to what is left of it (a single job: the limit, as before).
+    let left = job.attachmentSizeLimit;
     for (const t of ready) {
-      const d = await this.deps.download(t.videoUrl!, job.attachmentSizeLimit);
-      if (d.ok) got.set(t.id, { file: { name: videoFileName(t), data: d.data } });
-      else {
-        // A link the address guard refused is not shown either: the member would be sent where the bot would not go.
-        log.warn({ take: t.group?.index, reason: d.reason, detail: d.reason === 'too_large' ? d.size : d.detail }, d.reason === 'refused' ? 'video link refused; neither attached nor linked' : 'video not attached; sending the link');
-        const why: NotAttached = d.reason === 'refused' ? { code: 'link_refused' } : d.reason === 'too_large' ? { code: 'too_large', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit } : { code: 'not_downloaded' };
-        got.set(t.id, { why });
+      const d = await this.deps.download(t.videoUrl!, left);
+      if (d.ok) {
+        got.set(t.id, { file: { name: videoFileName(t), data: d.data } });
+        left -= d.data.length;
+        continue;
       }
+      // A link the address guard refused is not shown either: the member would be sent where the bot would not go.
+      log.warn({ take: t.group?.index, reason: d.reason, detail: d.reason === 'too_large' ? d.size : d.detail }, d.reason === 'refused' ? 'video link refused; neither attached nor linked' : 'video not attached; sending the link');
+      const why: NotAttached =
+        d.reason === 'refused'
+          ? { code: 'link_refused' }
+          : d.reason !== 'too_large'
+            ? { code: 'not_downloaded' }
+            : d.size !== undefined && d.size <= job.attachmentSizeLimit
+              ? { code: 'no_room', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit }
+              : { code: 'too_large', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit };
+      got.set(t.id, { why });
     }
 
     for (const r of this.routes(job, 'anywhere')) {
@@ -107,7 +119,7 @@ export class JobMessage implements JobView {
       for (const t of ready) {
         const { file, why } = got.get(t.id)!;
         const limitBytes = Math.min(r.limit, job.attachmentSizeLimit);
-        if (!file) notAttached.set(t.id, why!.code === 'too_large' ? { ...why!, limitBytes } : why!);
+        if (!file) notAttached.set(t.id, why!.code === 'too_large' ? { ...why!, limitBytes } : why!.code === 'no_room' ? { ...why!, limitBytes: r.limit } : why!);
         else if (file.data.length > r.limit) notAttached.set(t.id, { code: 'too_large', sizeBytes: file.data.length, limitBytes });
         else if (total + file.data.length > r.limit) notAttached.set(t.id, { code: 'no_room', sizeBytes: file.data.length, limitBytes: r.limit });
         else {
