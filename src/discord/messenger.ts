@@ -27,9 +27,12 @@ export interface Messenger {
   refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>>;
 }
 
-/** Discord JSON error codes the bot branches on: a dead interaction token, and an upload refused as too large. */
+/** Discord JSON error codes the bot branches on: a dead interaction token, an upload refused as too large, a channel the bot cannot post in. */
 export const DiscordCodes = {
+  UnknownChannel: 10003,
   UnknownWebhook: 10015,
+  MissingAccess: 50001,
+  MissingPermissions: 50013,
   InvalidWebhookToken: 50027,
   EntityTooLarge: 40005,
 } as const;
@@ -41,7 +44,8 @@ export function discordErrorCode(err: unknown): { status: number | undefined; co
 }
 
 function body(payload: Outgoing, files: readonly VideoFile[]) {
-  return { ...apiBody(payload), attachments: files.map((f, i) => ({ id: i, filename: f.name })) };
+  // Attachment ids are strings in Discord's spec (and in discord.js).
+  return { ...apiBody(payload), attachments: files.map((f, i) => ({ id: String(i), filename: f.name })) };
 }
 
 function raw(files: readonly VideoFile[]): RawFile[] | undefined {

@@ -1,7 +1,8 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import { optionProblems, toRequest } from '../validation';
-import { moderates } from './guards';
+import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
+import { refuse } from './refusal';
 import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
@@ -11,6 +12,7 @@ import { reserveAndStart } from './takes';
 import type { Actor, HandlerPorts } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
+import { setUrls } from './refs';
 
 export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx: AppContext) => Promise<void>;
 
@@ -52,7 +54,9 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
 
 /**
  * Same inputs, new seed, a new job message, counted against the presser's limits. Discord's image links
- * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
+ * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll. A saved
+ * set's images get links from the set instead (renewed uploads when the kept ones are near their end); a set
+ * deleted since ends the re-roll too.
  */
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
   const source = await ports.jobs.get(jobId);
@@ -61,13 +65,17 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
     return ports.reply.reply(en.buttons.stillRunning);
   }
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
   const origin = await ports.reply.deferForJob();
-  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
+  await ports.afterDeferral.run(() => reroll(source, actor, ports, origin, channel.known));
 }
 
-async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: JobOrigin): Promise<void> {
-  const { reply, limits, refreshImageUrls, logger } = ports;
+async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
+  const { reply, limits, refreshImageUrls, logger, audit } = ports;
   const guildId = actor.limitsScope;
+  const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
+  if (notHere) return refuse(actor, notHere, { reply, audit });
 
   const r = source.request;
   const problems = optionProblems(
@@ -76,14 +84,25 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
   );
   if (problems.length) return reply.edit(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))));
 
+  // A saved set's images come first and get links from the set (its provider links expire); the rest are
+  // Discord attachments.
+  const fromSet = source.refSet?.images ?? 0;
+  let kept: string[] = [];
+  if (source.refSet) {
+    const set = await ports.refs.get(source.refSet.id);
+    const urls = set ? await setUrls(set, ports) : en.refs.setGone;
+    if (typeof urls === 'string') return reply.edit(renderProblems(en.refs.setGoneTitle, [urls]));
+    kept = urls;
+  }
+  const attached = r.image_urls.slice(fromSet);
   let refreshed: Map<string, string>;
   try {
-    refreshed = await refreshImageUrls(r.image_urls);
+    refreshed = attached.length ? await refreshImageUrls(attached) : new Map();
   } catch (err) {
     logger.warn({ jobId: source.id, err: (err as Error).message }, 'refreshing attachment links failed');
     refreshed = new Map();
   }
-  const urls = r.image_urls.map((u) => refreshed.get(u));
+  const urls = [...kept, ...attached.map((u) => refreshed.get(u))];
   if (urls.some((u) => u === undefined)) {
     return reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
   }
@@ -91,7 +110,7 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
   // A re-roll of takes (`variations`) makes as many new ones, each with a new seed.
   const refusal = await reserveAndStart(
     ports,
-    { guildId, userId: actor.userId },
+    { guildId, userId: actor.userId, roleIds: actor.roleIds },
     source.group?.jobIds.length ?? 1,
     {
       ...origin,
@@ -99,10 +118,11 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
       imageNames: source.imageNames,
       rerollOf: source.id,
       preview: source.preview === true,
+      refSet: source.refSet ?? null,
     },
     undefined,
   );
-  if (refusal) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(refusal)]));
+  if (refusal) return refuse(actor, refusal, { reply, audit });
 }
 
 export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: edge(cancelJob), reroll: edge(rerollJob) };

@@ -1,8 +1,10 @@
 import type { Logger } from '../log';
 import type { JobService } from '../jobs/service';
 import type { Job } from '../jobs/record';
-import type { AttachmentMeta, ServerCaps } from '../validation';
+import type { AttachmentMeta, ReadHead, ServerCaps } from '../validation';
+import type { RefStore } from '../refs';
 import type { LimitsService } from '../limits/service';
+import type { AuditPort } from '../limits/audit';
 import type { Semaphore } from '../util/semaphore';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
@@ -10,10 +12,16 @@ export interface AppContext {
   logger: Logger;
   jobs: JobService;
   limits: LimitsService;
+  /** The moderators' audit channel. */
+  audit: AuditPort;
   /** Renews expired Discord attachment links (Re-roll); links Discord no longer has are absent from the map. */
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
   /** Fills in image sizes Discord did not report (validation/probe.ts). */
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
+  /** Saved reference sets (/video-refs). */
+  refs: RefStore;
+  /** Reads an image whole (at most `maxBytes`) through the address guard, to keep it in a set. */
+  readImage: ReadHead;
   /** The shard that owns a guild's jobs (DMs: 0). */
   shardOf: (guildId: string | null) => number;
   newJobId: () => string;

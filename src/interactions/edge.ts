@@ -1,19 +1,27 @@
 import { randomInt } from 'node:crypto';
-import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { SEED_MAX } from '../models';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import type { AppContext } from './context';
 import { deferForJob } from './defer';
 import { isModerator } from './guards';
-import { limitsScope } from './scope';
+import { limitsScope, memberRoleIds, parentChannelId } from './scope';
 import type { Actor, HandlerPorts, Reply } from './ports';
 
 /** The discord.js side of the handler ports (./ports.ts): what a core needs, read off a real interaction. */
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction;
 
-export function actorOf(interaction: Answerable): Actor {
-  return { userId: interaction.user.id, guildId: interaction.guildId, moderator: isModerator(interaction), limitsScope: limitsScope(interaction) };
+export function actorOf(interaction: Answerable | AutocompleteInteraction): Actor {
+  return {
+    userId: interaction.user.id,
+    guildId: interaction.guildId,
+    moderator: isModerator(interaction),
+    limitsScope: limitsScope(interaction),
+    roleIds: memberRoleIds(interaction),
+    channelId: interaction.channelId,
+    parentChannelId: parentChannelId(interaction),
+  };
 }
 
 export function discordReply(interaction: Answerable, ctx: AppContext): Reply {
@@ -30,8 +38,11 @@ export function portsOf(interaction: Answerable, ctx: AppContext): HandlerPorts 
     reply: discordReply(interaction, ctx),
     jobs: ctx.jobs,
     limits: ctx.limits,
+    audit: ctx.audit,
     probe: ctx.probe,
     refreshImageUrls: ctx.refreshImageUrls,
+    refs: ctx.refs,
+    readImage: ctx.readImage,
     newJobId: ctx.newJobId,
     // randomInt's upper bound is exclusive.
     newSeed: () => randomInt(0, SEED_MAX + 1),

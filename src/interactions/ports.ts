@@ -1,9 +1,11 @@
 import type { Logger } from '../log';
 import type { JobService } from '../jobs/service';
 import type { LimitsService } from '../limits/service';
-import type { LimitSettings } from '../limits/usage';
+import type { LimitSettings } from '../limits/settings';
+import type { AuditPort } from '../limits/audit';
 import type { MessagePayload } from '../discord/render';
-import type { AttachmentMeta } from '../validation';
+import type { AttachmentMeta, ReadHead } from '../validation';
+import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
 
 /**
@@ -20,6 +22,11 @@ export interface Actor {
   moderator: boolean;
   /** The guild whose limits apply, or null for the bot default (scope.ts). */
   limitsScope: string | null;
+  /** The member's roles where the limits apply (scope.ts); empty with the bot default. */
+  roleIds: string[];
+  /** Where it happened, and a thread's parent channel (scope.ts). */
+  channelId: string | null;
+  parentChannelId: string | null;
 }
 
 /** The answer to the interaction: at most one acknowledgement, then one reply or one edit of it. */
@@ -37,11 +44,17 @@ export interface Reply {
 export interface HandlerPorts {
   reply: Reply;
   jobs: Pick<JobService, 'get' | 'start' | 'startTakes' | 'cancel'>;
-  limits: Pick<LimitsService, 'caps' | 'reserve' | 'reserveTakes' | 'effective' | 'serverEffective' | 'usage' | 'resetMember'> & {
+  limits: Pick<LimitsService, 'caps' | 'reserve' | 'reserveTakes' | 'effective' | 'serverEffective' | 'usage' | 'resetMember' | 'server' | 'serverUsage'> & {
     settings: Pick<LimitSettings, 'setMember' | 'setServer'>;
   };
+  /** The moderators' audit channel (src/discord/audit.ts). */
+  audit: AuditPort;
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
+  /** Saved reference sets (/video-refs). */
+  refs: Pick<RefStore, 'limits' | 'index' | 'visible' | 'suggest' | 'find' | 'findOwned' | 'get' | 'refusal' | 'save' | 'delete' | 'providerUrls'>;
+  /** Reads an outside image whole (at most `maxBytes`), through the address guard, to keep it. */
+  readImage: ReadHead;
   newJobId: () => string;
   /** A seed for a request that gave none, and for a re-roll (0..SEED_MAX). */
   newSeed: () => number;

@@ -14,7 +14,7 @@ export type TakesBase = Omit<NewJob, 'id' | 'usage' | 'group'>;
  */
 export async function reserveAndStart(
   { limits, jobs, newJobId, newSeed }: Pick<HandlerPorts, 'limits' | 'jobs' | 'newJobId' | 'newSeed'>,
-  who: { guildId: string | null; userId: string },
+  who: { guildId: string | null; userId: string; roleIds: readonly string[] },
   count: number,
   base: TakesBase,
   seed: number | undefined,

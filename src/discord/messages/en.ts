@@ -1,4 +1,5 @@
 import type { Messages } from './types';
+import type { SettingName } from '../../limits/audit';
 import { discordTime } from '../../util/discord-time';
 
 /** English: every user-facing sentence of validation, limits, job failures, the job message, its buttons, the limits views and the router. */
@@ -9,6 +10,8 @@ const mb = (bytes: number) => `${(bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1)}
 const mb1 = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const image = (v: { image: number; filename: string }) => `image${v.image} (${v.filename})`;
+const channel = (id: string) => `<#${id}>`;
+const role = (id: string) => `<@&${id}>`;
 const blocked = { dailyVideos: 'limit 0', dailySeconds: 'daily seconds limit 0', concurrent: 'concurrent limit 0' } as const;
 
 export const en: Messages = {
@@ -26,8 +29,11 @@ export const en: Messages = {
     aspect_ratio_unknown: (v) => `Unknown aspect ratio "${v.aspectRatio}"; choose ${v.choices.join(', ')}.`,
     seed_out_of_range: (v) => `The seed must be a whole number from 0 to ${v.max}; you gave ${v.seed}.`,
     variations_out_of_range: (v) => `variations must be a whole number from ${v.min} to ${v.max}; you gave ${v.variations}.`,
-    images_missing: () => 'Attach at least one reference image.',
-    images_too_many: (v) => `You attached ${v.count} images; the limit is ${v.max}.`,
+    images_missing: () => 'Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).',
+    images_too_many: (v) =>
+      v.fromSet
+        ? `The saved set has ${count(v.fromSet, 'image')} and you attached ${v.count - v.fromSet}: ${v.count} in all; the limit is ${v.max}.`
+        : `You attached ${v.count} images; the limit is ${v.max}.`,
     image_not_recognised: (v) => `${image(v)} is not a recognised image; use PNG, JPEG or WebP.`,
     image_type: (v) => `${image(v)} is of type ${v.contentType}; use PNG, JPEG or WebP.`,
     image_file_size_impossible: (v) => `${image(v)} has an impossible file size (${v.bytes} bytes) in Discord's data; upload it again.`,
@@ -58,6 +64,13 @@ export const en: Messages = {
         ? `variations:${v.takes} runs ${count(v.takes, 'video')} at once, and you already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish, cancel it, or ask for fewer variations.`
         : `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
     cooldown: (v) => `Please wait ${v.wait} more ${v.wait === 1 ? 'second' : 'seconds'} between videos (cooldown ${v.cooldown} s).`,
+    budget_daily: (v) =>
+      `This server's daily video budget has ${v.left} s of ${v.max} s left today; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)}.`,
+    budget_monthly: (v) =>
+      `This server's monthly video budget has ${v.left} s of ${v.max} s left this month; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)} (${discordTime(v.resetAt, 'f')}).`,
+    server_concurrent_full: (v) => `This server already has ${count(v.active, 'video')} generating (limit ${v.max} at once). Please try again when one has finished.`,
+    channel_not_allowed: (v) =>
+      v.allowed.length ? `Videos are made in ${v.allowed.map(channel).join(', ')} on this server, not here.` : 'Videos cannot be made in this channel on this server.',
   },
 
   userError: {
@@ -164,6 +177,35 @@ export const en: Messages = {
     buttonInvalid: 'This button is no longer valid.',
   },
 
+  refs: {
+    refusal: {
+      name_taken: (v) =>
+        `${v.owner === 'server' ? 'This server already has' : 'You already have'} a set named \`${v.name}\`; choose another name, or delete that one first with /video-refs delete.`,
+      member_full: (v) =>
+        v.max === 0 ? 'This bot does not keep sets of members.' : `You already keep ${count(v.max, 'set')}, the most allowed; delete one with /video-refs delete first.`,
+      server_full: (v) =>
+        v.max === 0 ? 'This bot does not keep server sets.' : `This server already keeps ${count(v.max, 'set')}, the most allowed; a moderator can delete one with /video-refs delete.`,
+    },
+    badName: (v) => `\`${v.name}\` cannot be a set name: use 1 to 32 letters, digits, - or _.`,
+    serversOnly: 'Server sets exist in servers only; leave out server:true to save the set as your own.',
+    notModerator: 'Only members with the Manage Server permission can save server sets; leave out server:true to save the set as your own.',
+    problems: (v) => `${v.count === 1 ? 'An image has a problem' : `The images have ${v.count} problems`}; nothing was saved`,
+    saved: (v) => `Saved ${v.server ? 'the server set' : 'your set'} \`${v.name}\` with ${count(v.images, 'image')}. Use it with /video refs:${v.name}.`,
+    listMine: (v) => `**Your sets** (${v.count} of ${v.max})`,
+    listServer: (v) => `**This server's sets** (${v.count} of ${v.max})`,
+    listEntry: (v) => `\`${v.name}\` (${count(v.images, 'image')})`,
+    listNone: 'none yet; save one with /video-refs save',
+    notFound: (v) => `There is no set named \`${v.name}\` among your sets${v.inServer ? " or this server's" : ''}; see /video-refs list.`,
+    showTitle: (v) => `${v.server ? 'Server set' : 'Your set'} \`${v.name}\`, ${count(v.images, 'image')}:`,
+    showImage: (v) => `${v.n}. ${v.filename}, ${v.width}x${v.height} px, ${mb(v.bytes)}: ${v.url}`,
+    deleted: (v) => `Deleted ${v.server ? 'the server set' : 'your set'} \`${v.name}\` and its images.`,
+    deleteNotModerator: (v) => `\`${v.name}\` is a server set: only members with the Manage Server permission can delete it.`,
+    choice: (v) => `${v.name} · ${v.server ? 'server' : 'yours'} · ${count(v.images, 'image')}`,
+    uploadFailed: "The saved set's images could not be handed to the video service right now; please try again in a minute.",
+    setGoneTitle: 'The saved set is gone',
+    setGone: 'The saved set this video was made from has been deleted. Please run /video again.',
+  },
+
   limits: {
     label: {
       dailyVideos: 'Videos per day',
@@ -171,7 +213,7 @@ export const en: Messages = {
       concurrent: 'Videos at once',
       cooldown: 'Cooldown between videos',
     },
-    source: { 'bot default': 'bot default', 'server default': 'server default', 'member override': 'member override' },
+    source: { 'bot default': 'bot default', 'server default': 'server default', role: 'role', 'member override': 'member override' },
     value: ({ limit, value }) => (limit === 'cooldown' && value === 0 ? 'none' : limit === 'cooldown' || limit === 'dailySeconds' ? `${value} s` : String(value)),
     line: (v) => `${v.label}: **${v.value}** (${v.source})`,
     usage: (v) => ` · used ${v.used}, ${v.left} left`,
@@ -190,5 +232,55 @@ export const en: Messages = {
     notModerator: 'Only members with the Manage Server permission can change video limits. See your own with /video-usage.',
     noLimitGiven: 'Give at least one limit to set, e.g. daily_videos:3.',
     noValueGiven: 'Give at least one value to set, e.g. daily_videos:5 or max_resolution:720p.',
+    noBudgetGiven: 'Give daily_seconds or monthly_seconds, e.g. daily_seconds:600 (0 removes that budget).',
+    fromRole: (v) => `role ${role(v.roleId)}`,
+    rolesTitle: 'Role limits',
+    roleLine: (v) => `${role(v.roleId)}: ${v.limits}`,
+    roleTitle: (v) => `Limits of the role ${role(v.roleId)}`,
+    roleCleared: (v) => `Cleared: the role ${role(v.roleId)} has no limits of its own now.`,
+    noRoles: 'no role has limits of its own',
+    channelsTitle: 'Channels',
+    channelsEverywhere: '/video works in every channel',
+    channelsOnly: (v) => `/video works only in ${v.channelIds.map(channel).join(', ')}`,
+    channelsExcept: (v) => `/video works everywhere except ${v.channelIds.map(channel).join(', ')}`,
+    budgetTitle: 'Server budget',
+    budgetDay: (v) => `Today: ${v.used} s used${v.max === undefined ? ' (no daily budget)' : ` of ${v.max} s, ${Math.max(0, v.max - v.used)} s left; resets ${discordTime(v.resetAt)}`}`,
+    budgetMonth: (v) => `This month: ${v.used} s used${v.max === undefined ? ' (no monthly budget)' : ` of ${v.max} s, ${Math.max(0, v.max - v.used)} s left; resets ${discordTime(v.resetAt)}`}`,
+    serverConcurrent: (v) => `Videos at once in the whole server: ${v.max === undefined ? 'no limit' : `**${v.max}**`} (${v.active} generating now)`,
+    auditChannel: (v) => `Audit channel: ${v.channelId ? channel(v.channelId) : 'off'}`,
+    auditFailed: (v) =>
+      `Audit posts to ${channel(v.channelId)} have stopped: Discord refused the bot there (${v.status}${v.code !== null ? ` / ${v.code}` : ''}, missing access or permission). Give the bot View Channel and Send Messages in that channel, then set it again with /video-limits audit.`,
+    serverBudgetTitle: "This server's video budget",
+  },
+
+  audit: {
+    setting: {
+      dailyVideos: 'videos per day',
+      dailySeconds: 'seconds per day',
+      concurrent: 'videos at once',
+      cooldown: 'cooldown',
+      maxDuration: 'longest video',
+      maxResolution: 'highest resolution',
+      models: 'models',
+      serverConcurrent: 'videos at once in the server',
+      budgetDaily: 'budget per day',
+      budgetMonthly: 'budget per month',
+      allowed: '/video allowed',
+      auditChannel: 'audit channel',
+    },
+    value: ({ setting, value }) => {
+      if (value === null) return 'not set';
+      if (typeof value === 'boolean') return value ? 'yes' : 'no';
+      if (Array.isArray(value)) return value.join(', ');
+      if (setting === 'auditChannel') return channel(String(value));
+      const seconds: SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly'];
+      return seconds.includes(setting) ? `${String(value)} s` : String(value);
+    },
+    target: (t) => (t.kind === 'server' ? 'server' : t.kind === 'member' ? `<@${t.userId}>` : t.kind === 'role' ? `role ${role(t.roleId)}` : channel(t.channelId)),
+    change: (v) => `${v.target} · ${v.setting}: ${v.before} -> ${v.after}`,
+    limitsChanged: (v) => [`**Video limits changed** by <@${v.moderatorId}>`, ...v.changes.map((c) => `• ${c}`)].join('\n'),
+    memberReset: (v) => [`**Video limits reset** for <@${v.userId}> by <@${v.moderatorId}> (usage today cleared)`, ...v.changes.map((c) => `• ${c}`)].join('\n'),
+    budgetRefused: (v) =>
+      `**Budget refusal**: <@${v.userId}>${v.channelId ? ` in ${channel(v.channelId)}` : ''} asked for ${v.refusal.seconds} s; ${v.refusal.left} s of ${v.refusal.max} s left ${v.refusal.code === 'budget_daily' ? 'today' : 'this month'}.`,
   },
 };

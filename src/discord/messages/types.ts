@@ -1,6 +1,8 @@
 import type { Problem } from '../../validation';
-import type { LimitName, LimitSource, Refusal } from '../../limits';
+import type { AuditFailure, BudgetRefusal, LimitName, LimitSource, Refusal } from '../../limits';
+import type { AuditTarget, SettingName, SettingValue } from '../../limits/audit';
 import type { UserReason } from '../../util/user-error';
+import type { SaveRefusal } from '../../refs';
 import type { Failure } from '../../jobs/failure';
 
 /** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
@@ -110,6 +112,28 @@ export interface Messages {
     storeDown: string;
     buttonInvalid: string;
   };
+  /** /video-refs, and saved sets in /video and Re-roll. */
+  refs: {
+    refusal: ByCode<SaveRefusal>;
+    badName: Message<{ name: string }>;
+    serversOnly: string;
+    notModerator: string;
+    problems: Message<{ count: number }>;
+    saved: Message<{ name: string; images: number; server: boolean }>;
+    listMine: Message<{ count: number; max: number }>;
+    listServer: Message<{ count: number; max: number }>;
+    listEntry: Message<{ name: string; images: number }>;
+    listNone: string;
+    notFound: Message<{ name: string; inServer: boolean }>;
+    showTitle: Message<{ name: string; server: boolean; images: number }>;
+    showImage: Message<{ n: number; filename: string; width: number; height: number; bytes: number; url: string }>;
+    deleted: Message<{ name: string; server: boolean }>;
+    deleteNotModerator: Message<{ name: string }>;
+    choice: Message<{ name: string; server: boolean; images: number }>;
+    uploadFailed: string;
+    setGoneTitle: string;
+    setGone: string;
+  };
   /** /video-limits and /video-usage. */
   limits: {
     label: Record<LimitName, string>;
@@ -132,5 +156,36 @@ export interface Messages {
     notModerator: string;
     noLimitGiven: string;
     noValueGiven: string;
+    noBudgetGiven: string;
+    /** A role a limit comes from, as shown in place of the source. */
+    fromRole: Message<{ roleId: string }>;
+    rolesTitle: string;
+    roleLine: Message<{ roleId: string; limits: string }>;
+    roleTitle: Message<{ roleId: string }>;
+    roleCleared: Message<{ roleId: string }>;
+    noRoles: string;
+    channelsTitle: string;
+    channelsEverywhere: string;
+    channelsOnly: Message<{ channelIds: string[] }>;
+    channelsExcept: Message<{ channelIds: string[] }>;
+    budgetTitle: string;
+    budgetDay: Message<{ used: number; max: number | undefined; resetAt: number }>;
+    budgetMonth: Message<{ used: number; max: number | undefined; resetAt: number }>;
+    serverConcurrent: Message<{ active: number; max: number | undefined }>;
+    auditChannel: Message<{ channelId: string | undefined }>;
+    /** The audit channel stopped taking posts: said once to a moderator. */
+    auditFailed: Message<AuditFailure>;
+    /** /video-usage: the server's budget, when it has one. */
+    serverBudgetTitle: string;
+  };
+  /** Posts to the moderators' audit channel (src/limits/audit.ts). */
+  audit: {
+    setting: Record<SettingName, string>;
+    value: Message<{ setting: SettingName; value: SettingValue }>;
+    target: Message<AuditTarget>;
+    change: Message<{ target: string; setting: string; before: string; after: string }>;
+    limitsChanged: Message<{ moderatorId: string; changes: string[] }>;
+    memberReset: Message<{ moderatorId: string; userId: string; changes: string[] }>;
+    budgetRefused: Message<{ userId: string; channelId: string | null; refusal: BudgetRefusal }>;
   };
 }
