@@ -184,8 +184,11 @@ describe('/video variations', () => {
     const refused = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${stranger.id}/`));
     expect(String(refused.body.data?.content)).toContain('This is not your video');
     const press = h.discord.sendButton({ customId: `vidu:cancel:${takes[0]!.id}`, messageId: h.discord.originalMessageId(sent.id)!, user: member });
-    const answer = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${press.id}/`));
-    expect(String(answer.body.data?.content)).toContain('counts toward your limits today');
+    // Acknowledged privately at once (a take's submit may be in flight), then answered.
+    const ack = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${press.id}/`));
+    expect(ack.body.data?.flags & 64).toBe(64);
+    const answer = await h.discord.waitForCall('PATCH', original(press.token));
+    expect(String(answer.body.content)).toContain('counts toward your limits today');
     await takesOf(sent.id, 2, ['cancelled']);
     await h.discord.waitForCall('PATCH', original(sent.token), { predicate: (c) => textOf(c.body ?? {}).includes('Cancelled') });
     const text = textOf(cardOf(sent.id));

@@ -21,7 +21,7 @@ import { clip } from '../util/clip';
  * one container holding a text display (status, one line per take, the quoted prompt, the options), a media
  * gallery whose items are the uploaded MP4s (`attachment://<file>`, which play in place), a text display for
  * takes that are links instead of files, and one row of buttons. Pure: the same takes render the same card.
- * Whatever the input it stays within Discord's limits: at most 8 components (of 40), text clipped to 4000
+ * Whatever the input it stays within Discord's limits: at most 10 components (of 40), text clipped to 4000
  * characters in all, at most 5 buttons with short custom ids, and a link button only for a URL Discord takes.
  */
 

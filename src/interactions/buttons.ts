@@ -44,8 +44,8 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
     return reply.reply(en.buttons.notYours);
   }
   // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
-  // Discord's 3 s, so acknowledge first.
-  const waits = job.state === 'reserved' || job.state === 'submitting';
+  // Discord's 3 s, so acknowledge first. Takes (`variations`) may have one in flight whatever the first's state.
+  const waits = job.state === 'reserved' || job.state === 'submitting' || job.group !== undefined;
   if (waits) await reply.deferPrivately();
   const content = cancelAnswer(await jobs.cancel(jobId, actor.userId));
   if (waits) await reply.edit({ text: content, rows: [] });
