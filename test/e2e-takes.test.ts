@@ -173,6 +173,21 @@ describe('/video variations', () => {
     expect(upload.files.reduce((n, f) => n + f.data.length, 0)).toBeLessThanOrEqual(limit);
   });
 
+  it('past the token: the same card with every take arrives through the channel endpoint', async () => {
+    h.apimart.nextTask(fast(5000));
+    h.apimart.nextTask(fast(5001));
+    const sent = h.video({ variations: 2, createdAt: Date.now() - 16 * 60 * 1000 });
+    const takes = await takesOf(sent.id, 2, ['delivered']);
+    expect(takes.map((t) => t.delivery)).toEqual([
+      { route: 'channel-edit', attached: true },
+      { route: 'channel-edit', attached: true },
+    ]);
+    const card = cardOf(sent.id);
+    expect(isCard(card)).toBe(true);
+    expect(galleryOf(card).map((i) => i.media.url)).toEqual(card.attachments.map((a) => `attachment://${a.filename}`));
+    expect(textOf(card)).toContain('Your 2 takes are ready');
+  });
+
   it('Cancel on the card cancels every take still running, each by the quota rules', async () => {
     const member = { id: '999999999999999999' };
     const long = { timeline: [{ at: 0, status: 'pending' }, { at: 300, status: 'processing', progress: 10 }, { at: 60_000, status: 'completed' }], estimatedTime: 60 };

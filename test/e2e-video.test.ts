@@ -314,6 +314,8 @@ describe('/video delivery routes', () => {
     expect(job.delivery).toEqual({ route: 'channel-edit', attached: true });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(reply.attachments).toHaveLength(1);
+    // The same card by the channel endpoint: the video plays in its gallery.
+    expect(galleryOf(reply).map((i) => i.media.url)).toEqual([`attachment://${reply.attachments[0]!.filename}`]);
     // The expired token was never used after the deferral: no 401 counted toward Discord's ban.
     expect(h.discord.callsTo('*', new RegExp(`/webhooks/\\d+/${sent.token}`)).filter((c) => c.status === 401)).toHaveLength(0);
   });
@@ -329,6 +331,8 @@ describe('/video delivery routes', () => {
     expect(post.body.allowed_mentions).toEqual({ parse: [], users: [USER.id] });
     expect(textOf(post.body)).toContain(`<@${USER.id}>`);
     expect(post.files).toHaveLength(1);
+    expect(isCard(post.body)).toBe(true);
+    expect(galleryOf(post.body)).toHaveLength(1);
   });
 
   it('channel posting forbidden: the video arrives by DM', async () => {
@@ -341,6 +345,8 @@ describe('/video delivery routes', () => {
       expect(job.delivery).toEqual({ route: 'dm', attached: true });
       const dm = h.discord.channelMessages(h.discord.dmChannelId(USER.id)!).at(-1)!;
       expect(dm.attachments).toHaveLength(1);
+      expect(isCard(dm)).toBe(true);
+      expect(galleryOf(dm).map((i) => i.media.url)).toEqual([`attachment://${dm.attachments[0]!.filename}`]);
     } finally {
       h.discord.allowChannel(queued.channelId);
     }
