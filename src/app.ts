@@ -104,7 +104,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const readHead = createReadHead(outbound);
   // A kept image may be 20 MB: more time than a header's probe.
   const readImage = createReadHead(outbound, READ_IMAGE_DEADLINE_MS);
-  const view = new JobMessage({ messenger, download: (url, max) => downloadVideo(url, max, { http: outbound }), logger, clock });
+  const download = (url: string, max: number) => downloadVideo(url, max, { http: outbound });
+  const view = new JobMessage({ messenger, download, logger, clock });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
@@ -133,6 +134,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     newJobId: () => randomBytes(10).toString('hex'),
     afterDeferral: new Semaphore(AFTER_DEFERRAL_CONCURRENCY),
     now: () => clock.now(),
+    history: repo,
+    download,
+    messenger,
+    budgetLeft: async (guildId) => {
+      const [{ budget }, used] = await Promise.all([limits.server(guildId), limits.serverUsage(guildId)]);
+      if (budget.dailySeconds === undefined && budget.monthlySeconds === undefined) return undefined;
+      const left = (max: number | undefined, spent: number) => (max === undefined ? null : Math.max(0, max - spent));
+      return { daily: left(budget.dailySeconds, used.daySeconds), monthly: left(budget.monthlySeconds, used.monthSeconds) };
+    },
   };
   routeInteractions(client, ctx, commands, buttonHandlers);
   client.on('error', (err) => logger.error({ err }, 'discord client error'));

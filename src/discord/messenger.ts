@@ -15,6 +15,8 @@ export interface ReplyTarget {
 export interface VideoFile {
   name: string;
   data: Buffer;
+  /** `video/mp4` when absent; /video-stats sends its CSV the same way. */
+  contentType?: string;
 }
 
 /** The calls about a job message; `files` are uploaded with it (an edit keeps only the files it sends). */
@@ -49,7 +51,7 @@ function body(payload: Outgoing, files: readonly VideoFile[]) {
 }
 
 function raw(files: readonly VideoFile[]): RawFile[] | undefined {
-  return files.length ? files.map((f) => ({ name: f.name, data: f.data, contentType: 'video/mp4' })) : undefined;
+  return files.length ? files.map((f) => ({ name: f.name, data: f.data, contentType: f.contentType ?? 'video/mp4' })) : undefined;
 }
 
 export class RestMessenger implements Messenger {

@@ -7,7 +7,8 @@ import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
 import type { JobOrigin } from './defer';
-import { actorOf, portsOf } from './edge';
+import { actorOf, historyPortsOf, portsOf } from './edge';
+import { sendAgain } from './resend';
 import { reserveAndStart } from './takes';
 import type { Actor, HandlerPorts } from './ports';
 import type { Job } from '../jobs/record';
@@ -125,4 +126,8 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
   if (refusal) return refuse(actor, refusal, { reply, audit });
 }
 
-export const buttonHandlers: Record<ButtonAction, ButtonHandler> = { cancel: edge(cancelJob), reroll: edge(rerollJob) };
+export const buttonHandlers: Record<ButtonAction, ButtonHandler> = {
+  cancel: edge(cancelJob),
+  reroll: edge(rerollJob),
+  resend: (interaction, jobId, ctx) => sendAgain(jobId, actorOf(interaction), historyPortsOf(interaction, ctx)),
+};

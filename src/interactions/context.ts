@@ -1,5 +1,9 @@
 import type { Logger } from '../log';
 import type { JobService } from '../jobs/service';
+import type { JobRepo } from '../jobs/repo';
+import type { Download } from '../jobs/download';
+import type { Messenger } from '../discord/messenger';
+import type { BudgetLeft } from '../discord/render-stats';
 import type { Job } from '../jobs/record';
 import type { AttachmentMeta, ReadHead, ServerCaps } from '../validation';
 import type { RefStore } from '../refs';
@@ -31,6 +35,14 @@ export interface AppContext {
    */
   afterDeferral: Semaphore;
   now: () => number;
+  /** Each member's and each server's jobs (/video-history, /video-stats). */
+  history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
+  /** A finished video, for Send again (src/jobs/download.ts, through the address guard). */
+  download: (url: string, maxBytes: number) => Promise<Download>;
+  /** Answers with files (Send again, the stats CSV) and DMs go through the messenger's upload REST. */
+  messenger: Pick<Messenger, 'editOriginal' | 'sendDm'>;
+  /** The server's video-seconds budget left (/video-stats); undefined while the server has none. */
+  budgetLeft: (guildId: string) => Promise<BudgetLeft | undefined>;
 }
 
 export type { Job, ServerCaps };

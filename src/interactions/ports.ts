@@ -4,6 +4,11 @@ import type { LimitsService } from '../limits/service';
 import type { LimitSettings } from '../limits/settings';
 import type { AuditPort } from '../limits/audit';
 import type { MessagePayload } from '../discord/render';
+import type { Outgoing } from '../discord/outgoing';
+import type { BudgetLeft } from '../discord/render-stats';
+import type { VideoFile } from '../discord/messenger';
+import type { Download } from '../jobs/download';
+import type { JobRepo } from '../jobs/repo';
 import type { AttachmentMeta, ReadHead } from '../validation';
 import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
@@ -61,5 +66,28 @@ export interface HandlerPorts {
   now: () => number;
   /** Work after a deferral, a few at a time (AppContext.afterDeferral). */
   afterDeferral: { run<T>(task: () => Promise<T>): Promise<T> };
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** An answer that may carry a file: a video sent again, the stats CSV. */
+export interface FileReply extends Reply {
+  /** The largest file this interaction's answer takes (Discord states it per interaction; 10 MiB when absent). */
+  uploadLimit: number;
+  /** The deferred reply, replaced by the answer (a plain message or a card) with the file attached when given. */
+  editWithFile(message: Outgoing, file?: VideoFile): Promise<void>;
+}
+
+/** What /video-history, its Send again button and /video-stats use. */
+export interface HistoryPorts {
+  reply: FileReply;
+  jobs: Pick<JobService, 'get'>;
+  history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
+  /** The finished video, at most `maxBytes` (src/jobs/download.ts, through the address guard). */
+  download: (url: string, maxBytes: number) => Promise<Download>;
+  /** A DM to the member (bot token: the 10 MiB limit), with the file when given. */
+  dm: (userId: string, message: Outgoing, file?: VideoFile) => Promise<void>;
+  /** The server's budget left; undefined while none is set (AppContext.budgetLeft). */
+  budgetLeft: (guildId: string) => Promise<BudgetLeft | undefined>;
+  now: () => number;
   logger: Pick<Logger, 'info' | 'warn'>;
 }

@@ -283,4 +283,42 @@ export const en: Messages = {
     budgetRefused: (v) =>
       `**Budget refusal**: <@${v.userId}>${v.channelId ? ` in ${channel(v.channelId)}` : ''} asked for ${v.refusal.seconds} s; ${v.refusal.left} s of ${v.refusal.max} s left ${v.refusal.code === 'budget_daily' ? 'today' : 'this month'}.`,
   },
+
+  history: {
+    title: 'Your latest videos',
+    empty: 'You have no videos in the history yet. It lists the videos you start from now on.',
+    state: {
+      reserved: 'Starting',
+      submitting: 'Submitting',
+      queued: 'Queued',
+      generating: 'Generating',
+      completed: 'Made',
+      delivered: 'Delivered',
+      failed: 'Failed',
+      cancelled: 'Cancelled',
+      undeliverable: 'Made, not posted',
+    },
+    line: (v) => `**${v.index}.** ${v.state} · ${discordTime(v.at)}${v.link ? ` · [job message](${v.link})` : ''}\n> ${v.prompt}`,
+    sendAgainButton: (v) => `Send #${v.index} again`,
+    missing: 'This video job no longer exists.',
+    notYours: 'This is not your video: only the person who made it can have it sent again.',
+    expired: 'The video service no longer keeps this video, so it cannot be sent again. Re-roll makes a new one.',
+    sentByDm: 'The video could not be shown here, so it was sent to you by DM.',
+    notSent: 'The video could not be sent here or by DM. Please try again in a minute.',
+  },
+
+  stats: {
+    title: 'Video stats of this server',
+    today: 'Today (UTC)',
+    month: 'This month (UTC)',
+    period: (v) => `**${v.label}**: ${count(v.videos, 'video')}, ${count(v.seconds, 'second')}`,
+    topLine: (v) => `${v.rank}. <@${v.userId}>: ${count(v.seconds, 'second')} (${count(v.videos, 'video')})`,
+    budget: (v) =>
+      `Budget left: ${[v.daily !== null ? `${count(v.daily, 'second')} today` : undefined, v.monthly !== null ? `${count(v.monthly, 'second')} this month` : undefined]
+        .filter((x) => x !== undefined)
+        .join(', ')}`,
+    csv: (v) => `The attached CSV lists the ${count(v.rows, 'job')} of the last ${v.days} days. Videos and seconds count the jobs that use quota: running, made, or cancelled after the video service accepted them.`,
+    serversOnly: '/video-stats works in servers only.',
+    notModerator: 'Only members with the Manage Server permission can see the video stats of this server. See your own with /video-usage.',
+  },
 };

@@ -4,6 +4,7 @@ import type { AuditTarget, SettingName, SettingValue } from '../../limits/audit'
 import type { UserReason } from '../../util/user-error';
 import type { SaveRefusal } from '../../refs';
 import type { Failure } from '../../jobs/failure';
+import type { JobState } from '../../jobs/record';
 
 /** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
 export type LinkProblem = { code: 'not_web' } | { code: 'too_long'; length: number; max: number };
@@ -187,5 +188,40 @@ export interface Messages {
     limitsChanged: Message<{ moderatorId: string; changes: string[] }>;
     memberReset: Message<{ moderatorId: string; userId: string; changes: string[] }>;
     budgetRefused: Message<{ userId: string; channelId: string | null; refusal: BudgetRefusal }>;
+  };
+  /** /video-history and its Send again button (commands/video-history.ts, src/interactions/resend.ts). */
+  history: {
+    title: string;
+    /** No job of the member in the history (jobs made before the history existed are not in it). */
+    empty: string;
+    state: Record<JobState, string>;
+    /** One job: its number in the list, state, creation time (ms), its message's link when known, the prompt excerpt (already escaped). */
+    line: Message<{ index: number; state: string; at: number; link: string | null; prompt: string }>;
+    /** The button under the list that sends job number `index` again. */
+    sendAgainButton: Message<{ index: number }>;
+    missing: string;
+    notYours: string;
+    /** The provider no longer keeps the file (its `expires_at` passed), or never had one. */
+    expired: string;
+    /** The answer when the interaction could not take it and it went by DM. */
+    sentByDm: string;
+    /** Neither the answer nor a DM took it. */
+    notSent: string;
+  };
+  /** /video-stats (commands/video-stats.ts). */
+  stats: {
+    title: string;
+    today: string;
+    month: string;
+    /** A period's totals, `label` one of the two above. */
+    period: Message<{ label: string; videos: number; seconds: number }>;
+    /** A member in the top list: a mention, which the answer's allowed mentions keep from pinging. */
+    topLine: Message<{ rank: number; userId: string; videos: number; seconds: number }>;
+    /** The server's budget left in seconds, per period; null: no budget for that period. */
+    budget: Message<{ daily: number | null; monthly: number | null }>;
+    /** Under the totals: what the attached CSV holds. */
+    csv: Message<{ rows: number; days: number }>;
+    serversOnly: string;
+    notModerator: string;
   };
 }
