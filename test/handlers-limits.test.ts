@@ -92,6 +92,7 @@ async function world(opts: { auditFails?: Error } = {}) {
     jobs: {
       get: async () => undefined,
       start: async (input) => (started.push(input), newJob(input, NOW)),
+      startTakes: async (inputs) => (started.push(...inputs), inputs.map((i) => newJob(i, NOW, 'reserved'))),
       cancel: async () => ({ outcome: 'missing' }),
       claimFinal: async () => false,
       releaseFinal: async () => undefined,

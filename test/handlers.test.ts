@@ -11,7 +11,7 @@ import type { Actor, HandlerPorts } from '../src/interactions/ports';
 import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type Job, type NewJob } from '../src/jobs/record';
 import type { CancelOutcome } from '../src/jobs/service';
-import type { Reserve } from '../src/limits/service';
+import type { Reserve, ReserveTakes } from '../src/limits/service';
 import { emptyServerSettings, resolveLimits, type UsageSnapshot } from '../src/limits/policy';
 import { StoreError } from '../src/store/errors';
 import type { Modal } from '../src/discord/modals';
@@ -74,6 +74,9 @@ interface World {
   refreshed?: Map<string, string>;
   usage?: UsageSnapshot;
   removeFails?: boolean;
+  reserveTakes?: ReserveTakes;
+  /** Seeds newSeed returns, in turn (then 42). */
+  seeds?: number[];
   /** Saved sets (/video-refs); a store over memory in the tests that use them. */
   refs?: HandlerPorts['refs'];
   /** The bytes behind each image link, for /video-refs save. */
@@ -103,6 +106,7 @@ function world(w: World = {}) {
     jobs: {
       get: async (id) => stored.get(id),
       start: async (input) => (did.push('start'), started.push(input), newJob(input, NOW)),
+      startTakes: async (inputs) => (did.push(`start ${inputs.length} takes`), started.push(...inputs), inputs.map((i) => newJob(i, NOW, 'reserved'))),
       cancel: async (id, by) => (did.push(`cancel ${id} by ${by}`), w.cancel ?? { outcome: 'missing' }),
       claimFinal: async (id, finalId) => {
         const j = stored.get(id);
@@ -126,6 +130,9 @@ function world(w: World = {}) {
         return {};
       },
       reserve: async (who, jobId, seconds) => (did.push(`reserve ${seconds} s for ${who.userId} as ${jobId}`), w.reserve ?? { ok: true, usage: reservation }),
+      reserveTakes: async (who, jobIds, seconds) => (
+        did.push(`reserve ${jobIds.length} x ${seconds} s for ${who.userId} as ${jobIds.join(',')}`), w.reserveTakes ?? { ok: true, usage: jobIds.map(() => reservation) }
+      ),
       effective: async () => resolveLimits(bot, undefined, undefined),
       serverEffective: async () => resolveLimits(bot, undefined, undefined),
       usage: async () => w.usage ?? { day: '2025-01-15', videos: 0, seconds: 0, active: [], lastSubmitAt: null },
@@ -147,7 +154,7 @@ function world(w: World = {}) {
       return data.subarray(0, max);
     },
     newJobId: () => `new${String(++ids).padStart(16, '0')}`,
-    newSeed: () => 42,
+    newSeed: () => w.seeds?.shift() ?? 42,
     now: () => NOW,
     afterDeferral: { run: (task) => task() },
     logger: { info: () => undefined, warn: () => undefined },
@@ -197,6 +204,24 @@ describe('/video', () => {
     await requestVideo({ ...video, preview: true }, member, w.ports);
     expect(w.did).toEqual([`reserve 3 s for ${MEMBER} as new0000000000000001`, 'start']);
     expect(w.started[0]).toMatchObject({ request: { resolution: '540p', duration: 3, seed: 42 }, preview: true });
+  });
+
+  it('variations:3 reserves three videos at once and starts three takes with distinct seeds, the given one first', async () => {
+    // The seed picker repeats itself: a repeated seed moves to the next free number.
+    const w = world({ seeds: [99, 7] });
+    await requestVideo({ ...video, seed: 7, variations: 3 }, member, w.ports);
+    const ids = ['new0000000000000001', 'new0000000000000002', 'new0000000000000003'];
+    expect(w.did).toEqual([`reserve 3 x 5 s for ${MEMBER} as ${ids.join(',')}`, 'start 3 takes']);
+    expect(w.started.map((t) => t.request.seed)).toEqual([7, 99, 8]);
+    expect(w.started.map((t) => t.group)).toEqual(ids.map((_, i) => ({ id: ids[0], index: i + 1, jobIds: ids })));
+  });
+
+  it('variations refused by the limits starts nothing and says why with the numbers', async () => {
+    const w = world({ reserveTakes: { ok: false, refusal: { code: 'daily_videos_left', limit: 'dailyVideos', takes: 4, left: 3, max: 10, resetAt: NOW + 3_600_000 } } });
+    await requestVideo({ ...video, variations: 4 }, member, w.ports);
+    expect(w.started).toEqual([]);
+    const text = (w.seen.at(-1) as { edit: string }).edit;
+    expect(text).toContain('variations:4 makes 4 videos, and you have 3 videos left today (limit 10)');
   });
 
   it('a store error reaches the router, which words it; nothing is reserved or answered here', async () => {

@@ -11,6 +11,7 @@ import type { JobOrigin } from './defer';
 import { actorOf, formAnswers, historyPortsOf, portsOf } from './edge';
 import { formOptions, type FormAnswers } from './forms';
 import { sendAgain } from './resend';
+import { reserveAndStart } from './takes';
 import type { Actor, HandlerPorts, Pressed } from './ports';
 import type { Job } from '../jobs/record';
 import type { CancelOutcome } from '../jobs/service';
@@ -53,8 +54,8 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
     return reply.reply(en.buttons.notYours);
   }
   // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
-  // Discord's 3 s, so acknowledge first.
-  const waits = job.state === 'reserved' || job.state === 'submitting';
+  // Discord's 3 s, so acknowledge first. Takes (`variations`) may have one in flight whatever the first's state.
+  const waits = job.state === 'reserved' || job.state === 'submitting' || job.group !== undefined;
   if (waits) await reply.deferPrivately();
   const content = cancelAnswer(await jobs.cancel(jobId, actor.userId));
   if (waits) await reply.edit({ text: content, rows: [] });
@@ -80,7 +81,7 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
   const r = source.request;
   const options = { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio };
   await ports.afterDeferral.run(() =>
-    remake(source, { options, seed: ports.newSeed(), title: () => en.problems.rerollNotHere, rerollOf: source.id, preview: source.preview === true }, actor, ports, { origin, newId: ports.newJobId(), channelKnown: channel.known }),
+    remake(source, { options, seed: ports.newSeed(), title: () => en.problems.rerollNotHere, rerollOf: source.id, preview: source.preview === true, takes: source.group?.jobIds.length ?? 1 }, actor, ports, { origin, newId: ports.newJobId(), channelKnown: channel.known }),
   );
 }
 
@@ -92,6 +93,8 @@ interface Remake {
   title: (count: number) => string;
   rerollOf: string | null;
   cameFrom?: Job['cameFrom'];
+  /** How many takes: a Re-roll of takes (`variations`) makes as many new ones; Remix and Final make one. */
+  takes: number;
   preview: boolean;
 }
 
@@ -102,7 +105,7 @@ interface Remake {
  * reserved for the presser, then started. Whatever stops it replaces the "thinking…" reply; true when started.
  */
 async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPorts, at: { origin: JobOrigin; newId: string; channelKnown: boolean }): Promise<boolean> {
-  const { reply, limits, jobs, refreshImageUrls, logger, audit } = ports;
+  const { reply, limits, refreshImageUrls, logger, audit } = ports;
   const notHere = at.channelKnown ? undefined : await videoChannelRefusal(actor, limits);
   if (notHere) {
     await refuse(actor, notHere, { reply, audit });
@@ -142,24 +145,26 @@ async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPort
     return false;
   }
 
-  const request = { ...toRequest(how.options, urls as string[]), seed: how.seed };
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds }, at.newId, request.duration);
-  if (!reserved.ok) {
-    await refuse(actor, reserved.refusal, { reply, audit });
+  const refusal = await reserveAndStart(
+    ports,
+    { guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds },
+    how.takes,
+    {
+      ...at.origin,
+      request: toRequest(how.options, urls as string[]),
+      imageNames: source.imageNames,
+      rerollOf: how.rerollOf,
+      preview: how.preview,
+      refSet: source.refSet ?? null,
+      ...(how.cameFrom ? { cameFrom: how.cameFrom } : {}),
+    },
+    how.seed,
+    at.newId,
+  );
+  if (refusal) {
+    await refuse(actor, refusal, { reply, audit });
     return false;
   }
-
-  await jobs.start({
-    ...at.origin,
-    id: at.newId,
-    request,
-    imageNames: source.imageNames,
-    usage: reserved.usage,
-    rerollOf: how.rerollOf,
-    preview: how.preview,
-    refSet: source.refSet ?? null,
-    ...(how.cameFrom ? { cameFrom: how.cameFrom } : {}),
-  });
   return true;
 }
 
@@ -205,7 +210,7 @@ export async function submitRemix(jobId: string, answers: FormAnswers, actor: Ac
     const options = { prompt, model: given.model ?? r.model, resolution: given.resolution ?? r.resolution, duration: given.duration ?? r.duration, aspectRatio: given.aspectRatio ?? r.aspect_ratio };
     await remake(
       source,
-      { options, seed: ports.newSeed(), title: (count) => en.problems.remixNotHere({ count }), rerollOf: null, cameFrom: { kind: 'remix', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false },
+      { options, seed: ports.newSeed(), title: (count) => en.problems.remixNotHere({ count }), rerollOf: null, cameFrom: { kind: 'remix', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false, takes: 1 },
       actor,
       ports,
       { ...deferred, newId: ports.newJobId() },
@@ -245,7 +250,7 @@ export async function submitFinal(jobId: string, answers: FormAnswers, actor: Ac
       const options = { prompt: r.prompt, model: r.model, resolution: '1080p', duration: formOptions(answers).duration ?? r.duration, aspectRatio: r.aspect_ratio, seed: r.seed };
       started = await remake(
         source,
-        { options, seed: r.seed, title: () => en.problems.finalNotHere, rerollOf: null, cameFrom: { kind: 'final', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false },
+        { options, seed: r.seed, title: () => en.problems.finalNotHere, rerollOf: null, cameFrom: { kind: 'final', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false, takes: 1 },
         actor,
         ports,
         { ...deferred, newId },

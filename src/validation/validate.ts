@@ -7,6 +7,7 @@ import {
   RESOLUTIONS,
   PREVIEW_DEFAULTS,
   SEED_MAX,
+  VARIATIONS,
   modelRules,
   previewResolution,
   type AspectRatio,
@@ -37,6 +38,8 @@ export interface VideoRequestInput {
   seed?: number | null;
   /** The quick, cheap defaults (models.ts PREVIEW_DEFAULTS) for the options not given. */
   preview?: boolean | null;
+  /** How many takes (models.ts VARIATIONS); not part of the submit body, each take is its own task. */
+  variations?: number | null;
   attachments: AttachmentMeta[];
   /** How many of `attachments`, first, come from a saved reference set (/video-refs) rather than the options. */
   fromSet?: number;
@@ -61,6 +64,7 @@ export type Problem =
   | { code: 'resolution_over_cap'; max: string; resolution: string }
   | { code: 'aspect_ratio_unknown'; aspectRatio: string; choices: string[] }
   | { code: 'seed_out_of_range'; seed: number; max: number }
+  | { code: 'variations_out_of_range'; variations: number; min: number; max: number }
   | { code: 'images_missing' }
   | { code: 'images_too_many'; count: number; max: number; fromSet: number }
   | ImageProblem;
@@ -189,6 +193,11 @@ export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): Pr
   const seed = input.seed ?? undefined;
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > SEED_MAX)) {
     problems.push({ code: 'seed_out_of_range', seed, max: SEED_MAX });
+  }
+
+  const variations = input.variations ?? undefined;
+  if (variations !== undefined && (!Number.isInteger(variations) || variations < VARIATIONS.min || variations > VARIATIONS.max)) {
+    problems.push({ code: 'variations_out_of_range', variations, min: VARIATIONS.min, max: VARIATIONS.max });
   }
 
   return problems;

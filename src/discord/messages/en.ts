@@ -28,6 +28,7 @@ export const en: Messages = {
     resolution_over_cap: (v) => `This server allows at most ${v.max}; you asked for ${v.resolution}.`,
     aspect_ratio_unknown: (v) => `Unknown aspect ratio "${v.aspectRatio}"; choose ${v.choices.join(', ')}.`,
     seed_out_of_range: (v) => `The seed must be a whole number from 0 to ${v.max}; you gave ${v.seed}.`,
+    variations_out_of_range: (v) => `variations must be a whole number from ${v.min} to ${v.max}; you gave ${v.variations}.`,
     images_missing: () => 'Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).',
     images_too_many: (v) =>
       v.fromSet
@@ -49,9 +50,20 @@ export const en: Messages = {
     blocked: (v) => `You are not allowed to make videos ${v.place === 'dm' ? 'in direct messages' : 'in this server'} (${blocked[v.limit]}).`,
     daily_videos_used: (v) =>
       `You have used ${v.used === v.max ? `your ${count(v.max, 'video')} for today` : `${count(v.used, 'video')} today`} (limit ${v.max}). It resets ${discordTime(v.resetAt)}.`,
-    longer_than_daily: (v) => `A ${v.seconds}-second video is longer than your daily ${count(v.max, 'second')}; choose a shorter duration.`,
-    daily_seconds_left: (v) => `This ${v.seconds}-second video would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`,
-    concurrent_full: (v) => `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
+    daily_videos_left: (v) =>
+      `variations:${v.takes} makes ${count(v.takes, 'video')}, and you have ${count(v.left, 'video')} left today (limit ${v.max}). Ask for ${v.left} at most, or wait: it resets ${discordTime(v.resetAt)}.`,
+    longer_than_daily: (v) =>
+      v.takes
+        ? `${count(v.takes, 'video')} of ${v.seconds / v.takes} s (${v.seconds} s in all) are longer than your daily ${count(v.max, 'second')}; choose fewer variations or a shorter duration.`
+        : `A ${v.seconds}-second video is longer than your daily ${count(v.max, 'second')}; choose a shorter duration.`,
+    daily_seconds_left: (v) =>
+      v.takes
+        ? `These ${count(v.takes, 'video')} of ${v.seconds / v.takes} s (${v.seconds} s in all) would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`
+        : `This ${v.seconds}-second video would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`,
+    concurrent_full: (v) =>
+      v.takes
+        ? `variations:${v.takes} runs ${count(v.takes, 'video')} at once, and you already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish, cancel it, or ask for fewer variations.`
+        : `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
     cooldown: (v) => `Please wait ${v.wait} more ${v.wait === 1 ? 'second' : 'seconds'} between videos (cooldown ${v.cooldown} s).`,
     budget_daily: (v) =>
       `This server's daily video budget has ${v.left} s of ${v.max} s left today; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)}.`,
@@ -114,13 +126,25 @@ export const en: Messages = {
       too_long: (v) => `it is ${v.length} characters long and Discord allows ${v.max}`,
     },
     tooLarge: (v) =>
-      `The video${v.sizeBytes !== undefined ? ` (${mb1(v.sizeBytes)})` : ''} is too large to upload here${v.limitBytes !== undefined ? ` (limit ${mb1(v.limitBytes)})` : ''}`,
-    notAttachable: 'The video could not be attached here',
+      `${v.what}${v.sizeBytes !== undefined ? ` (${mb1(v.sizeBytes)})` : ''} is too large to upload here${v.limitBytes !== undefined ? ` (limit ${mb1(v.limitBytes)})` : ''}`,
+    noRoom: (v) => `${v.what} (${mb1(v.sizeBytes)}) did not fit in this message beside the takes before it (${mb1(v.limitBytes)} in all)`,
+    notAttachable: (v) => `${v.what} could not be attached here`,
+    theVideo: 'The video',
     useButton: (v) => `Use the button below to download it${v.expiry}.`,
     noButton: (v) => `${v.why}, and its download link cannot be a button: ${v.linkWhy}`,
     hereItIs: (v) => `${v.noButton}. Here it is${v.expiry}: <${v.href}>`,
     linkTooLongToShow: (v) => `${v.noButton}${v.hasLink ? ', and it is too long to show here' : ''}.`,
-    sourceNotButton: (v) => `The source link is not shown as a button: ${v.linkWhy}.`,
+    sourceNotButton: (v) => `${v.take ? `${v.take}'s source link` : 'The source link'} is not shown as a button: ${v.linkWhy}.`,
+    take: (v) => `Take ${v.index}`,
+    takesCount: (v) => `${v.count} takes`,
+    runningTakes: (v) => `🎞️ **${v.count} takes** · ${v.elapsed}`,
+    takeReady: '✅ ready',
+    takeFailed: (v) => `❌ could not be made. ${v.reason}`,
+    takeCancelled: '🛑 cancelled',
+    takeUndeliverable: '⚠️ made, not posted',
+    takeLinked: '✅ ready, linked below',
+    takesReady: (v) => (v.made === v.count ? `Your ${v.count} takes are ready` : `${v.made} of your ${v.count} takes are ready`),
+    eta: (v) => `done ${discordTime(v.at)}`,
     failedTitle: 'The video could not be made.',
     cancelledTitle: (v) => `Cancelled${v.byUserId ? ` by <@${v.byUserId}>` : ''}.`,
     cancelledQuotaKept: 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.',

@@ -58,14 +58,32 @@ export interface Messages {
     /** " and when the link expires", appended to a sentence; empty when the provider did not say. */
     linkExpiry: Message<{ at: number | null }>;
     linkProblem: ByCode<LinkProblem>;
-    /** Why a made video is not attached: too large (sizes in bytes, when known), or the attachment failed. */
-    tooLarge: Message<{ sizeBytes: number | undefined; limitBytes: number | undefined }>;
-    notAttachable: string;
+    /**
+     * Why a made video is not attached: too large (sizes in bytes, when known), no room left in the message for
+     * it beside the takes before it, or the attachment failed. `what`: theVideo, or a take's label.
+     */
+    tooLarge: Message<{ what: string; sizeBytes: number | undefined; limitBytes: number | undefined }>;
+    noRoom: Message<{ what: string; sizeBytes: number; limitBytes: number }>;
+    notAttachable: Message<{ what: string }>;
+    theVideo: string;
     useButton: Message<{ expiry: string }>;
     noButton: Message<{ why: string; linkWhy: string }>;
     hereItIs: Message<{ noButton: string; expiry: string; href: string }>;
     linkTooLongToShow: Message<{ noButton: string; hasLink: boolean }>;
-    sourceNotButton: Message<{ linkWhy: string }>;
+    /** `take`: the take's label when the message holds several. */
+    sourceNotButton: Message<{ take: string | undefined; linkWhy: string }>;
+    /** Takes (`variations`): a take's label, the options line's count, the running header, each take's status. */
+    take: Message<{ index: number }>;
+    takesCount: Message<{ count: number }>;
+    runningTakes: Message<{ count: number; elapsed: string }>;
+    takeReady: string;
+    takeFailed: Message<{ reason: string }>;
+    takeCancelled: string;
+    takeUndeliverable: string;
+    takeLinked: string;
+    takesReady: Message<{ made: number; count: number }>;
+    /** When the provider expects the task done (a Discord relative timestamp, ms since epoch). */
+    eta: Message<{ at: number }>;
     failedTitle: string;
     cancelledTitle: Message<{ byUserId: string | undefined }>;
     cancelledQuotaKept: string;
