@@ -3,18 +3,22 @@
 // (answering 429 with Retry-After beyond it). Ours (src/apimart/gate.ts + src/jobs/poller.ts) side by side with
 // a fixed 5 s round-robin poller under the same cap (APIMART_MAX_RPS) and the same task mix.
 //
-//   npx tsx bench/budget.ts [--scenario=150|1000|all] [--scale=10] [--seed=1]
+//   npx tsx bench/budget.ts [--scenario=150|1000|all] [--scale=10] [--seed=1] [--cap=20]
+//                           [--order=landing,early,submit,routine]
 //
 // Scenarios: "150": 150 jobs submitted within 3 s, tasks of 20..90 s, provider 10 req/s; "1000": 1,000 jobs
 // within 3 s, tasks of 20..300 s, provider 20 req/s. Tasks report an honest estimated_time and progress in
 // 10 % steps. Time is compressed S times (bench/README.md); every figure is in simulated seconds.
+// "ours" starts with an empty task history (cold: every first poll is an early one); "ours warm" has seen 32
+// finished tasks of the mix before (a bot that has run for a while: first polls aimed from history).
 // Lag = when the poller saw the task completed - when the fake completed it (the delivery itself is
 // bench/delivery.ts). Polls per job count every poll the fake received, 429s included.
 import { RateLimiterMemory, RateLimiterQueue } from 'rate-limiter-flexible';
 import { startFakeApimart, type TaskScript, type TimelineStep } from '../test/fakes/apimart';
 import { ApimartClient } from '../src/apimart';
-import type { RequestGate } from '../src/apimart/gate';
+import { memoryGate, type RequestClass, type RequestGate } from '../src/apimart/gate';
 import type { TaskView } from '../src/apimart/parse';
+import { HISTORY, TaskHistory, taskKind } from '../src/jobs/history';
 import { Poller } from '../src/jobs/poller';
 import { scaledClock, type Clock } from '../src/util/clock';
 import { argValue, emitResult, percentile, printRows, seeded, silentLogger, sortedNumbers, type BenchRow } from './lib/common';
@@ -32,13 +36,14 @@ const SCENARIOS: Scenario[] = [
 ];
 /** Members press /video within this window (simulated ms). */
 const SUBMIT_WINDOW_MS = 3_000;
-/** APIMART_MAX_RPS for both variants: the bot's ceiling (main's default 5 is measured as "ours" on main). */
+/** APIMART_MAX_RPS for both variants: ours' ceiling, the naive poller's fixed cap. */
 const CAP_RPS = Number(argValue('cap') ?? '20');
-const OURS_RPS = Number(argValue('ours-rps') ?? String(CAP_RPS));
+const ORDER = argValue('order')?.split(',') as RequestClass[] | undefined;
 const NAIVE_INTERVAL_MS = 5_000;
 const LONG_SEC = 60;
+const KIND = taskKind({ model: 'viduq3', duration: 5, resolution: '720p' });
 
-type Variant = 'ours' | 'naive';
+type Variant = 'ours' | 'ours warm' | 'naive';
 
 /** pending, progress in 10 % steps, completed at `sec`; honest estimate (as bench/poller.ts). */
 function scriptFor(sec: number): Partial<TaskScript> {
@@ -49,13 +54,15 @@ function scriptFor(sec: number): Partial<TaskScript> {
   return { timeline, estimatedTime: sec, videoBytes: 1024 };
 }
 
-/** A fixed cap of `rps` per simulated second, FIFO, Retry-After closing it: main's gate on a scaled clock. */
+/** A fixed cap of `rps` per simulated second, FIFO, Retry-After closing it (main's gate) on a scaled clock. */
 function fixedGate(rps: number, scale: number): RequestGate {
   const limiter = new RateLimiterMemory({ points: rps, duration: 1 / scale, keyPrefix: 'bench-budget' });
   const queue = new RateLimiterQueue(limiter, { maxQueueSize: 1e9 });
   return {
     acquire: async () => void (await queue.removeTokens(1, 'apimart')),
-    pause: async (ms) => void (await limiter.block('apimart', Math.max(1, ms) / 1000 / scale)),
+    limited: async (ms) => void (ms === undefined ? undefined : await limiter.block('apimart', Math.max(1, ms) / 1000 / scale)),
+    rate: () => rps,
+    waiting: () => 0,
   };
 }
 
@@ -71,16 +78,28 @@ interface Trial {
   queuedP99: number;
   undetected: number;
   simSec: number;
+  peakRps: number;
+  /** Polls asked for, per job, by class (each attempt of a poll retried inside the client counts once). */
+  byClass: Record<RequestClass, number>;
 }
 
 async function trial(sc: Scenario, variant: Variant, scale: number, seed: number): Promise<Trial> {
-  const fake = await startFakeApimart({ record: false, timeScale: scale, rateLimit: { rps: sc.providerRps } });
-  const clock: Clock = scaledClock(scale);
-  const logger = silentLogger();
-  const gate = fixedGate(variant === 'ours' ? OURS_RPS : CAP_RPS, scale);
-  const client = new ApimartClient({ baseUrl: fake.url, apiKey: fake.apiKey, gate, logger, sleep: (ms) => clock.sleep(ms) });
   const rand = seeded(seed);
   const durations = Array.from({ length: sc.jobs }, () => sc.minSec + Math.floor(rand() * (sc.maxSec - sc.minSec + 1)));
+  // Each task's script is picked by its job's index in the prompt: submits arrive in press order, not index order.
+  const fake = await startFakeApimart({
+    record: false,
+    timeScale: scale,
+    rateLimit: { rps: sc.providerRps },
+    scriptFor: (body) => scriptFor(durations[Number(String((body as { prompt: string }).prompt).slice(6))]!),
+  });
+  const clock: Clock = scaledClock(scale);
+  const logger = silentLogger();
+  const gate = variant === 'naive' ? fixedGate(CAP_RPS, scale) : memoryGate(CAP_RPS, { clock, timeScale: scale, ...(ORDER ? { order: ORDER } : {}) });
+  let peakRps = 0;
+  const byClass: Record<RequestClass, number> = { landing: 0, early: 0, submit: 0, routine: 0 };
+  const sampler = setInterval(() => (peakRps = Math.max(peakRps, gate.rate())), 10);
+  const client = new ApimartClient({ baseUrl: fake.url, apiKey: fake.apiKey, gate, logger, sleep: (ms) => clock.sleep(ms) });
   const pressAt = Array.from({ length: sc.jobs }, () => rand() * SUBMIT_WINDOW_MS);
   const taskOf: string[] = new Array(sc.jobs);
   const detectedWall = new Float64Array(sc.jobs).fill(NaN);
@@ -99,18 +118,26 @@ async function trial(sc: Scenario, variant: Variant, scale: number, seed: number
 
   let startPolling: (i: number) => void;
   let stop: () => Promise<void>;
-  if (variant === 'ours') {
+  if (variant !== 'naive') {
+    const history = new TaskHistory();
+    const past = seeded(seed + 1000);
+    if (variant === 'ours warm') for (let i = 0; i < HISTORY.keep; i++) history.record(KIND, (sc.minSec + Math.floor(past() * (sc.maxSec - sc.minSec + 1))) * 1000);
     const poller = new Poller({
-      getTask: (id) => client.getTask(id),
+      getTask: (id, cls) => {
+        byClass[cls]++;
+        return client.getTask(id, cls);
+      },
       logger,
-      maxRps: OURS_RPS,
+      maxRps: CAP_RPS,
+      budget: gate,
+      history,
       clock,
       handler: {
         onTask: async (jobId, view) => (isEnd(view) ? (detect(Number(jobId)), 'done') : 'continue'),
         onError: async (_id, _err, n) => (n >= 25 ? 'done' : 'continue'),
       },
     });
-    startPolling = (i) => poller.add({ jobId: String(i), taskId: taskOf[i]!, submittedAt: clock.now() });
+    startPolling = (i) => poller.add({ jobId: String(i), taskId: taskOf[i]!, submittedAt: clock.now(), kind: KIND });
     stop = () => poller.stop();
   } else {
     let stopped = false;
@@ -138,11 +165,10 @@ async function trial(sc: Scenario, variant: Variant, scale: number, seed: number
 
   for (let i = 0; i < sc.jobs; i++) {
     const idx = i;
-    fake.nextTask(scriptFor(durations[idx]!));
     clock.setTimeout(() => {
       const pressed = clock.now();
       void client
-        .submit({ model: 'viduq3', prompt: 'bench', image_urls: ['http://127.0.0.1/x.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' }, { idempotencyKey: `job-${idx}` })
+        .submit({ model: 'viduq3', prompt: `bench ${idx}`, image_urls: ['http://127.0.0.1/x.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' }, { idempotencyKey: `job-${idx}` })
         .then((s) => {
           taskOf[idx] = s.taskId;
           queuedSim[idx] = clock.now() - pressed;
@@ -156,6 +182,7 @@ async function trial(sc: Scenario, variant: Variant, scale: number, seed: number
   }
   await finished;
   clearTimeout(deadline);
+  clearInterval(sampler);
   const simSec = (clock.now() - t0) / 1000;
   await stop();
   await client.close();
@@ -187,6 +214,8 @@ async function trial(sc: Scenario, variant: Variant, scale: number, seed: number
     queuedP99: percentile(sortedNumbers(Array.from(queuedSim).filter((x) => !Number.isNaN(x))), 99) / 1000,
     undetected,
     simSec,
+    peakRps,
+    byClass: { landing: byClass.landing / sc.jobs, early: byClass.early / sc.jobs, submit: 0, routine: byClass.routine / sc.jobs },
   };
   await fake.close();
   return result;
@@ -198,7 +227,7 @@ const seed = Number(argValue('seed') ?? '1');
 const rows: BenchRow[] = [];
 for (const sc of SCENARIOS.filter((s) => which === 'all' || s.name === which)) {
   const got: Record<Variant, Trial> = {} as Record<Variant, Trial>;
-  for (const variant of ['ours', 'naive'] as const) {
+  for (const variant of ['ours', 'ours warm', 'naive'] as const) {
     const t = await trial(sc, variant, scale, seed);
     got[variant] = t;
     process.stderr.write(`budget: ${t.label} done (${t.simSec.toFixed(0)} sim s)\n`);
@@ -214,6 +243,8 @@ for (const sc of SCENARIOS.filter((s) => which === 'all' || s.name === which)) {
         [`lag p99 >=${LONG_SEC}s s`]: t.lagP99Long,
         'submit p99 s': t.queuedP99,
         undetected: t.undetected,
+        'peak rate/s': t.peakRps,
+        ...(variant === 'naive' ? {} : { 'early/job': t.byClass.early, 'landing/job': t.byClass.landing, 'routine/job': t.byClass.routine }),
       },
     });
   }
@@ -221,8 +252,12 @@ for (const sc of SCENARIOS.filter((s) => which === 'all' || s.name === which)) {
     label: `${sc.name} naive/ours`,
     figures: { 'polls/job ratio': got.naive.pollsPerJob / got.ours.pollsPerJob, 'p99 lag ratio': got.naive.lagP99 / got.ours.lagP99 },
   });
+  rows.push({
+    label: `${sc.name} naive/warm`,
+    figures: { 'polls/job ratio': got.naive.pollsPerJob / got['ours warm'].pollsPerJob, 'p99 lag ratio': got.naive.lagP99 / got['ours warm'].lagP99 },
+  });
 }
 console.log(`budget benchmark: jobs submitted within ${SUBMIT_WINDOW_MS / 1000} s through the gate, fake APIMart rate-limited (S=${scale})`);
-console.log(`  ours = src gate + Poller at ${OURS_RPS}/s; naive = every job every ${NAIVE_INTERVAL_MS / 1000} s at a fixed cap of ${CAP_RPS}/s\n`);
+console.log(`  ours = src gate (AIMD from 5/s, ceiling ${CAP_RPS}/s, order ${(ORDER ?? ['default']).join('>')}) + Poller; naive = every job every ${NAIVE_INTERVAL_MS / 1000} s at a fixed cap of ${CAP_RPS}/s\n`);
 printRows(rows);
-emitResult({ bench: 'budget', params: { scenario: which, scale, seed, cap: CAP_RPS }, rows });
+emitResult({ bench: 'budget', params: { scenario: which, scale, seed, cap: CAP_RPS, order: (ORDER ?? ['default']).join('>') }, rows });

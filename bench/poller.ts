@@ -54,12 +54,14 @@ type FromClient = { type: 'loaded' } | { type: 'result'; result: ClientResult };
 /** The gate for a clock S times faster: memoryGate(cap*S) is a 1 s real window, i.e. an S-second simulated one;
  * 'fine' keeps the 1 s simulated window (cap requests per 1/S real seconds). */
 function gateFor(kind: GateKind, scale: number): RequestGate {
-  if (kind === 'window') return memoryGate(CAP_RPS * scale);
+  if (kind === 'window') return memoryGate(CAP_RPS * scale, { startRps: CAP_RPS * scale });
   const limiter = new RateLimiterMemory({ points: CAP_RPS, duration: 1 / scale, keyPrefix: 'bench-apimart' });
   const queue = new RateLimiterQueue(limiter);
   return {
     acquire: async () => void (await queue.removeTokens(1, 'apimart')),
-    pause: async (ms) => void (await limiter.block('apimart', Math.max(1, ms) / 1000 / scale)),
+    limited: async (ms) => void (ms === undefined ? undefined : await limiter.block('apimart', Math.max(1, ms) / 1000 / scale)),
+    rate: () => CAP_RPS,
+    waiting: () => 0,
   };
 }
 
