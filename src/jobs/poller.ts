@@ -5,7 +5,7 @@ import { ClassQueue } from '../util/class-queue';
 import { systemClock, type Clock } from '../util/clock';
 import { MinHeap } from '../util/min-heap';
 import type { TaskHistory } from './history';
-import { nextPollDelay, pollClass, type PollState } from './schedule';
+import { nextPollDelay, pollClass, SCHEDULE, type PollState } from './schedule';
 
 /**
  * One scheduler for every job in flight: a heap of due times, one timer for the earliest, and a small cap on
@@ -129,7 +129,8 @@ export class Poller {
   private stateOf(entry: Entry): PollState {
     const rate = this.opts.budget?.rate() ?? this.opts.maxRps;
     // Requests waiting at the gate count as jobs: in a rush they are mostly submits, each a job polled soon.
-    const load = this.entries.size + (this.opts.budget?.waiting() ?? 0);
+    const waiting = this.opts.budget?.waiting() ?? 0;
+    const load = this.entries.size + waiting;
     const { target } = entry;
     return {
       now: this.clock.now(),
@@ -139,8 +140,20 @@ export class Poller {
       errors: entry.errors,
       polls: entry.polls,
       spreadMs: (load / (rate * MID_TASK_SHARE)) * 1000,
-      aimedFirstMs: entry.polls === 0 && target.kind !== undefined ? this.opts.history?.firstPollMs(target.kind) : undefined,
+      aimedFirstMs: entry.polls === 0 ? this.aimedFirstMs(target, waiting, rate) : undefined,
     };
+  }
+
+  /**
+   * The history's aim for a first poll, brought earlier by the time the requests now waiting at the gate take:
+   * in a rush the poll would otherwise be sent after the ends of the shortest tasks it was aimed before
+   * (bench/budget.ts, 1,000 jobs: p99 8.5 s against 0.6 s). Undefined: an early poll.
+   */
+  private aimedFirstMs(target: PollTarget, waiting: number, rate: number): number | undefined {
+    const aim = target.kind === undefined ? undefined : this.opts.history?.firstPollMs(target.kind);
+    if (aim === undefined) return undefined;
+    const queued = aim - (waiting / rate) * 1000;
+    return queued > SCHEDULE.firstPollMs ? queued : undefined;
   }
 
   private scheduleNext(entry: Entry): void {
