@@ -18,7 +18,7 @@ import { ApimartClient, memoryGate } from '../src/apimart';
 import type { RequestGate } from '../src/apimart/gate';
 import type { TaskView } from '../src/apimart/parse';
 import { Poller as SrcPoller } from '../src/jobs/poller';
-import { scaledClock } from '../src/util/clock';
+import { scaledClock, type Clock } from '../src/util/clock';
 import { argValue, emitResult, forkTs, MB, percentile, printRows, sampleRss, seeded, silentLogger, sortedNumbers, type BenchRow } from './lib/common';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -53,8 +53,8 @@ type FromClient = { type: 'loaded' } | { type: 'result'; result: ClientResult };
 
 /** The gate for a clock S times faster: memoryGate(cap*S) is a 1 s real window, i.e. an S-second simulated one;
  * 'fine' keeps the 1 s simulated window (cap requests per 1/S real seconds). */
-function gateFor(kind: GateKind, scale: number): RequestGate {
-  if (kind === 'window') return memoryGate(CAP_RPS * scale, { startRps: CAP_RPS * scale });
+function gateFor(kind: GateKind, scale: number, clock: Clock): RequestGate {
+  if (kind === 'window') return memoryGate(CAP_RPS, { startRps: CAP_RPS, clock, timeScale: scale });
   const limiter = new RateLimiterMemory({ points: CAP_RPS, duration: 1 / scale, keyPrefix: 'bench-apimart' });
   const queue = new RateLimiterQueue(limiter);
   return {
@@ -90,7 +90,7 @@ async function clientMain(): Promise<void> {
   const Poller: typeof SrcPoller = pollerModule ? (await import(pathToFileURL(resolve(pollerModule)).href)).Poller : SrcPoller;
   const logger = silentLogger();
   const clock = scaledClock(scale);
-  const client = new ApimartClient({ baseUrl: url, apiKey, gate: gateFor(gateKind, scale), logger, sleep: (ms) => clock.sleep(ms) });
+  const client = new ApimartClient({ baseUrl: url, apiKey, gate: gateFor(gateKind, scale, clock), logger, sleep: (ms) => clock.sleep(ms) });
   let calls = 0;
   let errors = 0;
   const getTask = (id: string) => {
