@@ -58,6 +58,32 @@ describe('/video private:true', () => {
     expect(h.discord.callsTo('PATCH', new RegExp(`^/webhooks/\\d+/${sent.token}/`)).filter((c) => c.files.length > 0)).toEqual([]);
   });
 
+  it('variations: the takes share one private message, and past the token one DM holds every take', async () => {
+    const since = h.discord.calls.length;
+    h.apimart.nextTask(fastTask);
+    h.apimart.nextTask(fastTask);
+    const sent = h.video({ private: true, variations: 2, createdAt: EXPIRED() });
+    const first = await h.waitForState(sent.id, 'delivered');
+    const takes = first.group!.jobIds;
+    await expect.poll(() => takes.map((id) => h.jobs.get(id)?.state)).toEqual(['delivered', 'delivered']);
+    expect(takes.map((id) => h.jobs.get(id)!.private)).toEqual([true, true]);
+    const dm = h.discord.channelMessages(h.discord.dmChannelId(USER.id)).at(-1)!;
+    expect(galleryOf(dm)).toHaveLength(2);
+    expect(channelWrites(first.channelId, since)).toEqual([]);
+  });
+
+  it('the reply refusing the edit (token dead early): the card goes to the DMs, not the channel', async () => {
+    const since = h.discord.calls.length;
+    h.apimart.nextTask(fastTask);
+    const sent = h.video({ private: true });
+    await h.waitForState(sent.id, ['queued', 'generating']);
+    h.discord.failNext('PATCH', new RegExp(`^/webhooks/\\d+/${sent.token}/messages/`), { status: 401, code: 50027, message: 'Invalid Webhook Token', times: 5 });
+    const job = await h.waitForState(sent.id, 'delivered');
+    expect(job.delivery).toEqual({ route: 'dm', attached: true });
+    expect(isCard(h.discord.channelMessages(h.discord.dmChannelId(USER.id)).at(-1)!)).toBe(true);
+    expect(channelWrites(job.channelId, since)).toEqual([]);
+  });
+
   it('DMs closed too: nothing is posted publicly, and the requester is told at their next command, once', async () => {
     const member = { id: '313131313131313131' };
     h.discord.forbidDM(member.id);
@@ -98,6 +124,22 @@ describe('/video private:true', () => {
     const rerolled = await h.waitForState(press.id, 'delivered');
     expect(rerolled).toMatchObject({ private: true, rerollOf: source.id, delivery: { route: 'reply', attached: true } });
     expect(textOf(h.discord.messages.get(h.discord.originalMessageId(press.id)!)!)).toContain(String(rerolled.request.seed));
+    expect(channelWrites(source.channelId, since)).toEqual([]);
+  });
+
+  it('Remix of a private job stays private: its form submit defers ephemerally', async () => {
+    h.apimart.nextTask(fastTask);
+    const sent = h.video({ private: true });
+    const source = await h.waitForState(sent.id, 'delivered');
+    const since = h.discord.calls.length;
+    const press = h.discord.sendButton({ customId: `vidu:remix:${source.id}`, messageId: h.discord.originalMessageId(sent.id)!, user: USER });
+    await h.discord.waitForModal(press.id);
+    h.apimart.nextTask(fastTask);
+    const submit = h.discord.submitModal({ interaction: press.id, values: { prompt: 'the bear turns away, slow pan left' } });
+    const callback = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${submit.id}/`));
+    expect(callback.body.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+    const remix = await h.waitForState(submit.id, 'delivered');
+    expect(remix).toMatchObject({ private: true, cameFrom: { kind: 'remix', jobId: source.id }, delivery: { route: 'reply' } });
     expect(channelWrites(source.channelId, since)).toEqual([]);
   });
 });
