@@ -114,6 +114,7 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
   await ports.afterDeferral.run(() => createJob(input, actor, ports, origin, channel.known));
 }
 
+// `private` is already in the origin (an ephemeral deferral); it is no option of the generation request.
 async function createJob({ images, refs: refsName, private: _private, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
   const { reply, probe, limits, refs, audit } = ports;
   const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
