@@ -313,6 +313,15 @@ describe('private:true', () => {
     expect(w.started[0]).toMatchObject({ private: true, rerollOf: 'job0000000000000001' });
   });
 
+  it('Remix and Final submitted from a private card (ephemeral) are private jobs', async () => {
+    const onCard = { ...pressed, ephemeral: true };
+    const w = world({ jobs: [{ ...finished(), private: true }] });
+    await submitRemix(SOURCE, answers({ prompt: 'The cat looks away' }), member, w.ports, onCard);
+    await submitFinal(SOURCE, answers({ duration: '5' }), member, w.ports, onCard);
+    expect(w.seen.filter((x) => 'thinking' in x)).toEqual([{ thinking: 'private job' }, { thinking: 'private job' }]);
+    expect(w.started.map((j) => [j.cameFrom?.kind, j.private])).toEqual([['remix', true], ['final', true]]);
+  });
+
   it('Re-roll of a public job stays public', async () => {
     const w = world({ jobs: [job({ state: 'delivered' })] });
     await rerollJob('job0000000000000001', member, w.ports, { channelId: '9', messageId: '10', ephemeral: false });
