@@ -64,7 +64,8 @@ builder
       .setMaxValue(VARIATIONS.max),
   )
   .addBooleanOption((o) => o.setName('preview').setDescription(`Quick, cheap take: ${PREVIEW_DEFAULTS.model}, lowest resolution, ${PREVIEW_DEFAULTS.duration} s unless given`))
-  .addStringOption((o) => o.setName('refs').setDescription('A saved reference set (/video-refs): its images come first').setAutocomplete(true));
+  .addStringOption((o) => o.setName('refs').setDescription('A saved reference set (/video-refs): its images come first').setAutocomplete(true))
+  .addBooleanOption((o) => o.setName('private').setDescription('Only you see the video; after 15 minutes it comes to your DMs'));
 
 export const data = builder;
 
@@ -80,6 +81,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
     preview: o.getBoolean('preview'),
     variations: o.getInteger('variations'),
     refs: o.getString('refs'),
+    private: o.getBoolean('private'),
     images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
   };
   await requestVideo(input, actorOf(interaction), portsOf(interaction, ctx));
@@ -90,7 +92,7 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Ap
 }
 
 /** The options of a /video as typed, the images as Discord describes them; `refs` names a saved set. */
-export type VideoInput = RequestOptions & { images: AttachmentMeta[]; refs?: string | null };
+export type VideoInput = RequestOptions & { images: AttachmentMeta[]; refs?: string | null; private?: boolean | null };
 
 /**
  * A kept image as validation sees it. Its link is a placeholder under `.invalid` (reserved, never resolves):
@@ -108,11 +110,12 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
   const channel = await channelBeforeDeferral(actor, ports.limits);
   if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
   // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
-  const origin = await ports.reply.deferForJob();
+  const origin = await ports.reply.deferForJob({ private: input.private === true });
   await ports.afterDeferral.run(() => createJob(input, actor, ports, origin, channel.known));
 }
 
-async function createJob({ images, refs: refsName, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
+// `private` is already in the origin (an ephemeral deferral); it is no option of the generation request.
+async function createJob({ images, refs: refsName, private: _private, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
   const { reply, probe, limits, refs, audit } = ports;
   const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
   if (notHere) return refuse(actor, notHere, { reply, audit });

@@ -1,25 +1,26 @@
-import type { ButtonInteraction, ChatInputCommandInteraction, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type MessageContextMenuCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import type { NewJob } from '../jobs/record';
 import { DEFAULT_UPLOAD_LIMIT, TOKEN_LIFETIME_MS } from '../discord/platform';
 
 export type JobOrigin = Pick<
   NewJob,
-  'shard' | 'guildId' | 'channelId' | 'userId' | 'applicationId' | 'interactionId' | 'interactionToken' | 'tokenExpiresAt' | 'replyMessageId' | 'attachmentSizeLimit'
+  'shard' | 'guildId' | 'channelId' | 'userId' | 'applicationId' | 'interactionId' | 'interactionToken' | 'tokenExpiresAt' | 'replyMessageId' | 'attachmentSizeLimit' | 'private'
 >;
 
 /**
- * Acknowledges the interaction (public "thinking…" reply) and returns where the job's messages go. Called
- * before any other I/O: Discord allows 3 s. The reply's message id is kept for channel-endpoint fallbacks
- * once the token has expired, so the deferral asks for the callback response.
+ * Acknowledges the interaction (public "thinking…" reply, or ephemeral for a private job) and returns where the
+ * job's messages go. Called before any other I/O: Discord allows 3 s. The reply's message id is kept for
+ * channel-endpoint fallbacks once the token has expired, so the deferral asks for the callback response.
  */
 export async function deferForJob(
   interaction: ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction | ModalSubmitInteraction,
   ctx: AppContext,
+  isPrivate: boolean,
 ): Promise<JobOrigin> {
   // discord.js types a modal submit's channel as optional; Discord always sends it for one that can have a reply.
   if (interaction.channelId === null) throw new Error('an interaction without a channel cannot start a job');
-  const deferred = await interaction.deferReply({ withResponse: true });
+  const deferred = await interaction.deferReply({ withResponse: true, ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}) });
   return {
     shard: ctx.shardOf(interaction.guildId),
     guildId: interaction.guildId,
@@ -31,5 +32,6 @@ export async function deferForJob(
     tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
     replyMessageId: deferred.resource?.message?.id ?? deferred.interaction.responseMessageId ?? null,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
+    ...(isPrivate ? { private: true } : {}),
   };
 }

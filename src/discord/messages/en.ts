@@ -219,6 +219,8 @@ export const en: Messages = {
     storeDown: "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.",
     buttonInvalid: 'This button is no longer valid.',
     formInvalid: 'This form is no longer valid.',
+    privateUndelivered: ({ count: n }) =>
+      `${n === 1 ? 'A private video of yours' : `${n} private videos of yours`} could not reach you: the private message had expired and your DMs are closed to this bot. Allow DMs from this server's members, then use /video-history to send ${n === 1 ? 'it' : 'them'} again.`,
   },
 
   refs: {
