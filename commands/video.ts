@@ -10,6 +10,7 @@ import type { JobOrigin } from '../src/interactions/defer';
 import { actorOf, portsOf } from '../src/interactions/edge';
 import { channelBeforeDeferral, videoChannelRefusal } from '../src/interactions/guards';
 import { refuse } from '../src/interactions/refusal';
+import { admit } from '../src/interactions/admit';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -135,7 +136,7 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
   }
 
   const jobId = newJobId();
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds }, jobId, result.request.duration);
+  const reserved = await admit(actor, ports, jobId, result.request.duration);
   if (!reserved.ok) {
     await refuse(actor, reserved.refusal, { reply, audit });
     return;
@@ -147,6 +148,7 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
     // A seed the user did not give is picked here and sent, so the result can be reproduced or upgraded.
     request: { ...request, seed: request.seed ?? newSeed() },
     imageNames: [...kept, ...images].map((a) => a.filename),
+    ...reserved.job,
     usage: reserved.usage,
     rerollOf: null,
     preview: options.preview === true,

@@ -18,6 +18,7 @@ import { downloadVideo } from './jobs/download';
 import { JobRepo } from './jobs/repo';
 import { JobService, type JobEvents } from './jobs/service';
 import { isFinal } from './jobs/record';
+import { WaitQueue } from './jobs/queue';
 import { LimitsService } from './limits/service';
 import { UsageLedger } from './limits/usage';
 import { LimitSettings } from './limits/settings';
@@ -116,7 +117,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       opts.events?.onDelivered?.(job, lag);
     },
   };
-  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events });
+  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events, queue: { line: new WaitQueue(kv), slots: limits } });
 
   const ctx: AppContext = {
     logger,

@@ -83,6 +83,8 @@ const rerollButton = (jobId: string, m: Messages): APIButtonComponent => ({
 const linkButton = (label: string, url: string): APIButtonComponent => ({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
 
 export function renderRunning(job: Job, now: number, m: Messages = en): MessagePayload {
+  const waits = renderWaiting(job, m);
+  if (waits) return { text: clip(`${waits}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job, m)}`, CONTENT_MAX), rows: [row(cancelButton(job.id, m))] };
   const status =
     job.state === 'generating'
       ? `🎬 **${m.job.generating}** · ${Math.floor(job.progress)}% \`${progressBar(job.progress)}\``
@@ -94,6 +96,13 @@ export function renderRunning(job: Job, now: number, m: Messages = en): MessageP
     text: clip(`${status} · ${elapsed(now - since, m)}\n${quotePrompt(job.request.prompt)}\n-# ${optionsLine(job, m)}`, CONTENT_MAX),
     rows: [row(cancelButton(job.id, m))],
   };
+}
+
+/** The status of a job waiting in line or for an approval (docs/commands.md, queue and approval); else undefined. */
+function renderWaiting(job: Job, m: Messages): string | undefined {
+  if (job.state === 'waiting') return `⏸️ **${m.queue.waiting({ place: job.wait?.place ?? 1 })}**\n-# ${m.queue.note}`;
+  if (job.state === 'awaiting_approval') return `🛡️ **${m.approval.awaiting}**${job.approval ? `\n-# ${m.approval.awaitingNote({ channelId: job.approval.channelId })}` : ''}`;
+  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { AppContext } from './context';
 import { optionProblems, toRequest } from '../validation';
 import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
 import { refuse } from './refusal';
+import { admit } from './admit';
 import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
@@ -108,7 +109,7 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
   }
 
   const newId = newJobId();
-  const reserved = await limits.reserve({ guildId, userId: actor.userId, roleIds: actor.roleIds }, newId, r.duration);
+  const reserved = await admit(actor, ports, newId, r.duration);
   if (!reserved.ok) return refuse(actor, reserved.refusal, { reply, audit });
 
   await jobs.start({
@@ -116,6 +117,7 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
     id: newId,
     request: { ...toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]), seed: newSeed() },
     imageNames: source.imageNames,
+    ...reserved.job,
     usage: reserved.usage,
     rerollOf: source.id,
     preview: source.preview === true,

@@ -38,3 +38,11 @@ export interface QuotaSettler {
   /** The job ended without one (failed, refused, cancelled before acceptance, unconfirmed): its quota comes back. */
   release(job: { id: string; usage: Reservation | null }): Promise<void>;
 }
+
+/**
+ * A waiting job's concurrency slots (the server's, then the member's), taken atomically in the store; LimitsService
+ * meets it by shape. `member_full` / `server_full`: which line the job is still in.
+ */
+export interface SlotTaker {
+  takeSlots(job: { id: string; guildId: string | null; usage: Reservation | null; wait?: { concurrent: number } | undefined }): Promise<'taken' | 'member_full' | 'server_full'>;
+}

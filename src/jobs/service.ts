@@ -4,7 +4,8 @@ import type { Logger } from '../log';
 import { systemClock, type Clock } from '../util/clock';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
-import type { DeliveryResult, JobEnding, JobView, QuotaSettler } from './ports';
+import type { DeliveryResult, JobEnding, JobView, QuotaSettler, SlotTaker } from './ports';
+import { queueKeyOf, type WaitQueue } from './queue';
 import { isOperatorProblem, submitFailure, taskFailure, type Failure } from './failure';
 import { giveUpAt } from './overdue';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
@@ -32,6 +33,8 @@ export interface JobServiceDeps {
   clock?: Clock;
   events?: JobEvents;
   random?: () => number;
+  /** The line of jobs waiting for a slot and the slots themselves (./queue.ts); without them no job waits. */
+  queue?: { line: WaitQueue; slots: SlotTaker };
 }
 
 /** The part of a running job's message that changes: an edit is worth sending only when it does. */
@@ -44,6 +47,11 @@ export const PROGRESS_EDIT_MIN_MS = 10_000;
 const MAX_CONCURRENT_DELIVERIES = 4;
 /** Consecutive failed polls after which a job is given up (the backoff makes this most of an hour). */
 const MAX_POLL_ERRORS = 25;
+/**
+ * How often this process looks at its waiting jobs' lines: a slot freed by another process (or by a job whose
+ * end this process missed) is noticed this late at worst. A job ending here starts its line's next at once.
+ */
+export const QUEUE_SWEEP_MS = 5_000;
 
 /**
  * The job lifecycle: submit, poll (through the one Poller), show progress, deliver, fail, cancel, resume.
@@ -72,6 +80,11 @@ export class JobService implements PollHandler {
   /** Retries waiting for their next attempt; stop() wakes them to give up. */
   private readonly retryWaits = new Set<() => void>();
   private stopped = false;
+  /** Waiting jobs this process owns (./queue.ts), by their line; only their owner starts them. */
+  private readonly waitingHere = new Map<string, string>();
+  /** One look at a line at a time in this process. */
+  private readonly pumps = new KeyedMutex();
+  private sweep: { cancel(): void } | undefined;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -87,8 +100,12 @@ export class JobService implements PollHandler {
     return this.deps.repo.get(jobId);
   }
 
-  /** Submits a validated, quota-reserved request and shows the job message. */
+  /**
+   * Submits a validated, quota-reserved request and shows the job message. One reserved without its slot
+   * (`wait`) joins its line instead and starts when a slot frees (./queue.ts).
+   */
   async start(input: NewJob): Promise<Job> {
+    if (input.wait && this.deps.queue) return this.enqueue(input, this.deps.queue);
     const run = this.submitAndShow(input);
     this.starting.set(input.id, run);
     try {
@@ -119,6 +136,11 @@ export class JobService implements PollHandler {
       throw err;
     }
     this.emit(job);
+    return this.submit(job);
+  }
+
+  /** The submit of a job stored in `submitting`, and what follows from the provider's answer. */
+  private async submit(job: Job): Promise<Job> {
     let taskId: string;
     try {
       taskId = (await this.deps.apimart.submit(job.request, { idempotencyKey: job.id })).taskId;
@@ -143,6 +165,132 @@ export class JobService implements PollHandler {
     await this.showProgress(queued, true);
     this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt! });
     return queued;
+  }
+
+  /**
+   * A job reserved without its slot: stored in `waiting`, put at the end of its line and shown with its place
+   * (docs/commands.md, queue); then the line is looked at, in case a slot freed meanwhile.
+   */
+  private async enqueue(input: NewJob, queue: NonNullable<JobServiceDeps['queue']>): Promise<Job> {
+    const job = newJob(input, this.clock.now(), 'waiting');
+    try {
+      await this.deps.repo.create(job);
+    } catch (err) {
+      // Nothing waits: the reservation goes back (later, if the store is down now); the router tells the member.
+      const giveBack = () => this.deps.quota.release(job);
+      await giveBack().catch(() => this.track(this.retrying(job, 'giving back the reservation of a job that could not be written', giveBack, 1)));
+      throw err;
+    }
+    const key = queueKeyOf(job);
+    this.waitingHere.set(job.id, key);
+    this.live.add(job.id);
+    this.emit(job);
+    const place = await this.retrying(job, 'joining the line', () => queue.line.add(key, job.id));
+    if (place !== undefined) await this.setPlace(job, place, true);
+    this.ensureSweep();
+    await this.pump(key).catch((err: unknown) => this.log(job).warn({ err }, 'looking at the line failed; the sweep tries again'));
+    return (await this.deps.repo.get(job.id).catch(() => undefined)) ?? job;
+  }
+
+  /** This process's waiting jobs after a restart, back in their lines (keeping their places), oldest first. */
+  private async rejoin(jobs: Job[]): Promise<void> {
+    const queue = this.deps.queue;
+    if (!queue || !jobs.length) return;
+    const keys = new Set<string>();
+    for (const job of [...jobs].sort((a, b) => a.createdAt - b.createdAt)) {
+      const key = queueKeyOf(job);
+      this.waitingHere.set(job.id, key);
+      this.live.add(job.id);
+      await queue.line.add(key, job.id);
+      keys.add(key);
+    }
+    this.ensureSweep();
+    for (const key of keys) await this.pump(key);
+  }
+
+  /**
+   * Looks at a line in order: jobs no longer waiting leave it; each of this process's jobs, while the server
+   * still has a slot, tries for its slots (taken atomically in the store, so processes sharing it never start
+   * two jobs into one slot) and starts when it gets them; the others are shown their new place.
+   */
+  private pump(key: string): Promise<void> {
+    const queue = this.deps.queue;
+    if (!queue || this.stopped) return Promise.resolve();
+    return this.pumps.run(key, async () => {
+      const ids = await queue.line.list(key);
+      const gone: string[] = [];
+      let place = 0;
+      let serverFull = false;
+      for (const id of ids) {
+        const job = await this.deps.repo.get(id);
+        if (!job || job.state !== 'waiting') {
+          gone.push(id);
+          continue;
+        }
+        const mine = this.waitingHere.has(id);
+        if (mine && !serverFull) {
+          const answer = await queue.slots.takeSlots(job);
+          if (answer === 'taken') {
+            gone.push(id);
+            this.waitingHere.delete(id);
+            this.track(this.launch(job));
+            continue;
+          }
+          serverFull = answer === 'server_full';
+        }
+        place++;
+        if (mine && job.wait && job.wait.place !== place) await this.setPlace(job, place);
+      }
+      await queue.line.remove(key, gone);
+    });
+  }
+
+  /** A waiting job that got its slots: `submitting` is written before the submit, as for any job. */
+  private async launch(waiting: Job): Promise<void> {
+    const run = (async () => {
+      const job = await this.retrying(waiting, 'recording the start of a waiting job', () =>
+        this.deps.repo.update(waiting.id, (j) => (j.state === 'waiting' ? { ...j, state: 'submitting' } : undefined)),
+      );
+      if (!job) return;
+      if (job.state !== 'submitting') {
+        // Cancelled while its slots were being taken: the Cancel settled before they were, so they go back now.
+        if (isFinal(job.state)) await this.settleQuota(job);
+        return;
+      }
+      this.log(job).info('a slot freed: starting the waiting job');
+      this.emit(job);
+      await this.submit(job);
+    })();
+    this.starting.set(waiting.id, run);
+    try {
+      await run;
+    } finally {
+      this.starting.delete(waiting.id);
+    }
+  }
+
+  /** Stores and shows a waiting job's place in line. */
+  private async setPlace(job: Job, place: number, force = false): Promise<void> {
+    const placed = await this.deps.repo.update(job.id, (j) => (j.state === 'waiting' && j.wait && (force || j.wait.place !== place) ? { ...j, wait: { ...j.wait, place } } : undefined));
+    if (placed?.state === 'waiting') await this.showProgress(placed, true);
+  }
+
+  /** A job ended: it leaves its line, and the line is looked at (a slot or a place freed). */
+  private nextInLine(job: Job): void {
+    if (!this.deps.queue) return;
+    this.waitingHere.delete(job.id);
+    this.track(this.pump(queueKeyOf(job)));
+  }
+
+  /** Every few seconds while this process has waiting jobs, their lines are looked at (QUEUE_SWEEP_MS). */
+  private ensureSweep(): void {
+    if (this.sweep || this.stopped) return;
+    this.sweep = this.clock.setTimeout(() => {
+      this.sweep = undefined;
+      if (this.stopped || this.waitingHere.size === 0) return;
+      for (const key of new Set(this.waitingHere.values())) this.track(this.pump(key));
+      this.ensureSweep();
+    }, QUEUE_SWEEP_MS);
   }
 
   /** One store read-modify-write per poll: the job's lock decides against what is stored, not a stale copy. */
@@ -245,6 +393,7 @@ export class JobService implements PollHandler {
   /** Picks up this process's unfinished jobs after a start. */
   async resume(shards: number[]): Promise<{ resumed: number; unconfirmed: number; delivering: number; announced: number }> {
     const counts = { resumed: 0, unconfirmed: 0, delivering: 0, announced: 0 };
+    const waiting: Job[] = [];
     for (const shard of shards) {
       const jobs = await this.deps.repo.listActive(shard);
       // Spread the catch-up polls over the request budget instead of firing them all at once.
@@ -263,6 +412,9 @@ export class JobService implements PollHandler {
           counts.unconfirmed++;
           this.log(job).warn('job found in submitting after a restart; reporting it unconfirmed');
           await this.fail(job.id, { code: 'unconfirmed' }, { retryable: true });
+        } else if (job.state === 'waiting') {
+          counts.resumed++;
+          waiting.push(job);
         } else if (job.state === 'completed') {
           counts.delivering++;
           this.deliverInBackground(job);
@@ -276,12 +428,14 @@ export class JobService implements PollHandler {
         }
       }
     }
+    await this.rejoin(waiting);
     return counts;
   }
 
   /** Stops polling and waits for what is in flight (polls, deliveries, their writes); pending retries give up. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.sweep?.cancel();
     for (const wake of this.retryWaits) wake();
     await this.poller.stop();
     await Promise.allSettled([...this.background]);
@@ -306,6 +460,8 @@ export class JobService implements PollHandler {
   private async finish(job: Job, ending: JobEnding | undefined): Promise<void> {
     this.ended(job);
     await this.settleQuota(job);
+    // A slot (or a place in line) is free now: the next in line may start.
+    this.nextInLine(job);
     if (ending) {
       await this.edits.run(job.id, () => this.deps.view.showEnded(job, ending));
       // Shown (or logged as impossible): the job leaves the unfinished index. A store error here only means a

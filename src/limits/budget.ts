@@ -41,7 +41,10 @@ export interface ServerLimits {
   serverConcurrent?: number | undefined;
 }
 
-export type BudgetReserveResult = { ok: true; reservation: ServerReservation } | { ok: false; refusal: Refusal };
+export type BudgetReserveResult = { ok: true; reservation: ServerReservation; noSlot?: true } | { ok: false; refusal: Refusal };
+
+/** Whether a reservation takes a concurrency slot: see BudgetLedger.reserve. */
+export type SlotMode = 'take' | 'try' | 'none';
 
 export interface BudgetLedgerOptions {
   now?: () => number;
@@ -71,29 +74,60 @@ export class BudgetLedger {
     return view(asOf(await this.kv.get(this.budgetKey(guildId)), this.now()));
   }
 
-  async reserve(guildId: string, limits: ServerLimits, jobId: string, seconds: number): Promise<BudgetReserveResult> {
+  /**
+   * `slot`: 'take' refuses when the server's concurrency is full; 'try' reserves the seconds either way and
+   * takes a slot only if one is free (`noSlot` in the result when none was); 'none' takes none (the job waits: src/jobs/queue.ts).
+   */
+  async reserve(guildId: string, limits: ServerLimits, jobId: string, seconds: number, slot: SlotMode = 'take'): Promise<BudgetReserveResult> {
     const key = this.budgetKey(guildId);
     return this.update(key, async (stored): Promise<Change<BudgetReserveResult>> => {
       const now = this.now();
       const rec = asOf(stored, now);
       if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
 
-      let pruned = false;
-      const max = limits.serverConcurrent;
-      if (max !== undefined && rec.active.length >= max) {
-        const alive = await this.pruneStale(rec.active);
-        pruned = alive.length !== rec.active.length;
-        rec.active = alive;
-      }
-      const refusal = checkServer(limits, rec, seconds, now);
+      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, limits.serverConcurrent));
+      const refusal = checkServer(limits, rec, seconds, now, slot === 'take');
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
+      const max = limits.serverConcurrent;
+      const taken = slot !== 'none' && (max === undefined || rec.active.length < max);
       rec.daySeconds += seconds;
       rec.monthSeconds += seconds;
-      rec.active.push(jobId);
+      if (taken) rec.active.push(jobId);
       rec.open.push(jobId);
-      return { result: { ok: true, reservation: { key, day: rec.day, month: rec.month, seconds } }, next: checked(rec) };
+      return { result: { ok: true, reservation: { key, day: rec.day, month: rec.month, seconds }, ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
     }, BUDGET_TTL_MS);
+  }
+
+  /** A waiting job's slot, taken in the store if one is free (true) or already its own; false: all are taken. */
+  async takeSlot(reservation: ServerReservation, max: number | undefined, jobId: string): Promise<boolean> {
+    return this.update(reservation.key, async (stored): Promise<Change<boolean>> => {
+      const rec = asOf(stored, this.now());
+      if (rec.active.includes(jobId)) return { result: true };
+      const pruned = await this.pruneIfFull(rec, max);
+      if (max !== undefined && rec.active.length >= max) return pruned ? { result: false, next: checked(rec) } : { result: false };
+      rec.active.push(jobId);
+      return { result: true, next: checked(rec) };
+    }, BUDGET_TTL_MS);
+  }
+
+  /** Gives back a slot taken for a job that cannot start yet (the member's own slots are full); its seconds stay. */
+  async dropSlot(reservation: ServerReservation, jobId: string): Promise<void> {
+    await this.update(reservation.key, async (stored) => {
+      const rec = asOf(stored, this.now());
+      if (!rec.active.includes(jobId)) return { result: undefined };
+      rec.active = rec.active.filter((id) => id !== jobId);
+      return { result: undefined, next: checked(rec) };
+    }, BUDGET_TTL_MS);
+  }
+
+  /** Drops the ids of jobs that no longer run when they would fill the slots; true when any was dropped. */
+  private async pruneIfFull(rec: BudgetRecord, max: number | undefined): Promise<boolean> {
+    if (max === undefined || rec.active.length < max) return false;
+    const alive = await this.pruneStale(rec.active);
+    const pruned = alive.length !== rec.active.length;
+    rec.active = alive;
+    return pruned;
   }
 
   /** The job made a video, or was cancelled after the provider accepted it: the seconds stay spent. */
@@ -137,7 +171,7 @@ export class BudgetLedger {
  * Whether `seconds` more fit, the month checked before the day: a month spent is the wait that matters.
  * Server concurrency last: it frees within minutes.
  */
-export function checkServer(limits: ServerLimits, usage: Pick<ServerUsage, 'daySeconds' | 'monthSeconds' | 'active'>, seconds: number, now: number): Refusal | undefined {
+export function checkServer(limits: ServerLimits, usage: Pick<ServerUsage, 'daySeconds' | 'monthSeconds' | 'active'>, seconds: number, now: number, slot = true): Refusal | undefined {
   const { monthlySeconds, dailySeconds } = limits.budget;
   if (monthlySeconds !== undefined) {
     const left = Math.max(0, monthlySeconds - usage.monthSeconds);
@@ -148,7 +182,7 @@ export function checkServer(limits: ServerLimits, usage: Pick<ServerUsage, 'dayS
     if (seconds > left) return { code: 'budget_daily', limit: 'budgetDaily', seconds, max: dailySeconds, left, resetAt: nextUtcMidnight(now) };
   }
   const max = limits.serverConcurrent;
-  if (max !== undefined && usage.active.length >= max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max };
+  if (slot && max !== undefined && usage.active.length >= max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max };
   return undefined;
 }
 

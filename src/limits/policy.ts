@@ -243,7 +243,11 @@ export function nextUtcMidnight(now: number): number {
  * one that lasts shortest, so the member is told about the wait that actually matters: a cooldown that ends in
  * ten seconds is no news to someone whose day is used up.
  */
-export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSeconds: number, now: number, place: 'server' | 'dm' = 'server'): Refusal | undefined {
+/**
+ * `slot: false` leaves out the concurrency check: a request that may wait in line for a slot (src/jobs/queue.ts)
+ * is checked for everything else.
+ */
+export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSeconds: number, now: number, place: 'server' | 'dm' = 'server', slot = true): Refusal | undefined {
   const resetAt = nextUtcMidnight(now);
 
   // A zero in any limit that no waiting can lift means "not allowed": saying "wait until midnight" would lie.
@@ -259,7 +263,7 @@ export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSecon
   const left = Math.max(0, eff.dailySeconds - usage.seconds);
   if (requestSeconds > left) return { code: 'daily_seconds_left', limit: 'dailySeconds', seconds: requestSeconds, max: eff.dailySeconds, left, resetAt };
 
-  if (usage.active.length >= eff.concurrent) return { code: 'concurrent_full', limit: 'concurrent', active: usage.active.length, max: eff.concurrent };
+  if (slot && usage.active.length >= eff.concurrent) return { code: 'concurrent_full', limit: 'concurrent', active: usage.active.length, max: eff.concurrent };
 
   if (usage.lastSubmitAt !== null && eff.cooldown > 0) {
     const cooldownMs = eff.cooldown * 1000;

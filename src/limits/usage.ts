@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KV } from '../store/kv';
 import type { Reservation } from './reservation';
 import { atomicUpdater, type AtomicUpdate, type Change } from '../store/atomic';
+import type { SlotMode } from './budget';
 import {
   checkLimits,
   utcDay,
@@ -40,7 +41,7 @@ const usageRecordSchema = z.object({
 type UsageRecord = z.infer<typeof usageRecordSchema>;
 
 
-export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
+export type ReserveResult = { ok: true; reservation: Reservation; noSlot?: true } | { ok: false; refusal: Refusal };
 
 export interface UsageLedgerOptions {
   now?: () => number;
@@ -78,31 +79,47 @@ export class UsageLedger {
     return snapshot({ ...rec, active });
   }
 
-  async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number): Promise<ReserveResult> {
+  /** `slot`: as BudgetLedger.reserve's (./budget.ts): take a concurrency slot, try to, or take none. */
+  async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number, slot: SlotMode = 'take'): Promise<ReserveResult> {
     const key = this.usageKey(scope, userId);
     return this.update(key, async (stored): Promise<Change<ReserveResult>> => {
       const now = this.now();
       const rec = asOf(stored, utcDay(now));
       if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
 
-      // Each check costs a store read per id, and a stale id only matters when it would cause a refusal.
-      let pruned = false;
-      if (rec.active.length >= eff.concurrent) {
-        const alive = await this.pruneStale(rec.active);
-        pruned = alive.length !== rec.active.length;
-        rec.active = alive;
-      }
-
-      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server');
+      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, eff.concurrent));
+      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server', slot === 'take');
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
+      const taken = slot !== 'none' && rec.active.length < eff.concurrent;
       rec.videos += 1;
       rec.seconds += seconds;
-      rec.active.push(jobId);
+      if (taken) rec.active.push(jobId);
       rec.open.push(jobId);
       rec.lastSubmitAt = now;
-      return { result: { ok: true, reservation: { key, day: rec.day, seconds } }, next: checked(rec) };
+      return { result: { ok: true, reservation: { key, day: rec.day, seconds }, ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
     }, USAGE_TTL_MS);
+  }
+
+  /** A waiting job's slot among the member's `max`, taken in the store if free (true) or already its own. */
+  async takeSlot(reservation: Reservation, max: number, jobId: string): Promise<boolean> {
+    return this.update(reservation.key, async (stored): Promise<Change<boolean>> => {
+      const rec = asOf(stored, utcDay(this.now()));
+      if (rec.active.includes(jobId)) return { result: true };
+      const pruned = await this.pruneIfFull(rec, max);
+      if (rec.active.length >= max) return pruned ? { result: false, next: checked(rec) } : { result: false };
+      rec.active.push(jobId);
+      return { result: true, next: checked(rec) };
+    }, USAGE_TTL_MS);
+  }
+
+  /** Each check costs a store read per id, and a stale id only matters when it would fill the slots. */
+  private async pruneIfFull(rec: UsageRecord, max: number): Promise<boolean> {
+    if (rec.active.length < max) return false;
+    const alive = await this.pruneStale(rec.active);
+    const pruned = alive.length !== rec.active.length;
+    rec.active = alive;
+    return pruned;
   }
 
   /** The job finished successfully: it no longer runs, and what it used stays used. */
