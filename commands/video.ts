@@ -11,6 +11,7 @@ import { actorOf, portsOf } from '../src/interactions/edge';
 import { channelBeforeDeferral, videoChannelRefusal } from '../src/interactions/guards';
 import { refuse } from '../src/interactions/refusal';
 import { admit } from '../src/interactions/admit';
+import { startJob } from '../src/interactions/approval';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -136,13 +137,13 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
   }
 
   const jobId = newJobId();
-  const reserved = await admit(actor, ports, jobId, result.request.duration);
+  const reserved = await admit(actor, ports, jobId, result.request);
   if (!reserved.ok) {
     await refuse(actor, reserved.refusal, { reply, audit });
     return;
   }
 
-  await jobs.start({
+  await startJob(ports, {
     ...origin,
     id: jobId,
     // A seed the user did not give is picked here and sent, so the result can be reproduced or upgraded.
@@ -153,6 +154,6 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
     rerollOf: null,
     preview: options.preview === true,
     refSet: set ? { id: set.id, images: kept.length } : null,
-  });
+  }, reserved.approvalReason);
 }
 

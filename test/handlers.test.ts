@@ -96,7 +96,11 @@ function world(w: World = {}) {
       get: async (id) => stored.get(id),
       start: async (input) => (did.push('start'), started.push(input), newJob(input, NOW)),
       cancel: async (id, by) => (did.push(`cancel ${id} by ${by}`), w.cancel ?? { outcome: 'missing' }),
+      approve: async () => ({ outcome: 'missing' }),
+      deny: async () => ({ outcome: 'missing' }),
+      notePost: async () => undefined,
     },
+    posts: { send: async () => '1', showDecided: async () => undefined },
     limits: {
       caps: async () => {
         if (w.failCaps) throw w.failCaps;

@@ -3,6 +3,7 @@ import type { Clock } from '../util/clock';
 import type { Download } from '../jobs/download';
 import type { DeliveryResult, JobEnding, JobView } from '../jobs/ports';
 import type { DeliveryRoute, Job } from '../jobs/record';
+import { renderApprovalDecided, renderDenied } from './render-approval';
 import { discordErrorCode, DiscordCodes, type Messenger, type VideoFile } from './messenger';
 import { DEFAULT_UPLOAD_LIMIT } from './platform';
 import { mentioning, renderCancelled, renderDelivered, renderFailed, renderRunning, renderUndeliverable, type MessagePayload } from './render';
@@ -63,7 +64,15 @@ export class JobMessage implements JobView {
   }
 
   async showEnded(job: Job, ending: JobEnding): Promise<void> {
-    const payload = ending.kind === 'failed' ? renderFailed(job, ending.reason, ending) : ending.kind === 'cancelled' ? renderCancelled(job, ending.by) : renderUndeliverable(job);
+    if (ending.kind === 'denied') await this.showDecided(job);
+    const payload =
+      ending.kind === 'failed'
+        ? renderFailed(job, ending.reason, ending)
+        : ending.kind === 'cancelled'
+          ? renderCancelled(job, ending.by)
+          : ending.kind === 'denied'
+            ? renderDenied(job, ending.by)
+            : renderUndeliverable(job);
     for (const r of this.routes(job, 'anywhere')) {
       if (await this.trySend(job, r, () => r.send(r.mention ? mentioning(payload, job.userId) : payload).then(() => true))) return;
     }
@@ -71,6 +80,16 @@ export class JobMessage implements JobView {
       { state: job.state, tokenExpired: !this.tokenUsable(job), tokenDead: this.deadTokens.has(job.interactionToken), channelMessage: job.replyMessageId !== null },
       'the job message could not be updated to its final state on any route; the requester has not been told',
     );
+  }
+
+  /**
+   * The approval post of a decided request, its buttons gone (docs/commands.md, approval). A post that cannot be
+   * edited is logged: the decision stands, and its buttons answer that it was decided.
+   */
+  async showDecided(job: Job): Promise<void> {
+    const post = job.approval;
+    if (!post?.messageId) return;
+    await this.deps.messenger.editChannelMessage(post.channelId, post.messageId, renderApprovalDecided(job)).catch((err: unknown) => this.log(job).warn({ err: (err as Error).message }, 'the approval post could not be updated'));
   }
 
   async deliver(job: Job): Promise<DeliveryResult> {

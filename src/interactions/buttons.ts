@@ -4,6 +4,7 @@ import { optionProblems, toRequest } from '../validation';
 import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
 import { refuse } from './refusal';
 import { admit } from './admit';
+import { decide, startJob } from './approval';
 import { renderProblems } from '../discord/render';
 import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
@@ -109,10 +110,10 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
   }
 
   const newId = newJobId();
-  const reserved = await admit(actor, ports, newId, r.duration);
+  const reserved = await admit(actor, ports, newId, r);
   if (!reserved.ok) return refuse(actor, reserved.refusal, { reply, audit });
 
-  await jobs.start({
+  await startJob(ports, {
     ...origin,
     id: newId,
     request: { ...toRequest({ prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio }, urls as string[]), seed: newSeed() },
@@ -122,11 +123,13 @@ async function reroll(source: Job, actor: Actor, ports: HandlerPorts, origin: Jo
     rerollOf: source.id,
     preview: source.preview === true,
     refSet: source.refSet ?? null,
-  });
+  }, reserved.approvalReason);
 }
 
 export const buttonHandlers: Record<ButtonAction, ButtonHandler> = {
   cancel: edge(cancelJob),
   reroll: edge(rerollJob),
   resend: (interaction, jobId, ctx) => sendAgain(jobId, actorOf(interaction), historyPortsOf(interaction, ctx)),
+  approve: edge((jobId, actor, ports) => decide('approved', jobId, actor, ports)),
+  deny: edge((jobId, actor, ports) => decide('denied', jobId, actor, ports)),
 };

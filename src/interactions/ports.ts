@@ -11,6 +11,7 @@ import type { JobRepo } from '../jobs/repo';
 import type { AttachmentMeta, ReadHead } from '../validation';
 import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
+import type { ApprovalPosts } from './context';
 
 /**
  * What the command and button handlers' cores use, as small ports: the discord.js edge (./edge.ts) implements
@@ -47,7 +48,9 @@ export interface Reply {
 
 export interface HandlerPorts {
   reply: Reply;
-  jobs: Pick<JobService, 'get' | 'start' | 'cancel'>;
+  jobs: Pick<JobService, 'get' | 'start' | 'cancel' | 'approve' | 'deny' | 'notePost'>;
+  /** Requests awaiting approval: their post in the approval channel (src/interactions/approval.ts). */
+  posts: ApprovalPosts;
   limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember' | 'server' | 'serverUsage'> & {
     settings: Pick<LimitSettings, 'setMember' | 'setServer'>;
   };

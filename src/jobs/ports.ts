@@ -12,7 +12,9 @@ import type { Failure } from './failure';
 export type JobEnding =
   | { kind: 'failed'; reason: Failure; retryable: boolean }
   | { kind: 'cancelled'; by: string }
-  | { kind: 'undeliverable' };
+  | { kind: 'undeliverable' }
+  /** A moderator's Deny of a request awaiting approval, or its timeout (by: null). */
+  | { kind: 'denied'; by: string | null };
 
 export interface DeliveryResult {
   route: DeliveryRoute | null;

@@ -14,6 +14,12 @@ import type { JobRepo } from './repo';
 import { storeRetryDelay } from './retry';
 
 /** What a Cancel did; `quotaKept`: the provider had accepted the task, which it still makes and bills. */
+/** What an Approve or Deny did: `decided`: the request was no longer awaiting one (decided, cancelled). */
+export type DecisionOutcome = { outcome: 'done'; job: Job } | { outcome: 'decided' | 'missing' };
+
+/** How long a request waits for a moderator's decision before it is denied (docs/commands.md, approval). */
+export const APPROVAL_TIMEOUT_MS = 24 * 3600 * 1000;
+
 export type CancelOutcome = { outcome: 'cancelled'; quotaKept: boolean } | { outcome: 'finished' | 'failed' | 'missing' };
 
 
@@ -85,6 +91,8 @@ export class JobService implements PollHandler {
   /** One look at a line at a time in this process. */
   private readonly pumps = new KeyedMutex();
   private sweep: { cancel(): void } | undefined;
+  /** Requests awaiting approval this process owns, and when each times out. */
+  private readonly awaiting = new Map<string, number>();
 
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -105,6 +113,7 @@ export class JobService implements PollHandler {
    * (`wait`) joins its line instead and starts when a slot frees (./queue.ts).
    */
   async start(input: NewJob): Promise<Job> {
+    if (input.approval) return this.hold(input);
     if (input.wait && this.deps.queue) return this.enqueue(input, this.deps.queue);
     const run = this.submitAndShow(input);
     this.starting.set(input.id, run);
@@ -172,15 +181,24 @@ export class JobService implements PollHandler {
    * (docs/commands.md, queue); then the line is looked at, in case a slot freed meanwhile.
    */
   private async enqueue(input: NewJob, queue: NonNullable<JobServiceDeps['queue']>): Promise<Job> {
-    const job = newJob(input, this.clock.now(), 'waiting');
+    const job = await this.createWaiting(newJob(input, this.clock.now(), 'waiting'));
+    return this.joinLine(job, queue);
+  }
+
+  /** Writes a job that waits; a failed write gives its reservation back (later, if the store is down now). */
+  private async createWaiting(job: Job): Promise<Job> {
     try {
       await this.deps.repo.create(job);
     } catch (err) {
-      // Nothing waits: the reservation goes back (later, if the store is down now); the router tells the member.
+      // Nothing waits; the router tells the member.
       const giveBack = () => this.deps.quota.release(job);
       await giveBack().catch(() => this.track(this.retrying(job, 'giving back the reservation of a job that could not be written', giveBack, 1)));
       throw err;
     }
+    return job;
+  }
+
+  private async joinLine(job: Job, queue: NonNullable<JobServiceDeps['queue']>): Promise<Job> {
     const key = queueKeyOf(job);
     this.waitingHere.set(job.id, key);
     this.live.add(job.id);
@@ -190,6 +208,57 @@ export class JobService implements PollHandler {
     this.ensureSweep();
     await this.pump(key).catch((err: unknown) => this.log(job).warn({ err }, 'looking at the line failed; the sweep tries again'));
     return (await this.deps.repo.get(job.id).catch(() => undefined)) ?? job;
+  }
+
+  /**
+   * A request over the server's approval threshold (docs/commands.md, approval): stored in
+   * `awaiting_approval`, its quota held and no slot, and shown so until a moderator decides or it times out.
+   */
+  private async hold(input: NewJob): Promise<Job> {
+    const job = await this.createWaiting(newJob(input, this.clock.now(), 'awaiting_approval'));
+    this.live.add(job.id);
+    this.awaiting.set(job.id, job.approval!.expiresAt);
+    this.emit(job);
+    await this.showProgress(job, true);
+    this.ensureSweep();
+    return job;
+  }
+
+  /** Where the request was posted for the moderators, so its post can be updated once decided. */
+  async notePost(jobId: string, messageId: string): Promise<void> {
+    await this.deps.repo.update(jobId, (j) => (j.approval && j.state === 'awaiting_approval' ? { ...j, approval: { ...j.approval, messageId } } : undefined));
+  }
+
+  /** A moderator's Approve: the request joins the line for a slot (and starts at once when one is free). */
+  async approve(jobId: string, byUserId: string): Promise<DecisionOutcome> {
+    const queue = this.deps.queue;
+    if (!queue) throw new Error('approvals need the queue');
+    let changed = false;
+    const after = await this.deps.repo.update(jobId, (j) => {
+      if (j.state !== 'awaiting_approval' || !j.approval) return undefined;
+      changed = true;
+      return { ...j, state: 'waiting', approval: { ...j.approval, by: byUserId }, wait: j.wait ?? { concurrent: 1, place: 1 } };
+    });
+    if (!after) return { outcome: 'missing' };
+    if (!changed) return { outcome: 'decided' };
+    this.awaiting.delete(jobId);
+    this.log(after).info({ by: byUserId }, 'request approved');
+    return { outcome: 'done', job: await this.joinLine(after, queue) };
+  }
+
+  /** A moderator's Deny, or the timeout (by: null): the request ends `denied`, its quota and budget back. */
+  async deny(jobId: string, byUserId: string | null): Promise<DecisionOutcome> {
+    let changed = false;
+    const after = await this.deps.repo.update(jobId, (j) => {
+      if (j.state !== 'awaiting_approval' || !j.approval) return undefined;
+      changed = true;
+      return { ...j, state: 'denied', approval: { ...j.approval, by: byUserId }, finishedAt: this.clock.now(), announced: false };
+    });
+    if (!after) return { outcome: 'missing' };
+    if (!changed) return { outcome: 'decided' };
+    this.log(after).info({ by: byUserId }, byUserId ? 'request denied' : 'request not decided in time; denied');
+    await this.finish(after, { kind: 'denied', by: byUserId });
+    return { outcome: 'done', job: after };
   }
 
   /** This process's waiting jobs after a restart, back in their lines (keeping their places), oldest first. */
@@ -282,13 +351,18 @@ export class JobService implements PollHandler {
     this.track(this.pump(queueKeyOf(job)));
   }
 
-  /** Every few seconds while this process has waiting jobs, their lines are looked at (QUEUE_SWEEP_MS). */
+  /**
+   * Every few seconds while this process has waiting jobs, their lines are looked at (QUEUE_SWEEP_MS), and
+   * requests awaiting approval past their time are denied.
+   */
   private ensureSweep(): void {
     if (this.sweep || this.stopped) return;
     this.sweep = this.clock.setTimeout(() => {
       this.sweep = undefined;
-      if (this.stopped || this.waitingHere.size === 0) return;
+      if (this.stopped || (this.waitingHere.size === 0 && this.awaiting.size === 0)) return;
       for (const key of new Set(this.waitingHere.values())) this.track(this.pump(key));
+      const now = this.clock.now();
+      for (const [id, expiresAt] of this.awaiting) if (now >= expiresAt) this.track(this.deny(id, null));
       this.ensureSweep();
     }, QUEUE_SWEEP_MS);
   }
@@ -415,6 +489,12 @@ export class JobService implements PollHandler {
         } else if (job.state === 'waiting') {
           counts.resumed++;
           waiting.push(job);
+        } else if (job.state === 'awaiting_approval') {
+          // Its buttons read the store; only the timeout is this process's to keep.
+          counts.resumed++;
+          this.live.add(job.id);
+          this.awaiting.set(job.id, job.approval?.expiresAt ?? job.createdAt + APPROVAL_TIMEOUT_MS);
+          this.ensureSweep();
         } else if (job.state === 'completed') {
           counts.delivering++;
           this.deliverInBackground(job);
@@ -448,6 +528,7 @@ export class JobService implements PollHandler {
   /** A job reached a final state or delivery: forget everything this process kept about it. */
   private ended(job: Job) {
     this.poller.remove(job.id);
+    this.awaiting.delete(job.id);
     this.live.delete(job.id);
     this.lastEdit.delete(job.id);
     this.emit(job);
@@ -487,7 +568,9 @@ export class JobService implements PollHandler {
           ? { kind: 'cancelled', by: job.userId }
           : job.state === 'undeliverable'
             ? { kind: 'undeliverable' }
-            : undefined;
+            : job.state === 'denied'
+              ? { kind: 'denied', by: job.approval?.by ?? null }
+              : undefined;
     await this.finish(job, ending);
   }
 

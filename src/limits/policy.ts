@@ -82,6 +82,24 @@ export type Budget = z.infer<typeof budgetSchema>;
 export const auditFailureSchema = z.object({ channelId: snowflake, status: z.number().int(), code: z.number().int().nullable(), at: z.number(), reported: z.boolean() });
 export type AuditFailure = z.infer<typeof auditFailureSchema>;
 
+export const approvalSchema = z.object({
+  aboveSeconds: z.number().int().min(1).max(3600).optional(),
+  atResolution: z.literal('1080p').optional(),
+  channelId: snowflake,
+});
+export type ApprovalSettings = z.infer<typeof approvalSchema>;
+
+/** Why a request needs a moderator's approval (the numbers that word it), or undefined when it does not. */
+export type ApprovalReason = { seconds: number; aboveSeconds: number | undefined; resolution: string; atResolution: string | undefined };
+
+/** Over either threshold of the server's approval settings (docs/commands.md, approval). */
+export function needsApproval(approval: ApprovalSettings | undefined, request: { duration: number; resolution: string }): ApprovalReason | undefined {
+  if (!approval) return undefined;
+  const longer = approval.aboveSeconds !== undefined && request.duration > approval.aboveSeconds;
+  const sharper = approval.atResolution !== undefined && request.resolution === approval.atResolution;
+  return longer || sharper ? { seconds: request.duration, aboveSeconds: approval.aboveSeconds, resolution: request.resolution, atResolution: approval.atResolution } : undefined;
+}
+
 const serverSettingsV1 = z.object({
   v: z.literal(1),
   defaults: partialLimitsSchema,
@@ -101,6 +119,8 @@ export const serverSettingsV2 = serverSettingsV1.extend({
   budget: budgetSchema,
   serverConcurrent: z.number().int().min(1).max(SERVER_CONCURRENT_BOUNDS.max).optional(),
   audit: z.object({ channelId: snowflake, failure: auditFailureSchema.optional() }).optional(),
+  /** /video-limits approval: requests over either threshold wait for a moderator in `channelId` (needsApproval). */
+  approval: approvalSchema.optional(),
 });
 
 export const serverSettingsSchema = z.union([

@@ -249,13 +249,16 @@ export const en: Messages = {
       budgetMonthly: 'budget per month',
       allowed: '/video allowed',
       auditChannel: 'audit channel',
+      approvalAbove: 'approval above',
+      approvalResolution: 'approval at resolution',
+      approvalChannel: 'approval channel',
     },
     value: ({ setting, value }) => {
       if (value === null) return 'not set';
       if (typeof value === 'boolean') return value ? 'yes' : 'no';
       if (Array.isArray(value)) return value.join(', ');
-      if (setting === 'auditChannel') return channel(String(value));
-      const seconds: SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly'];
+      if (setting === 'auditChannel' || setting === 'approvalChannel') return channel(String(value));
+      const seconds: SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly', 'approvalAbove'];
       return seconds.includes(setting) ? `${String(value)} s` : String(value);
     },
     target: (t) => (t.kind === 'server' ? 'server' : t.kind === 'member' ? `<@${t.userId}>` : t.kind === 'role' ? `role ${role(t.roleId)}` : channel(t.channelId)),
@@ -320,7 +323,7 @@ export const en: Messages = {
         .filter((x) => x !== undefined)
         .join(' and '),
     request: (v) =>
-      `**Video request awaiting approval** from <@${v.userId}>${v.channelId ? ` in ${channel(v.channelId)}` : ''} (${v.why})\n${v.prompt}\n-# ${v.options} · denied by itself ${discordTime(v.expiresAt)}`,
+      `**Video request awaiting approval** from <@${v.userId}>${v.channelId ? ` in ${channel(v.channelId)}` : ''}${v.why ? ` (${v.why})` : ''}\n${v.prompt}\n-# ${v.options} · denied by itself ${discordTime(v.expiresAt)}`,
     approveButton: 'Approve',
     denyButton: 'Deny',
     approvedPost: (v) => `${v.post}\n✅ Approved by <@${v.byUserId}>`,
@@ -332,7 +335,7 @@ export const en: Messages = {
     missing: 'This video request no longer exists.',
     deniedTitle: (v) => (v.byUserId ? `⛔ **Denied** by a moderator (<@${v.byUserId}>)` : '⛔ **Denied**: no moderator decided within 24 hours'),
     deniedQuotaBack: 'Nothing was made and it did not count against your limits.',
-    notPosted: 'The approval channel could not be posted to, so no moderator can decide: the request is ended and did not count. Tell a moderator.',
+    needsChannel: 'Give a channel too: requests over the threshold are posted there for a moderator to approve or deny.',
     settings: (v) =>
       v.channelId === undefined || (v.aboveSeconds === undefined && v.atResolution === undefined)
         ? 'Approval: off'

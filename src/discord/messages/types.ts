@@ -235,8 +235,8 @@ export interface Messages {
     /** The requester's job message once denied (by a moderator, or by the timeout: byUserId null). */
     deniedTitle: Message<{ byUserId: string | null }>;
     deniedQuotaBack: string;
-    /** The approval channel refused the post: the request is denied at once, and says so. */
-    notPosted: string;
+    /** /video-limits approval with a threshold but no channel to post requests in. */
+    needsChannel: string;
     /** /video-limits approval's settings, as `show` and the answer list them. */
     settings: Message<{ aboveSeconds: number | undefined; atResolution: string | undefined; channelId: string | undefined }>;
     /** Audit channel entries. */
