@@ -17,6 +17,8 @@ let discord: FakeDiscord;
 let dir: string;
 const bots: BotProcess[] = [];
 const USER = { id: '222222222222222223' };
+const MOD = { id: '333333333333333304' };
+const MANAGE_GUILD = String(1n << 5n);
 
 function env(): Record<string, string> {
   return {
@@ -83,6 +85,38 @@ describe('restart while waiting', () => {
     expect(uploadsFor(running.token)).toHaveLength(1);
     expect(uploadsFor(waiting.token)).toHaveLength(1);
     expect(apimart.submitCount() - submitsBefore).toBe(2);
+    await second.kill('SIGTERM');
+  });
+
+  it('kill -9 while a request awaits approval: after the restart its Approve button still works', async () => {
+    const first = await startBot();
+    const guildId = discord.addGuild();
+    const approvals = discord.addChannel(guildId, { name: 'approvals' });
+    const set = discord.sendCommand({
+      name: 'video-limits',
+      options: [{ name: 'approval', type: 1, options: [{ name: 'above_seconds', type: 4, value: 8 }, { name: 'channel', type: 7, value: approvals }] }],
+      user: MOD,
+      guildId,
+      memberPermissions: MANAGE_GUILD,
+    });
+    await discord.waitForCall('POST', new RegExp(`^/interactions/${set.id}/`));
+    const submitsBefore = apimart.submitCount();
+    const sent = sendVideo({ guildId, duration: 10 });
+    const deadline = Date.now() + 15_000;
+    while (discord.channelMessages(approvals).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const post = discord.channelMessages(approvals).at(-1)!;
+    const jobId = /^vidu:approve:([a-z0-9]+)$/.exec(post.components[0].components[0].custom_id)![1]!;
+    expect(apimart.submitCount()).toBe(submitsBefore);
+    expect(await first.kill('SIGKILL')).toBeNull();
+
+    const second = await startBot();
+    apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 30 }, { at: 500, status: 'completed' }], estimatedTime: 1, videoBytes: 8 * 1024 });
+    const press = discord.sendButton({ customId: `vidu:approve:${jobId}`, messageId: post.id, user: MOD, guildId, memberPermissions: MANAGE_GUILD });
+    await discord.waitForCall('PATCH', original(press.token), { predicate: (c) => String(c.body?.content).includes('Approved') });
+    const until = Date.now() + 20_000;
+    while (uploadsFor(sent.token).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(uploadsFor(sent.token)).toHaveLength(1);
+    expect(apimart.submitCount() - submitsBefore).toBe(1);
     await second.kill('SIGTERM');
   });
 });

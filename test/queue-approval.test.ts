@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLimits, emptyServerSettings, needsApproval, type LimitValues } from '../src/limits/policy';
+import { checkServer } from '../src/limits/budget';
+import { BudgetLedger, LimitSettings, UsageLedger } from '../src/limits';
+import { LimitsService } from '../src/limits/service';
+import { WaitQueue, queueKeyOf } from '../src/jobs/queue';
+import { newJob, type NewJob } from '../src/jobs/record';
+import { renderRunning } from '../src/discord/render';
+import { renderApprovalDecided, renderApprovalRequest, renderDenied } from '../src/discord/render-approval';
+import { parseButtonId } from '../src/discord/custom-id';
+import { en } from '../src/discord/messages';
+import { openStore, type KV } from '../src/store/kv';
+
+/** The pure and store-level parts of the queue and of approval (docs/commands.md, queue and approval). */
+
+const NOW = Date.UTC(2025, 0, 15, 12);
+const eff: LimitValues = { dailyVideos: 5, dailySeconds: 100, concurrent: 1, cooldown: 0 };
+const usage = { day: '2025-01-15', videos: 1, seconds: 5, active: ['running1'], lastSubmitAt: null };
+
+let kv: KV;
+beforeAll(async () => {
+  kv = await openStore('memory:');
+});
+afterAll(async () => {
+  await kv.close();
+});
+
+describe('checks without the slot', () => {
+  it('a full member or server slot is a refusal with the slot counted, and no refusal without it', () => {
+    expect(checkLimits(eff, usage, 5, NOW)).toMatchObject({ code: 'concurrent_full' });
+    expect(checkLimits(eff, usage, 5, NOW, 'server', false)).toBeUndefined();
+    const server = { budget: {}, serverConcurrent: 1 };
+    expect(checkServer(server, { daySeconds: 0, monthSeconds: 0, active: ['x'] }, 5, NOW)).toMatchObject({ code: 'server_concurrent_full' });
+    expect(checkServer(server, { daySeconds: 0, monthSeconds: 0, active: ['x'] }, 5, NOW, false)).toBeUndefined();
+  });
+
+  it('everything else still refuses a request that would wait: a day used up is not waited for', () => {
+    expect(checkLimits(eff, { ...usage, videos: 5 }, 5, NOW, 'server', false)).toMatchObject({ code: 'daily_videos_used' });
+    expect(checkServer({ budget: { dailySeconds: 10 }, serverConcurrent: 1 }, { daySeconds: 8, monthSeconds: 8, active: ['x'] }, 5, NOW, false)).toMatchObject({ code: 'budget_daily' });
+  });
+});
+
+describe('slots in the store', () => {
+  it('a request that finds the slot full reserves its quota without it; the slot is taken once the first ends', async () => {
+    const limits = new LimitsService(eff, new LimitSettings(kv), new UsageLedger(kv, { now: () => NOW }), new BudgetLedger(kv, { now: () => NOW }));
+    const who = { guildId: '900000000000000001', userId: '100000000000000001', roleIds: [] };
+    const first = await limits.reserve(who, 'first00001', 5, { wait: 'queue' });
+    const second = await limits.reserve(who, 'second0001', 5, { wait: 'queue' });
+    expect(first).toMatchObject({ ok: true });
+    expect(first.ok && first.waits).toBeUndefined();
+    expect(second).toMatchObject({ ok: true, waits: { concurrent: 1 } });
+    expect((await limits.usage(who.guildId, who.userId)).videos).toBe(2);
+    if (!first.ok || !second.ok) throw new Error('unreachable');
+    const waiting = { id: 'second0001', guildId: who.guildId, usage: second.usage, wait: { concurrent: 1 } };
+    expect(await limits.takeSlots(waiting)).toBe('member_full');
+    // The server's slot taken for the try was given back: the server shows only the running job.
+    expect((await limits.serverUsage(who.guildId)).active).toEqual(['first00001']);
+    await limits.commit({ id: 'first00001', usage: first.usage });
+    expect(await limits.takeSlots(waiting)).toBe('taken');
+    expect(await limits.takeSlots(waiting)).toBe('taken');
+    expect((await limits.usage(who.guildId, who.userId)).active).toEqual(['second0001']);
+  });
+
+  it('the line keeps its order, a place once given, and drops what leaves it', async () => {
+    const line = new WaitQueue(kv);
+    const key = queueKeyOf({ guildId: '900000000000000002', userId: '1' });
+    expect(await line.add(key, 'a')).toBe(1);
+    expect(await line.add(key, 'b')).toBe(2);
+    expect(await line.add(key, 'a')).toBe(1);
+    await line.remove(key, ['a']);
+    expect(await line.list(key)).toEqual(['b']);
+    expect(queueKeyOf({ guildId: null, userId: '7' })).toBe('queue:dm:7');
+  });
+});
+
+describe('approval thresholds', () => {
+  const approval = { aboveSeconds: 8, atResolution: '1080p' as const, channelId: '800000000000000001' };
+  it('a request over either threshold needs approval; one at or under both does not', () => {
+    expect(needsApproval(approval, { duration: 10, resolution: '720p' })).toEqual({ seconds: 10, aboveSeconds: 8, resolution: '720p', atResolution: '1080p' });
+    expect(needsApproval(approval, { duration: 5, resolution: '1080p' })).toBeDefined();
+    expect(needsApproval(approval, { duration: 8, resolution: '720p' })).toBeUndefined();
+    expect(needsApproval(undefined, { duration: 16, resolution: '1080p' })).toBeUndefined();
+    expect(en.approval.over({ seconds: 10, aboveSeconds: 8, resolution: '1080p', atResolution: '1080p' })).toBe('longer than 8 s and at 1080p');
+  });
+
+  it('is saved with a channel, and off once no threshold is left', async () => {
+    const settings = new LimitSettings(kv);
+    const g = '900000000000000003';
+    expect((await settings.setServer(g, { approval: { aboveSeconds: 8, channelId: '800000000000000001' } })).after.approval).toEqual({ aboveSeconds: 8, channelId: '800000000000000001' });
+    expect((await settings.setServer(g, { approval: { atResolution: '1080p' } })).after.approval).toEqual({ aboveSeconds: 8, atResolution: '1080p', channelId: '800000000000000001' });
+    expect((await settings.setServer(g, { approval: { aboveSeconds: null, atResolution: null } })).after.approval).toBeUndefined();
+    expect(emptyServerSettings().approval).toBeUndefined();
+  });
+});
+
+describe('messages', () => {
+  const input: NewJob = {
+    id: 'job0000000000001',
+    shard: 0,
+    guildId: '900000000000000004',
+    channelId: '800000000000000002',
+    userId: '100000000000000002',
+    applicationId: '700000000000000001',
+    interactionId: '600000000000000001',
+    interactionToken: 'tok',
+    tokenExpiresAt: NOW + 900_000,
+    replyMessageId: null,
+    attachmentSizeLimit: 10 * 1024 * 1024,
+    request: { model: 'viduq3', prompt: 'a *bear* waves', duration: 10, resolution: '720p', aspect_ratio: '16:9', image_urls: ['https://x/a.png'] },
+    imageNames: ['a.png'],
+    usage: null,
+    rerollOf: null,
+  };
+
+  it('a waiting job shows its place in line (1st, 2nd, 3rd, 11th, 22nd) and Cancel', () => {
+    const place = (n: number) => renderRunning({ ...newJob({ ...input, wait: { concurrent: 1, place: n } }, NOW, 'waiting') }, NOW).text.split('\n')[0];
+    expect([1, 2, 3, 4, 11, 12, 13, 22].map(place)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '22nd'].map((p) => `⏸️ **Waiting: ${p} in line**`));
+    const shown = renderRunning(newJob({ ...input, wait: { concurrent: 1, place: 1 } }, NOW, 'waiting'), NOW);
+    expect(shown.rows[0]!.components.map((b) => ('label' in b ? b.label : ''))).toEqual(['Cancel']);
+  });
+
+  it('the approval post names the requester, why, carries the job id in Approve / Deny, and loses them once decided', () => {
+    const job = newJob({ ...input, approval: { channelId: '800000000000000003', messageId: null, expiresAt: NOW + 86_400_000, by: null } }, NOW, 'awaiting_approval');
+    const post = renderApprovalRequest(job, 'longer than 8 s');
+    expect(post.text).toContain(`from <@${input.userId}> in <#${input.channelId}> (longer than 8 s)`);
+    expect(post.text).toContain('> a \\*bear\\* waves');
+    const ids = post.rows[0]!.components.map((b) => ('custom_id' in b ? parseButtonId(b.custom_id) : undefined));
+    expect(ids).toEqual([{ action: 'approve', jobId: job.id }, { action: 'deny', jobId: job.id }]);
+    expect(renderApprovalDecided({ ...job, state: 'waiting', approval: { ...job.approval!, by: '100000000000000009' } })).toMatchObject({ rows: [] });
+    expect(renderApprovalDecided({ ...job, state: 'denied', approval: { ...job.approval!, by: null } }).text).toContain('not decided within 24 hours');
+    expect(renderDenied(job, null).text).toContain('no moderator decided within 24 hours');
+    expect(renderRunning(job, NOW).text).toContain(`A moderator decides in <#800000000000000003>`);
+  });
+});
