@@ -107,9 +107,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const readImage = createReadHead(outbound, READ_IMAGE_DEADLINE_MS);
   const download = (url: string, max: number) => downloadVideo(url, max, { http: outbound });
   const view = new JobMessage({ messenger, download, logger, clock });
+  const audit = new DiscordAuditLog({ send: (channelId, payload) => messenger.sendChannel(channelId, payload), settings: limits.settings, logger, now: () => clock.now() });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
+      // A moderator's decision is posted by its button (src/interactions/approval.ts); a timeout has no button.
+      if (job.state === 'denied' && job.approval?.by === null && job.guildId) {
+        const r = job.request;
+        void audit.post(job.guildId, { kind: 'approval', decision: 'denied', moderatorId: null, userId: job.userId, jobId: job.id, request: { model: r.model, duration: r.duration, resolution: r.resolution } });
+      }
       opts.events?.onState?.(job);
     },
     onDelivered: (job, lag) => {
@@ -123,7 +129,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     logger,
     jobs,
     limits,
-    audit: new DiscordAuditLog({ send: (channelId, payload) => messenger.sendChannel(channelId, payload), settings: limits.settings, logger, now: () => clock.now() }),
+    audit,
     refreshImageUrls: (urls) => messenger.refreshAttachmentUrls(urls),
     refs: new RefStore(kv, { host: apimart, now: () => clock.now(), limits: config.refLimits }),
     readImage,

@@ -10,6 +10,12 @@ import { renderApprovalDecided, renderApprovalRequest, renderDenied } from '../s
 import { parseButtonId } from '../src/discord/custom-id';
 import { en } from '../src/discord/messages';
 import { openStore, type KV } from '../src/store/kv';
+import { JobRepo } from '../src/jobs/repo';
+import { APPROVAL_TIMEOUT_MS, JobService } from '../src/jobs/service';
+import { JobMessage } from '../src/discord/job-message';
+import { createLogger } from '../src/log';
+import type { Messenger } from '../src/discord/messenger';
+import type { Clock } from '../src/util/clock';
 
 /** The pure and store-level parts of the queue and of approval (docs/commands.md, queue and approval). */
 
@@ -130,5 +136,71 @@ describe('messages', () => {
     expect(renderApprovalDecided({ ...job, state: 'denied', approval: { ...job.approval!, by: null } }).text).toContain('not decided within 24 hours');
     expect(renderDenied(job, null).text).toContain('no moderator decided within 24 hours');
     expect(renderRunning(job, NOW).text).toContain(`A moderator decides in <#800000000000000003>`);
+  });
+});
+
+describe('the approval timeout', () => {
+  it('a request not decided within 24 h ends denied, its quota back, its post and message saying so', async () => {
+    let now = NOW;
+    const timers: { at: number; fn: () => void; on: boolean }[] = [];
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: (fn, ms) => {
+        const t = { at: now + ms, fn, on: true };
+        timers.push(t);
+        return { cancel: () => void (t.on = false) };
+      },
+      sleep: async () => undefined,
+    };
+    const edits: { where: string; text: string }[] = [];
+    const messenger: Messenger = {
+      editOriginal: async (_t, p) => void edits.push({ where: 'reply', text: p.text }),
+      editChannelMessage: async (c, _m, p) => void edits.push({ where: `channel ${c}`, text: p.text }),
+      sendChannel: async () => '1',
+      sendDm: async () => undefined,
+      refreshAttachmentUrls: async () => new Map(),
+    };
+    const logger = createLogger({ level: 'silent' });
+    const settled: string[] = [];
+    const quota = { commit: async (j: { id: string }) => void settled.push(`commit ${j.id}`), release: async (j: { id: string }) => void settled.push(`release ${j.id}`) };
+    const apimart = { submit: async () => ({ taskId: 't', status: 'submitted' }), getTask: async () => { throw new Error('no polls expected'); } };
+    const jobs = new JobService({ repo: new JobRepo(kv, logger, () => now), apimart, view: new JobMessage({ messenger, download: async () => ({ ok: false, reason: 'x' }) as never, logger, clock }), quota, logger, maxRps: 10, clock, queue: { line: new WaitQueue(kv), slots: { takeSlots: async () => 'taken' as const } } });
+    const id = 'timeout000000001';
+    const job = await jobs.start({
+      id,
+      shard: 0,
+      guildId: '900000000000000005',
+      channelId: '800000000000000002',
+      userId: '100000000000000002',
+      applicationId: '700000000000000001',
+      interactionId: '600000000000000001',
+      interactionToken: 'tok',
+      tokenExpiresAt: NOW + 900_000,
+      replyMessageId: '500000000000000001',
+      attachmentSizeLimit: 10 * 1024 * 1024,
+      request: { model: 'viduq3', prompt: 'pan', duration: 10, resolution: '720p', aspect_ratio: '16:9', image_urls: ['https://x/a.png'] },
+      imageNames: ['a.png'],
+      usage: { key: 'usage:g:u', day: '2025-01-15', seconds: 10 },
+      rerollOf: null,
+      wait: { concurrent: 1, place: 1 },
+      approval: { channelId: '800000000000000003', messageId: null, expiresAt: NOW + APPROVAL_TIMEOUT_MS, by: null },
+    });
+    expect(job.state).toBe('awaiting_approval');
+    await jobs.notePost(id, '400000000000000001');
+    const advance = async (ms: number) => {
+      now += ms;
+      for (const t of timers.splice(0)) if (t.on && t.at <= now) t.fn(); else if (t.on) timers.push(t);
+      await new Promise((r) => setTimeout(r, 30));
+    };
+    await advance(60_000);
+    expect((await jobs.get(id))!.state).toBe('awaiting_approval');
+    await advance(APPROVAL_TIMEOUT_MS);
+    await advance(10_000);
+    expect((await jobs.get(id))!.state).toBe('denied');
+    expect(settled).toEqual([`release ${id}`]);
+    expect(edits.find((e) => e.where === 'channel 800000000000000003')?.text).toContain('not decided within 24 hours');
+    expect(edits.at(-1)!.text).toContain('no moderator decided within 24 hours');
+    expect((await jobs.approve(id, '100000000000000009')).outcome).toBe('decided');
+    await jobs.stop();
   });
 });
