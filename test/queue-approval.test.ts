@@ -16,6 +16,10 @@ import { JobMessage } from '../src/discord/job-message';
 import { createLogger } from '../src/log';
 import type { Messenger } from '../src/discord/messenger';
 import type { Clock } from '../src/util/clock';
+import { redisAvailable, REDIS_TEST_URL } from './support/redis';
+import { storeForSuite } from './support/store-suite';
+
+const skipRedis = !(await redisAvailable());
 
 /** The pure and store-level parts of the queue and of approval (docs/commands.md, queue and approval). */
 
@@ -202,5 +206,41 @@ describe('the approval timeout', () => {
     expect(edits.at(-1)!.text).toContain('no moderator decided within 24 hours');
     expect((await jobs.approve(id, '100000000000000009')).outcome).toBe('decided');
     await jobs.stop();
+  });
+});
+
+describe.skipIf(skipRedis)('slots shared by two processes on Redis', () => {
+  const a = storeForSuite(() => REDIS_TEST_URL, skipRedis);
+  const b = storeForSuite(() => REDIS_TEST_URL, skipRedis);
+
+  it('two waiting jobs racing for one freed slot from two connections: exactly one gets it, the line keeps both', async () => {
+    const run = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    const guildId = `9${run}`.slice(0, 19).padEnd(18, '0');
+    const userId = `1${run}`.slice(0, 19).padEnd(18, '1');
+    const service = (kv: KV) => new LimitsService({ ...eff, dailyVideos: 100 }, new LimitSettings(kv), new UsageLedger(kv), new BudgetLedger(kv));
+    const [one, two] = [service(a.kv), service(b.kv)];
+    a.track(one.ledger.usageKey(guildId, userId), one.budget.budgetKey(guildId), `queue:${guildId}`);
+    const who = { guildId, userId, roleIds: [] };
+    for (let round = 0; round < 5; round++) {
+      const ids = [`r${round}run0${run}`, `r${round}wa0${run}`, `r${round}wb0${run}`].map((x) => x.slice(0, 32));
+      const running = await one.reserve(who, ids[0]!, 1, { wait: 'queue' });
+      const left = await one.reserve(who, ids[1]!, 1, { wait: 'queue' });
+      const right = await two.reserve(who, ids[2]!, 1, { wait: 'queue' });
+      if (!running.ok || !left.ok || !right.ok) throw new Error('refused');
+      expect([running.waits, left.waits, right.waits]).toEqual([undefined, { concurrent: 1 }, { concurrent: 1 }]);
+      await Promise.all([new WaitQueue(a.kv).add(`queue:${guildId}`, ids[1]!), new WaitQueue(b.kv).add(`queue:${guildId}`, ids[2]!)]);
+      await one.commit({ id: ids[0]!, usage: running.usage });
+      const answers = await Promise.all([
+        one.takeSlots({ id: ids[1]!, guildId, usage: left.usage, wait: { concurrent: 1 } }),
+        two.takeSlots({ id: ids[2]!, guildId, usage: right.usage, wait: { concurrent: 1 } }),
+      ]);
+      expect(answers.filter((x) => x === 'taken')).toHaveLength(1);
+      expect((await one.usage(guildId, userId)).active).toHaveLength(1);
+      expect(new Set(await new WaitQueue(a.kv).list(`queue:${guildId}`))).toEqual(new Set([ids[1], ids[2]]));
+      // Both end: the slot and the line are empty for the next round.
+      await one.commit({ id: ids[1]!, usage: left.usage });
+      await two.commit({ id: ids[2]!, usage: right.usage });
+      await new WaitQueue(a.kv).remove(`queue:${guildId}`, [ids[1]!, ids[2]!]);
+    }
   });
 });
