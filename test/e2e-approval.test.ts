@@ -113,4 +113,20 @@ describe('approval above 8 s', () => {
     // A second press finds it decided.
     expect(await answerTo(press('approve', job.id, post.id, MOD, MANAGE_GUILD))).toContain('already decided');
   });
+
+  it('Cancel while awaiting approval ends it with its quota back, and its post loses Approve / Deny', async () => {
+    const { guildId, approvals } = await guildWithApproval();
+    const m = member();
+    const sent = h.video({ user: m, guildId, duration: 10 });
+    const job = await h.waitForState(sent.id, 'awaiting_approval');
+    const post = await postIn(approvals);
+    // The post's id is stored right after Discord answers the post.
+    for (let i = 0; i < 100 && !(await h.app.ctx.jobs.get(job.id))?.approval?.messageId; i++) await new Promise((r) => setTimeout(r, 20));
+    const cancel = h.discord.sendButton({ customId: `vidu:cancel:${job.id}`, messageId: h.discord.originalMessageId(sent.id)!, user: m });
+    expect(await answerTo(cancel)).toContain('The quota for it was given back');
+    await h.waitForState(sent.id, 'cancelled');
+    await eventually(() => (h.discord.messages.get(post.id)?.content ?? '').includes('Cancelled before a decision'), 'the post updated');
+    expect(h.discord.messages.get(post.id)!.components ?? []).toEqual([]);
+    expect(await usageOf(guildId, m)).toContain('used 0, 3 left');
+  });
 });

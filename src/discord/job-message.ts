@@ -64,7 +64,8 @@ export class JobMessage implements JobView {
   }
 
   async showEnded(job: Job, ending: JobEnding): Promise<void> {
-    if (ending.kind === 'denied') await this.showDecided(job);
+    // The approval post loses its buttons once nothing is left to decide: denied, or cancelled before a decision.
+    if (ending.kind === 'denied' || (ending.kind === 'cancelled' && job.approval?.by === null)) await this.showDecided(job);
     const payload =
       ending.kind === 'failed'
         ? renderFailed(job, ending.reason, ending)

@@ -45,7 +45,12 @@ export function renderApprovalRequest(job: Job, why: string, m: Messages = en): 
 export function renderApprovalDecided(job: Job, m: Messages = en): MessagePayload {
   const post = requestText(job, '', m);
   const by = job.approval?.by ?? null;
-  const text = job.state === 'denied' || by === null ? m.approval.deniedPost({ post, byUserId: by }) : m.approval.approvedPost({ post, byUserId: by });
+  const text =
+    job.state === 'cancelled' && by === null
+      ? m.approval.cancelledPost({ post })
+      : job.state === 'denied' || by === null
+        ? m.approval.deniedPost({ post, byUserId: by })
+        : m.approval.approvedPost({ post, byUserId: by });
   return { text: clip(text, CONTENT_MAX), rows: [] };
 }
 

@@ -328,6 +328,7 @@ export const en: Messages = {
     denyButton: 'Deny',
     approvedPost: (v) => `${v.post}\n✅ Approved by <@${v.byUserId}>`,
     deniedPost: (v) => `${v.post}\n${v.byUserId ? `⛔ Denied by <@${v.byUserId}>` : '⛔ Denied: not decided within 24 hours'}`,
+    cancelledPost: (v) => `${v.post}\n🛑 Cancelled before a decision`,
     notModerator: 'Only members with the Manage Server permission can approve or deny video requests.',
     approved: 'Approved: the video is being made.',
     denied: 'Denied: the request is ended and its quota given back.',

@@ -226,6 +226,8 @@ export interface Messages {
     /** The post once decided. */
     approvedPost: Message<{ post: string; byUserId: string }>;
     deniedPost: Message<{ post: string; byUserId: string | null }>;
+    /** Cancelled (by the requester or a moderator) before anyone decided. */
+    cancelledPost: Message<{ post: string }>;
     /** Answers to the buttons' presser. */
     notModerator: string;
     approved: string;
