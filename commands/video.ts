@@ -1,5 +1,5 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX } from '../src/models';
+import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX, VARIATIONS } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { en, wordProblem, wordRefusal } from '../src/discord/messages';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
@@ -7,11 +7,10 @@ import type { RefSet } from '../src/refs';
 import { findRefSet, refChoices, setUrls } from '../src/interactions/refs';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
-import { actorOf, portsOf } from '../src/interactions/edge';
+import { actorOf, attachmentMeta, portsOf } from '../src/interactions/edge';
+import { reserveAndStart } from '../src/interactions/takes';
 import { channelBeforeDeferral, videoChannelRefusal } from '../src/interactions/guards';
 import { refuse } from '../src/interactions/refusal';
-import { admit } from '../src/interactions/admit';
-import { startJob } from '../src/interactions/approval';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -57,15 +56,17 @@ builder
       .addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))),
   )
   .addIntegerOption((o) => o.setName('seed').setDescription('Seed for similar results (optional)').setMinValue(0).setMaxValue(SEED_MAX))
+  .addIntegerOption((o) =>
+    o
+      .setName('variations')
+      .setDescription(`Takes with different seeds, in one message; each counts as a video (default ${VARIATIONS.default})`)
+      .setMinValue(VARIATIONS.min)
+      .setMaxValue(VARIATIONS.max),
+  )
   .addBooleanOption((o) => o.setName('preview').setDescription(`Quick, cheap take: ${PREVIEW_DEFAULTS.model}, lowest resolution, ${PREVIEW_DEFAULTS.duration} s unless given`))
-
   .addStringOption((o) => o.setName('refs').setDescription('A saved reference set (/video-refs): its images come first').setAutocomplete(true));
 
 export const data = builder;
-
-export function attachmentMeta(a: Attachment): AttachmentMeta {
-  return { url: a.url, filename: a.name, contentType: a.contentType, size: a.size, width: a.width, height: a.height };
-}
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   const o = interaction.options;
@@ -77,6 +78,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
     aspectRatio: o.getString('aspect_ratio'),
     seed: o.getInteger('seed'),
     preview: o.getBoolean('preview'),
+    variations: o.getInteger('variations'),
     refs: o.getString('refs'),
     images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
   };
@@ -111,7 +113,7 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
 }
 
 async function createJob({ images, refs: refsName, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
-  const { reply, probe, limits, jobs, refs, newJobId, newSeed, audit } = ports;
+  const { reply, probe, limits, refs, audit } = ports;
   const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
   if (notHere) return refuse(actor, notHere, { reply, audit });
   const attachments = await probe(images);
@@ -136,24 +138,23 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
     request.image_urls = [...urls, ...request.image_urls.slice(urls.length)];
   }
 
-  const jobId = newJobId();
-  const reserved = await admit(actor, ports, jobId, result.request);
-  if (!reserved.ok) {
-    await refuse(actor, reserved.refusal, { reply, audit });
-    return;
-  }
-
-  await startJob(ports, {
-    ...origin,
-    id: jobId,
-    // A seed the user did not give is picked here and sent, so the result can be reproduced or upgraded.
-    request: { ...request, seed: request.seed ?? newSeed() },
-    imageNames: [...kept, ...images].map((a) => a.filename),
-    ...reserved.job,
-    usage: reserved.usage,
-    rerollOf: null,
-    preview: options.preview === true,
-    refSet: set ? { id: set.id, images: kept.length } : null,
-  }, reserved.approvalReason);
+  // A seed the user did not give is picked and sent, so the result can be reproduced or upgraded; with
+  // `variations`, every take gets its own (reserveAndStart). One video may wait in line or for an approval;
+  // takes do not (src/interactions/takes.ts).
+  const refusal = await reserveAndStart(
+    ports,
+    actor,
+    options.variations ?? VARIATIONS.default,
+    {
+      ...origin,
+      request,
+      imageNames: [...kept, ...images].map((a) => a.filename),
+      rerollOf: null,
+      preview: options.preview === true,
+      refSet: set ? { id: set.id, images: kept.length } : null,
+    },
+    request.seed,
+  );
+  if (refusal) await refuse(actor, refusal, { reply, audit });
 }
 

@@ -11,8 +11,10 @@ import { DiscordAuditLog } from './discord/audit';
 import { registerAll } from './boot';
 import { shardOfGuild } from './discord/platform';
 import { routeInteractions } from './interactions/router';
-import { buttonHandlers } from './interactions/buttons';
+import { buttonHandlers, buttonModalHandlers } from './interactions/buttons';
+import { MakeVideoDrafts } from './interactions/drafts';
 import { commands } from '../commands';
+import * as makeAVideo from '../commands/make-a-video';
 import { JobMessage } from './discord/job-message';
 import { downloadVideo } from './jobs/download';
 import { JobRepo } from './jobs/repo';
@@ -65,9 +67,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       s.ok ? logger.info({ store: s.kind }, 'store answering again') : logger.error({ store: s.kind, error: s.error }, 'store not answering; commands are refused until it is back'),
   });
   const kv = opts.wrapStore ? opts.wrapStore(opened) : opened;
-  const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis) : memoryGate(config.apimartMaxRps);
+  // The gate paces real requests on the wall clock, as the provider counts them, not on the app's clock (which
+  // tests move by hours to expire tokens).
+  const gateOpts = { logger: logger.child({ component: 'gate' }) };
+  const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis, 'apimart', gateOpts) : memoryGate(config.apimartMaxRps, gateOpts);
   // Read at scrape time only, after `jobs` exists.
-  const metrics = new Metrics(() => jobs.poller.size);
+  const metrics = new Metrics(() => jobs.poller.size, () => gate.rate());
   const apimart = new ApimartClient({
     baseUrl: config.apimartBaseUrl,
     apiKey: config.apimartApiKey,
@@ -123,7 +128,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       opts.events?.onDelivered?.(job, lag);
     },
   };
-  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events, queue: { line: new WaitQueue(kv), slots: limits } });
+  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, budget: gate, clock, events, queue: { line: new WaitQueue(kv), slots: limits } });
 
   const ctx: AppContext = {
     logger,
@@ -141,6 +146,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     newJobId: () => randomBytes(10).toString('hex'),
     afterDeferral: new Semaphore(AFTER_DEFERRAL_CONCURRENCY),
     now: () => clock.now(),
+    removeJobMessage: (job, at) => view.remove(job, at),
+    drafts: new MakeVideoDrafts(kv),
     history: repo,
     download,
     messenger,
@@ -152,7 +159,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       return { daily: left(budget.dailySeconds, used.daySeconds), monthly: left(budget.monthlySeconds, used.monthSeconds) };
     },
   };
-  routeInteractions(client, ctx, commands, buttonHandlers);
+  routeInteractions(client, ctx, commands, buttonHandlers, { ...buttonModalHandlers, make: makeAVideo.submit });
   client.on('error', (err) => logger.error({ err }, 'discord client error'));
   client.on('shardError', (err, shard) => logger.warn({ err: err.message, shard }, 'gateway shard error'));
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness';
 import type { SentInteraction } from './fakes/discord/types';
+import { textOf } from './support/card';
 
 /**
  * Approval end to end through the fakes (docs/commands.md, approval): a request over the server's threshold
@@ -72,7 +73,7 @@ describe('approval above 8 s', () => {
     const submits = h.apimart.submitCount();
     const sent = h.video({ user: m, guildId, duration: 10 });
     const job = await h.waitForState(sent.id, 'awaiting_approval');
-    await eventually(() => (messageOf(sent)?.content ?? '').includes("Waiting for a moderator's approval"), 'the waiting message');
+    await eventually(() => textOf(messageOf(sent) ?? {}).includes("Waiting for a moderator's approval"), 'the waiting message');
     const post = await postIn(approvals);
     expect(post.content).toContain('Video request awaiting approval');
     expect(post.content).toContain(`<@${m.id}>`);
@@ -102,8 +103,8 @@ describe('approval above 8 s', () => {
 
     expect(await answerTo(press('deny', job.id, post.id, MOD, MANAGE_GUILD))).toContain('Denied');
     await h.waitForState(sent.id, 'denied');
-    await eventually(() => (messageOf(sent)?.content ?? '').includes('Denied'), "the requester's message");
-    expect(messageOf(sent).content).toContain('did not count against your limits');
+    await eventually(() => textOf(messageOf(sent) ?? {}).includes('Denied'), "the requester's message");
+    expect(textOf(messageOf(sent))).toContain('did not count against your limits');
     expect(await usageOf(guildId, m)).toContain('used 0, 3 left');
     const shown = await modCommand(guildId, 'video-limits', [{ name: 'show', type: 1, options: [] }]);
     expect(shown).toContain('100 s left');

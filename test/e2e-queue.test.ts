@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness';
 import type { SentInteraction } from './fakes/discord/types';
 import type { Job } from '../src/jobs/record';
+import { buttonsOf, textOf } from './support/card';
 
 /**
  * The queue end to end through the fakes (docs/commands.md, queue): a request that finds the member's or the
@@ -25,7 +26,7 @@ afterAll(async () => {
 const task = (ms: number) => ({ timeline: [{ at: 0, status: 'processing', progress: 30 }, { at: ms, status: 'completed' }], estimatedTime: 2, videoBytes: 4096 });
 const original = (sent: SentInteraction) => new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`);
 const messageOf = (sent: SentInteraction) => h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-const buttonLabels = (sent: SentInteraction) => (messageOf(sent).components ?? []).flatMap((r: { components: { label: string }[] }) => r.components.map((b) => b.label));
+const buttonLabels = (sent: SentInteraction) => buttonsOf(messageOf(sent)).map((b) => b.label);
 
 async function answerTo(sent: SentInteraction): Promise<string> {
   const callback = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${sent.id}/`));
@@ -56,8 +57,8 @@ describe('concurrency 1', () => {
     h.apimart.nextTask(task(300));
     const second = h.video({ user: m, guildId });
     const waiting = await h.waitForState(second.id, 'waiting');
-    await eventually(() => (messageOf(second)?.content ?? '').includes('1st in line'), 'the place in line');
-    expect(messageOf(second).content).toContain('Waiting: 1st in line');
+    await eventually(() => textOf(messageOf(second) ?? {}).includes('1st in line'), 'the place in line');
+    expect(textOf(messageOf(second))).toContain('Waiting: 1st in line');
     expect(buttonLabels(second)).toEqual(['Cancel']);
     expect(h.apimart.submitCount()).toBe(submits + 1);
 

@@ -6,6 +6,7 @@ import { startFakeApimart, type FakeApimart } from './fakes/apimart';
 import { startFakeDiscord, type FakeDiscord } from './fakes/discord';
 import { killAll, spawnBot, type BotProcess } from './support/bot-process';
 import { pngHeader } from './support/images';
+import { textOf } from './support/card';
 
 /**
  * Jobs that wait (in line for a slot, or for a moderator's approval) survive a kill -9: the bot process is
@@ -72,10 +73,10 @@ describe('restart while waiting', () => {
     const submitsBefore = apimart.submitCount();
     apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 30 }, { at: 5_000, status: 'completed' }], estimatedTime: 5, videoBytes: 8 * 1024 });
     const running = sendVideo({ guildId });
-    await discord.waitForCall('PATCH', original(running.token), { predicate: (c) => c.status < 300 && String(c.body?.content).includes('slow pan') });
+    await discord.waitForCall('PATCH', original(running.token), { predicate: (c) => c.status < 300 && textOf(c.body ?? {}).includes('slow pan') });
     apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 30 }, { at: 500, status: 'completed' }], estimatedTime: 1, videoBytes: 8 * 1024 });
     const waiting = sendVideo({ guildId });
-    await discord.waitForCall('PATCH', original(waiting.token), { predicate: (c) => String(c.body?.content).includes('1st in line') });
+    await discord.waitForCall('PATCH', original(waiting.token), { predicate: (c) => textOf(c.body ?? {}).includes('1st in line') });
     expect(await first.kill('SIGKILL')).toBeNull();
     expect(apimart.submitCount() - submitsBefore).toBe(1);
 

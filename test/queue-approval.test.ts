@@ -5,8 +5,8 @@ import { BudgetLedger, LimitSettings, UsageLedger } from '../src/limits';
 import { LimitsService } from '../src/limits/service';
 import { WaitQueue, queueKeyOf } from '../src/jobs/queue';
 import { newJob, type NewJob } from '../src/jobs/record';
-import { renderRunning } from '../src/discord/render';
-import { renderApprovalDecided, renderApprovalRequest, renderDenied } from '../src/discord/render-approval';
+import { renderCard } from '../src/discord/card';
+import { renderApprovalDecided, renderApprovalRequest } from '../src/discord/render-approval';
 import { parseButtonId } from '../src/discord/custom-id';
 import { en } from '../src/discord/messages';
 import { openStore, type KV } from '../src/store/kv';
@@ -17,6 +17,10 @@ import { createLogger } from '../src/log';
 import type { Messenger } from '../src/discord/messenger';
 import type { Clock } from '../src/util/clock';
 import { redisAvailable, REDIS_TEST_URL } from './support/redis';
+import { buttonsOf, textOf } from './support/card';
+import type { Job } from '../src/jobs/record';
+
+const renderRunning = (job: Job, now: number) => renderCard([job], { kind: 'running', now });
 import { storeForSuite } from './support/store-suite';
 
 const skipRedis = !(await redisAvailable());
@@ -38,15 +42,15 @@ afterAll(async () => {
 describe('checks without the slot', () => {
   it('a full member or server slot is a refusal with the slot counted, and no refusal without it', () => {
     expect(checkLimits(eff, usage, 5, NOW)).toMatchObject({ code: 'concurrent_full' });
-    expect(checkLimits(eff, usage, 5, NOW, 'server', false)).toBeUndefined();
+    expect(checkLimits(eff, usage, 5, NOW, 'server', 1, false)).toBeUndefined();
     const server = { budget: {}, serverConcurrent: 1 };
     expect(checkServer(server, { daySeconds: 0, monthSeconds: 0, active: ['x'] }, 5, NOW)).toMatchObject({ code: 'server_concurrent_full' });
-    expect(checkServer(server, { daySeconds: 0, monthSeconds: 0, active: ['x'] }, 5, NOW, false)).toBeUndefined();
+    expect(checkServer(server, { daySeconds: 0, monthSeconds: 0, active: ['x'] }, 5, NOW, 1, false)).toBeUndefined();
   });
 
   it('everything else still refuses a request that would wait: a day used up is not waited for', () => {
-    expect(checkLimits(eff, { ...usage, videos: 5 }, 5, NOW, 'server', false)).toMatchObject({ code: 'daily_videos_used' });
-    expect(checkServer({ budget: { dailySeconds: 10 }, serverConcurrent: 1 }, { daySeconds: 8, monthSeconds: 8, active: ['x'] }, 5, NOW, false)).toMatchObject({ code: 'budget_daily' });
+    expect(checkLimits(eff, { ...usage, videos: 5 }, 5, NOW, 'server', 1, false)).toMatchObject({ code: 'daily_videos_used' });
+    expect(checkServer({ budget: { dailySeconds: 10 }, serverConcurrent: 1 }, { daySeconds: 8, monthSeconds: 8, active: ['x'] }, 5, NOW, 1, false)).toMatchObject({ code: 'budget_daily' });
   });
 });
 
@@ -123,10 +127,10 @@ describe('messages', () => {
   };
 
   it('a waiting job shows its place in line (1st, 2nd, 3rd, 11th, 22nd) and Cancel', () => {
-    const place = (n: number) => renderRunning({ ...newJob({ ...input, wait: { concurrent: 1, place: n } }, NOW, 'waiting') }, NOW).text.split('\n')[0];
+    const place = (n: number) => textOf(renderRunning({ ...newJob({ ...input, wait: { concurrent: 1, place: n } }, NOW, 'waiting') }, NOW)).split('\n')[0];
     expect([1, 2, 3, 4, 11, 12, 13, 22].map(place)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '22nd'].map((p) => `⏸️ **Waiting: ${p} in line**`));
     const shown = renderRunning(newJob({ ...input, wait: { concurrent: 1, place: 1 } }, NOW, 'waiting'), NOW);
-    expect(shown.rows[0]!.components.map((b) => ('label' in b ? b.label : ''))).toEqual(['Cancel']);
+    expect(buttonsOf(shown).map((b) => b.label)).toEqual(['Cancel']);
   });
 
   it('the approval post names the requester, why, carries the job id in Approve / Deny, and loses them once decided', () => {
@@ -138,8 +142,8 @@ describe('messages', () => {
     expect(ids).toEqual([{ action: 'approve', jobId: job.id }, { action: 'deny', jobId: job.id }]);
     expect(renderApprovalDecided({ ...job, state: 'waiting', approval: { ...job.approval!, by: '100000000000000009' } })).toMatchObject({ rows: [] });
     expect(renderApprovalDecided({ ...job, state: 'denied', approval: { ...job.approval!, by: null } }).text).toContain('not decided within 24 hours');
-    expect(renderDenied(job, null).text).toContain('no moderator decided within 24 hours');
-    expect(renderRunning(job, NOW).text).toContain(`A moderator decides in <#800000000000000003>`);
+    expect(textOf(renderCard([{ ...job, state: 'denied' }], { kind: 'ended', ending: { kind: 'denied', by: null } }))).toContain('no moderator decided within 24 hours');
+    expect(textOf(renderRunning(job, NOW))).toContain(`A moderator decides in <#800000000000000003>`);
   });
 });
 
@@ -158,11 +162,13 @@ describe('the approval timeout', () => {
     };
     const edits: { where: string; text: string }[] = [];
     const messenger: Messenger = {
-      editOriginal: async (_t, p) => void edits.push({ where: 'reply', text: p.text }),
-      editChannelMessage: async (c, _m, p) => void edits.push({ where: `channel ${c}`, text: p.text }),
+      editOriginal: async (_t, p) => void edits.push({ where: 'reply', text: textOf(p) }),
+      editChannelMessage: async (c, _m, p) => void edits.push({ where: `channel ${c}`, text: textOf(p) }),
       sendChannel: async () => '1',
       sendDm: async () => undefined,
       refreshAttachmentUrls: async () => new Map(),
+      deleteOriginal: async () => undefined,
+      deleteChannelMessage: async () => undefined,
     };
     const logger = createLogger({ level: 'silent' });
     const settled: string[] = [];

@@ -4,14 +4,15 @@ import type { ApprovalReason } from '../limits/policy';
 import { buttonId } from './custom-id';
 import { literal } from './markdown';
 import { en, type Messages } from './messages';
-import { optionsLine, type MessagePayload } from './render';
+import { optionsLine } from './card';
+import type { MessagePayload } from './render';
 import { clip } from '../util/clip';
 
 /**
  * The messages of a request awaiting a moderator's approval (docs/commands.md, approval): the post in the
  * approval channel with Approve / Deny (their custom ids carry the job id only: the decision is read from the
- * store when pressed, so they keep working after a restart), the post once decided, and the requester's
- * message when denied. Mentions in them name people and never ping (allowed mentions: none, ./outgoing.ts).
+ * store when pressed, so they keep working after a restart) and the post once decided; the requester's job
+ * message, waiting or denied, is the card (./card.ts). Mentions in them name people and never ping (allowed mentions: none, ./outgoing.ts).
  */
 
 const CONTENT_MAX = 2000;
@@ -24,7 +25,7 @@ function requestText(job: Job, why: string, m: Messages): string {
     userId: job.userId,
     channelId: job.channelId,
     prompt: `> ${literal(clip(job.request.prompt, 300)).split('\n').join('\n> ')}`,
-    options: optionsLine(job, m),
+    options: optionsLine([job], m),
     why,
     expiresAt: job.approval?.expiresAt ?? job.createdAt,
   });
@@ -52,12 +53,4 @@ export function renderApprovalDecided(job: Job, m: Messages = en): MessagePayloa
         ? m.approval.deniedPost({ post, byUserId: by })
         : m.approval.approvedPost({ post, byUserId: by });
   return { text: clip(text, CONTENT_MAX), rows: [] };
-}
-
-/** The requester's job message once denied (or timed out): nothing was made, the quota is back. */
-export function renderDenied(job: Job, byUserId: string | null, m: Messages = en): MessagePayload {
-  return {
-    text: clip(`${m.approval.deniedTitle({ byUserId })} ${m.approval.deniedQuotaBack}\n> ${literal(clip(job.request.prompt, 200))}\n-# ${optionsLine(job, m)}`, CONTENT_MAX),
-    rows: [],
-  };
 }

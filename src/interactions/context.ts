@@ -11,6 +11,7 @@ import type { LimitsService } from '../limits/service';
 import type { AuditPort } from '../limits/audit';
 import type { Semaphore } from '../util/semaphore';
 import type { MessagePayload } from '../discord/render';
+import type { MakeVideoDrafts } from './drafts';
 
 /** The approval channel's posts: a new one (its message id), and one updated once decided. */
 export interface ApprovalPosts {
@@ -42,6 +43,9 @@ export interface AppContext {
    */
   afterDeferral: Semaphore;
   now: () => number;
+  /** Delete: the job message, through its webhook or the channel (src/discord/job-message.ts). */
+  removeJobMessage: (job: Job, at: { channelId: string; messageId: string }) => Promise<boolean>;
+  drafts: MakeVideoDrafts;
   /** Each member's and each server's jobs (/video-history, /video-stats). */
   history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
   /** A finished video, for Send again (src/jobs/download.ts, through the address guard). */

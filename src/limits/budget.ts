@@ -42,6 +42,7 @@ export interface ServerLimits {
 }
 
 export type BudgetReserveResult = { ok: true; reservation: ServerReservation; noSlot?: true } | { ok: false; refusal: Refusal };
+export type BudgetReserveTakesResult = { ok: true; reservations: ServerReservation[]; noSlot?: true } | { ok: false; refusal: Refusal };
 
 /** Whether a reservation takes a concurrency slot: see BudgetLedger.reserve. */
 export type SlotMode = 'take' | 'try' | 'none';
@@ -79,23 +80,35 @@ export class BudgetLedger {
    * takes a slot only if one is free (`noSlot` in the result when none was); 'none' takes none (the job waits: src/jobs/queue.ts).
    */
   async reserve(guildId: string, limits: ServerLimits, jobId: string, seconds: number, slot: SlotMode = 'take'): Promise<BudgetReserveResult> {
+    const r = await this.reserveTakes(guildId, limits, [jobId], seconds, slot);
+    return r.ok ? { ok: true, reservation: r.reservations[0]!, ...(r.noSlot ? { noSlot: true as const } : {}) } : r;
+  }
+
+  /**
+   * The server's share of several takes of one request (`variations`), each `seconds` long: all in one update,
+   * or none. With `slot` 'try', the takes get slots only when all of them fit.
+   */
+  async reserveTakes(guildId: string, limits: ServerLimits, jobIds: readonly string[], seconds: number, slot: SlotMode = 'take'): Promise<BudgetReserveTakesResult> {
     const key = this.budgetKey(guildId);
-    return this.update(key, async (stored): Promise<Change<BudgetReserveResult>> => {
+    return this.update(key, async (stored): Promise<Change<BudgetReserveTakesResult>> => {
       const now = this.now();
       const rec = asOf(stored, now);
-      if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      for (const jobId of jobIds) {
+        if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      }
 
-      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, limits.serverConcurrent));
-      const refusal = checkServer(limits, rec, seconds, now, slot === 'take');
+      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, limits.serverConcurrent, jobIds.length));
+      const refusal = checkServer(limits, rec, seconds, now, jobIds.length, slot === 'take');
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
       const max = limits.serverConcurrent;
-      const taken = slot !== 'none' && (max === undefined || rec.active.length < max);
-      rec.daySeconds += seconds;
-      rec.monthSeconds += seconds;
-      if (taken) rec.active.push(jobId);
-      rec.open.push(jobId);
-      return { result: { ok: true, reservation: { key, day: rec.day, month: rec.month, seconds }, ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
+      const taken = slot !== 'none' && (max === undefined || rec.active.length + jobIds.length <= max);
+      rec.daySeconds += seconds * jobIds.length;
+      rec.monthSeconds += seconds * jobIds.length;
+      if (taken) rec.active.push(...jobIds);
+      rec.open.push(...jobIds);
+      const reservations = jobIds.map(() => ({ key, day: rec.day, month: rec.month, seconds }));
+      return { result: { ok: true, reservations, ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
     }, BUDGET_TTL_MS);
   }
 
@@ -122,8 +135,8 @@ export class BudgetLedger {
   }
 
   /** Drops the ids of jobs that no longer run when they would fill the slots; true when any was dropped. */
-  private async pruneIfFull(rec: BudgetRecord, max: number | undefined): Promise<boolean> {
-    if (max === undefined || rec.active.length < max) return false;
+  private async pruneIfFull(rec: BudgetRecord, max: number | undefined, wanted = 1): Promise<boolean> {
+    if (max === undefined || rec.active.length + wanted <= max) return false;
     const alive = await this.pruneStale(rec.active);
     const pruned = alive.length !== rec.active.length;
     rec.active = alive;
@@ -168,21 +181,31 @@ export class BudgetLedger {
 }
 
 /**
- * Whether `seconds` more fit, the month checked before the day: a month spent is the wait that matters.
- * Server concurrency last: it frees within minutes.
+ * Whether `takes` more videos of `seconds` each fit, the month checked before the day: a month spent is the wait
+ * that matters. Server concurrency last: it frees within minutes.
  */
-export function checkServer(limits: ServerLimits, usage: Pick<ServerUsage, 'daySeconds' | 'monthSeconds' | 'active'>, seconds: number, now: number, slot = true): Refusal | undefined {
+/** `takes`: how many takes of `seconds` each; `slot`: whether the server's concurrency must have room for them. */
+export function checkServer(
+  limits: ServerLimits,
+  usage: Pick<ServerUsage, 'daySeconds' | 'monthSeconds' | 'active'>,
+  seconds: number,
+  now: number,
+  takes = 1,
+  slot = true,
+): Refusal | undefined {
   const { monthlySeconds, dailySeconds } = limits.budget;
+  const many = takes > 1 ? { takes } : {};
+  const total = seconds * takes;
   if (monthlySeconds !== undefined) {
     const left = Math.max(0, monthlySeconds - usage.monthSeconds);
-    if (seconds > left) return { code: 'budget_monthly', limit: 'budgetMonthly', seconds, max: monthlySeconds, left, resetAt: nextUtcMonth(now) };
+    if (total > left) return { code: 'budget_monthly', limit: 'budgetMonthly', seconds: total, max: monthlySeconds, left, resetAt: nextUtcMonth(now), ...many };
   }
   if (dailySeconds !== undefined) {
     const left = Math.max(0, dailySeconds - usage.daySeconds);
-    if (seconds > left) return { code: 'budget_daily', limit: 'budgetDaily', seconds, max: dailySeconds, left, resetAt: nextUtcMidnight(now) };
+    if (total > left) return { code: 'budget_daily', limit: 'budgetDaily', seconds: total, max: dailySeconds, left, resetAt: nextUtcMidnight(now), ...many };
   }
   const max = limits.serverConcurrent;
-  if (slot && max !== undefined && usage.active.length >= max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max };
+  if (slot && max !== undefined && usage.active.length + takes > max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max, ...many };
   return undefined;
 }
 

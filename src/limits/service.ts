@@ -14,6 +14,8 @@ export interface Requester {
 
 /** `waits`: the job must wait for a slot (it holds none); `concurrent` is the member's limit it waits under. */
 export type Reserve = { ok: true; usage: Reservation; waits?: { concurrent: number } } | { ok: false; refusal: Refusal };
+/** One reservation per take, in the order of the job ids; `waits` as Reserve's, for all of them. */
+export type ReserveTakes = { ok: true; usage: Reservation[]; waits?: { concurrent: number } } | { ok: false; refusal: Refusal };
 
 /** A job waiting for its slots, as takeSlots needs it (the job engine's SlotTaker port, met by shape). */
 export interface WaitingJob extends Held {
@@ -77,7 +79,16 @@ export class LimitsService {
     return (await this.settings.getServer(guildId))?.caps ?? {};
   }
 
+  /** One job's quota: as reserveTakes, for one take. */
+  async reserve(who: Requester, jobId: string, seconds: number, opts: { wait?: 'queue' | 'hold' } = {}): Promise<Reserve> {
+    const r = await this.reserveTakes(who, [jobId], seconds, opts);
+    return r.ok ? { ok: true, usage: r.usage[0]!, ...(r.waits ? { waits: r.waits } : {}) } : r;
+  }
+
   /**
+   * Quota for the takes of one request (`variations`, one take for a plain /video), each a video of `seconds`:
+   * all of them or none, in one atomic update of each record (UsageLedger.reserveTakes, BudgetLedger.reserveTakes),
+   * refused with the numbers for all of them together; one reservation per take, so each settles on its own.
    * The server's share first (budget, server-wide concurrency), then the member's: a member's refusal gives the
    * server's share straight back, while the other order would leave the member's cooldown started by a
    * request the server refused.
@@ -86,34 +97,35 @@ export class LimitsService {
    * (`waits` in the answer: src/jobs/queue.ts); 'hold' takes no slot at all (it waits for an approval first).
    * Without it, a full slot is a refusal.
    */
-  async reserve(who: Requester, jobId: string, seconds: number, opts: { wait?: 'queue' | 'hold' } = {}): Promise<Reserve> {
+  async reserveTakes(who: Requester, jobIds: readonly string[], seconds: number, opts: { wait?: 'queue' | 'hold' } = {}): Promise<ReserveTakes> {
     const scope = this.scopeOf(who.guildId);
     const mode: SlotMode = opts.wait === 'hold' ? 'none' : opts.wait === 'queue' ? 'try' : 'take';
     if (!who.guildId) {
-      const r = await this.ledger.reserve(scope, who.userId, this.bot, jobId, seconds, mode);
-      return r.ok ? { ok: true, usage: r.reservation, ...(r.noSlot ? { waits: { concurrent: this.bot.concurrent } } : {}) } : { ok: false, refusal: r.refusal };
+      const r = await this.ledger.reserveTakes(scope, who.userId, this.bot, jobIds, seconds, mode);
+      return r.ok ? { ok: true, usage: r.reservations, ...(r.noSlot ? { waits: { concurrent: this.bot.concurrent } } : {}) } : { ok: false, refusal: r.refusal };
     }
     const guildId = who.guildId;
     const [server, member] = await Promise.all([this.server(guildId), this.settings.getMember(guildId, who.userId)]);
-    const shared = await this.budget.reserve(guildId, { budget: server.budget, serverConcurrent: server.serverConcurrent }, jobId, seconds, mode);
+    const shared = await this.budget.reserveTakes(guildId, { budget: server.budget, serverConcurrent: server.serverConcurrent }, jobIds, seconds, mode);
     if (!shared.ok) return { ok: false, refusal: shared.refusal };
+    const giveBackShared = () => Promise.all(jobIds.map((id, i) => this.budget.release(shared.reservations[i]!, id)));
     const eff = resolveLimits(this.bot, server.defaults, member, limitsOfRoles(server, who.roleIds));
-    let own: Awaited<ReturnType<UsageLedger['reserve']>>;
+    let own: Awaited<ReturnType<UsageLedger['reserveTakes']>>;
     try {
       // Waiting for the server's slot, the job holds none of the member's: their other jobs may run meanwhile.
-      own = await this.ledger.reserve(scope, who.userId, eff.values, jobId, seconds, shared.noSlot ? 'none' : mode);
+      own = await this.ledger.reserveTakes(scope, who.userId, eff.values, jobIds, seconds, shared.noSlot ? 'none' : mode);
     } catch (err) {
       // The store failed on the member's share: the server's is given back before the error is told. If that
       // fails too, the seconds stay counted for the day and the slot until the job store says the job is not running.
-      await this.budget.release(shared.reservation, jobId).catch(() => undefined);
+      await giveBackShared().catch(() => undefined);
       throw err;
     }
     if (!own.ok) {
-      await this.budget.release(shared.reservation, jobId);
+      await giveBackShared();
       return { ok: false, refusal: own.refusal };
     }
-    if (!shared.noSlot && own.noSlot) await this.budget.dropSlot(shared.reservation, jobId);
-    const usage = { ...own.reservation, server: shared.reservation };
+    if (!shared.noSlot && own.noSlot) for (const [i, id] of jobIds.entries()) await this.budget.dropSlot(shared.reservations[i]!, id);
+    const usage = own.reservations.map((r, i) => ({ ...r, server: shared.reservations[i]! }));
     return !own.noSlot && !shared.noSlot ? { ok: true, usage } : { ok: true, usage, waits: { concurrent: Math.max(1, eff.values.concurrent) } };
   }
 

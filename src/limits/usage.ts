@@ -42,6 +42,7 @@ type UsageRecord = z.infer<typeof usageRecordSchema>;
 
 
 export type ReserveResult = { ok: true; reservation: Reservation; noSlot?: true } | { ok: false; refusal: Refusal };
+export type ReserveTakesResult = { ok: true; reservations: Reservation[]; noSlot?: true } | { ok: false; refusal: Refusal };
 
 export interface UsageLedgerOptions {
   now?: () => number;
@@ -81,23 +82,35 @@ export class UsageLedger {
 
   /** `slot`: as BudgetLedger.reserve's (./budget.ts): take a concurrency slot, try to, or take none. */
   async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number, slot: SlotMode = 'take'): Promise<ReserveResult> {
+    const r = await this.reserveTakes(scope, userId, eff, [jobId], seconds, slot);
+    return r.ok ? { ok: true, reservation: r.reservations[0]!, ...(r.noSlot ? { noSlot: true as const } : {}) } : r;
+  }
+
+  /**
+   * Quota for several takes of one request (`variations`), each a video of `seconds`: all of them in one atomic
+   * update, or none, refused with the numbers for all of them together. One reservation per take, in order, so
+   * each take settles (commit or give back) on its own. With `slot` 'try', the takes get slots only when all fit.
+   */
+  async reserveTakes(scope: string, userId: string, eff: LimitValues, jobIds: readonly string[], seconds: number, slot: SlotMode = 'take'): Promise<ReserveTakesResult> {
     const key = this.usageKey(scope, userId);
-    return this.update(key, async (stored): Promise<Change<ReserveResult>> => {
+    return this.update(key, async (stored): Promise<Change<ReserveTakesResult>> => {
       const now = this.now();
       const rec = asOf(stored, utcDay(now));
-      if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      for (const jobId of jobIds) {
+        if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      }
 
-      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, eff.concurrent));
-      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server', slot === 'take');
+      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, eff.concurrent, jobIds.length));
+      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server', jobIds.length, slot === 'take');
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
-      const taken = slot !== 'none' && rec.active.length < eff.concurrent;
-      rec.videos += 1;
-      rec.seconds += seconds;
-      if (taken) rec.active.push(jobId);
-      rec.open.push(jobId);
+      const taken = slot !== 'none' && rec.active.length + jobIds.length <= eff.concurrent;
+      rec.videos += jobIds.length;
+      rec.seconds += seconds * jobIds.length;
+      if (taken) rec.active.push(...jobIds);
+      rec.open.push(...jobIds);
       rec.lastSubmitAt = now;
-      return { result: { ok: true, reservation: { key, day: rec.day, seconds }, ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
+      return { result: { ok: true, reservations: jobIds.map(() => ({ key, day: rec.day, seconds })), ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
     }, USAGE_TTL_MS);
   }
 
@@ -114,8 +127,8 @@ export class UsageLedger {
   }
 
   /** Each check costs a store read per id, and a stale id only matters when it would fill the slots. */
-  private async pruneIfFull(rec: UsageRecord, max: number): Promise<boolean> {
-    if (rec.active.length < max) return false;
+  private async pruneIfFull(rec: UsageRecord, max: number, wanted = 1): Promise<boolean> {
+    if (rec.active.length + wanted <= max) return false;
     const alive = await this.pruneStale(rec.active);
     const pruned = alive.length !== rec.active.length;
     rec.active = alive;

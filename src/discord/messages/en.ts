@@ -34,6 +34,7 @@ export const en: Messages = {
     resolution_over_cap: (v) => `This server allows at most ${v.max}; you asked for ${v.resolution}.`,
     aspect_ratio_unknown: (v) => `Unknown aspect ratio "${v.aspectRatio}"; choose ${v.choices.join(', ')}.`,
     seed_out_of_range: (v) => `The seed must be a whole number from 0 to ${v.max}; you gave ${v.seed}.`,
+    variations_out_of_range: (v) => `variations must be a whole number from ${v.min} to ${v.max}; you gave ${v.variations}.`,
     images_missing: () => 'Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).',
     images_too_many: (v) =>
       v.fromSet
@@ -45,6 +46,7 @@ export const en: Messages = {
     image_too_large: (v) => `${image(v)} is ${mb(v.bytes)}; each image can be at most ${mb(v.max)}.`,
     image_no_link: (v) => `${image(v)} has no usable link; upload it again.`,
     image_dimensions_impossible: (v) => `${image(v)} has an impossible size (${v.width}x${v.height} px) in Discord's data; upload it again.`,
+    image_link_dead: (v) => `${image(v)}: its link no longer loads (the image may have been deleted); post it again.`,
     image_unreadable: (v) => `${image(v)}: its size could not be read; make sure it is a valid image file.`,
     image_too_small: (v) => `${image(v)} is ${v.width}x${v.height} px; images must be at least ${v.min}x${v.min} px.`,
     image_aspect: (v) => `${image(v)} is ${v.width}x${v.height} px, too ${v.orientation}; the aspect ratio must be between 1:${v.maxAspect} and ${v.maxAspect}:1.`,
@@ -54,14 +56,27 @@ export const en: Messages = {
     blocked: (v) => `You are not allowed to make videos ${v.place === 'dm' ? 'in direct messages' : 'in this server'} (${blocked[v.limit]}).`,
     daily_videos_used: (v) =>
       `You have used ${v.used === v.max ? `your ${count(v.max, 'video')} for today` : `${count(v.used, 'video')} today`} (limit ${v.max}). It resets ${discordTime(v.resetAt)}.`,
-    longer_than_daily: (v) => `A ${v.seconds}-second video is longer than your daily ${count(v.max, 'second')}; choose a shorter duration.`,
-    daily_seconds_left: (v) => `This ${v.seconds}-second video would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`,
-    concurrent_full: (v) => `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
+    daily_videos_left: (v) =>
+      `variations:${v.takes} makes ${count(v.takes, 'video')}, and you have ${count(v.left, 'video')} left today (limit ${v.max}). Ask for ${v.left} at most, or wait: it resets ${discordTime(v.resetAt)}.`,
+    longer_than_daily: (v) =>
+      v.takes
+        ? `${count(v.takes, 'video')} of ${v.seconds / v.takes} s (${v.seconds} s in all) are longer than your daily ${count(v.max, 'second')}; choose fewer variations or a shorter duration.`
+        : `A ${v.seconds}-second video is longer than your daily ${count(v.max, 'second')}; choose a shorter duration.`,
+    daily_seconds_left: (v) =>
+      v.takes
+        ? `These ${count(v.takes, 'video')} of ${v.seconds / v.takes} s (${v.seconds} s in all) would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`
+        : `This ${v.seconds}-second video would exceed your daily ${count(v.max, 'second')} (${v.left} s left). It resets ${discordTime(v.resetAt)}.`,
+    concurrent_full: (v) =>
+      v.takes
+        ? `variations:${v.takes} runs ${count(v.takes, 'video')} at once, and you already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish, cancel it, or ask for fewer variations.`
+        : `You already have ${count(v.active, 'video')} generating (limit ${v.max}). Wait for one to finish or cancel it.`,
     cooldown: (v) => `Please wait ${v.wait} more ${v.wait === 1 ? 'second' : 'seconds'} between videos (cooldown ${v.cooldown} s).`,
     budget_daily: (v) =>
       `This server's daily video budget has ${v.left} s of ${v.max} s left today; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)}.`,
     budget_monthly: (v) =>
       `This server's monthly video budget has ${v.left} s of ${v.max} s left this month; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)} (${discordTime(v.resetAt, 'f')}).`,
+    takes_need_approval: (v) =>
+      `On this server a video like this needs a moderator's approval, and variations:${v.takes} cannot wait for one. Ask for one video (no variations): it waits for the approval.`,
     server_concurrent_full: (v) => `This server already has ${count(v.active, 'video')} generating (limit ${v.max} at once). Please try again when one has finished.`,
     channel_not_allowed: (v) =>
       v.allowed.length ? `Videos are made in ${v.allowed.map(channel).join(', ')} on this server, not here.` : 'Videos cannot be made in this channel on this server.',
@@ -104,6 +119,10 @@ export const en: Messages = {
     images: (v) => count(v.count, 'image'),
     cancelButton: 'Cancel',
     rerollButton: 'Re-roll',
+    remixButton: 'Remix',
+    finalButton: 'Final 1080p',
+    deleteButton: 'Delete',
+    cameFrom: (v) => `${v.kind === 'remix' ? 'Remix' : 'Final'} of ${v.url ?? 'an earlier video'}`,
     sourceButton: 'Source video',
     downloadButton: 'Download video',
     ready: 'Your video is ready',
@@ -115,13 +134,25 @@ export const en: Messages = {
       too_long: (v) => `it is ${v.length} characters long and Discord allows ${v.max}`,
     },
     tooLarge: (v) =>
-      `The video${v.sizeBytes !== undefined ? ` (${mb1(v.sizeBytes)})` : ''} is too large to upload here${v.limitBytes !== undefined ? ` (limit ${mb1(v.limitBytes)})` : ''}`,
-    notAttachable: 'The video could not be attached here',
+      `${v.what}${v.sizeBytes !== undefined ? ` (${mb1(v.sizeBytes)})` : ''} is too large to upload here${v.limitBytes !== undefined ? ` (limit ${mb1(v.limitBytes)})` : ''}`,
+    noRoom: (v) => `${v.what} (${mb1(v.sizeBytes)}) did not fit in this message beside the takes before it (${mb1(v.limitBytes)} in all)`,
+    notAttachable: (v) => `${v.what} could not be attached here`,
+    theVideo: 'The video',
     useButton: (v) => `Use the button below to download it${v.expiry}.`,
     noButton: (v) => `${v.why}, and its download link cannot be a button: ${v.linkWhy}`,
     hereItIs: (v) => `${v.noButton}. Here it is${v.expiry}: <${v.href}>`,
     linkTooLongToShow: (v) => `${v.noButton}${v.hasLink ? ', and it is too long to show here' : ''}.`,
-    sourceNotButton: (v) => `The source link is not shown as a button: ${v.linkWhy}.`,
+    sourceNotButton: (v) => `${v.take ? `${v.take}'s source link` : 'The source link'} is not shown as a button: ${v.linkWhy}.`,
+    take: (v) => `Take ${v.index}`,
+    takesCount: (v) => `${v.count} takes`,
+    runningTakes: (v) => `🎞️ **${v.count} takes** · ${v.elapsed}`,
+    takeReady: '✅ ready',
+    takeFailed: (v) => `❌ could not be made. ${v.reason}`,
+    takeCancelled: '🛑 cancelled',
+    takeUndeliverable: '⚠️ made, not posted',
+    takeLinked: '✅ ready, linked below',
+    takesReady: (v) => (v.made === v.count ? `Your ${v.count} takes are ready` : `${v.made} of your ${v.count} takes are ready`),
+    eta: (v) => `done ${discordTime(v.at)}`,
     failedTitle: 'The video could not be made.',
     cancelledTitle: (v) => `Cancelled${v.byUserId ? ` by <@${v.byUserId}>` : ''}.`,
     cancelledQuotaKept: 'The video service had already accepted it and still makes it (it cannot be stopped there), so it counts toward your limits today.',
@@ -141,12 +172,50 @@ export const en: Messages = {
     notYours: 'This is not your video: only the person who started it or a moderator can cancel it.',
     tooOldToReroll: 'This video job is too old to re-roll; please run /video again.',
     stillRunning: 'This video is still being made; re-roll it once it is finished.',
+    tooOld: 'This video job is too old for that; please run /video again.',
+    stillRunningRemix: 'This video is still being made; use this once it is finished.',
+    finalAlready1080: 'This video is already 1080p; Final makes a 1080p version of a smaller take.',
+    finalNoSeed: 'This video has no recorded seed, so a Final could not reproduce it; use Remix instead.',
+    finalTaken: 'This take already has its Final (one per take); look for it in this channel.',
+    notYoursToDelete: 'Only the person who made this video or a moderator can delete it.',
+    deleted: 'Deleted.',
+    deleteFailed: 'Discord did not let the bot delete that message; it may already be gone.',
+  },
+
+  modals: {
+    remixTitle: 'Remix this video',
+    finalTitle: 'Final at 1080p',
+    makeTitle: (v) => `Make a video from ${count(v.count, 'image')}`,
+    promptLabel: 'Prompt',
+    promptDescription: 'Describe the motion and camera, not the looks (the images give those)',
+    promptNotShown: (v) =>
+      `The prompt is ${v.length} characters, more than a form field holds (${v.max}), so it is not shown here. Leave the field empty to keep it, or type a new one.`,
+    promptKeep: 'Empty: keep the original prompt',
+    modelLabel: 'Model and resolution',
+    modelOption: (v) => `${v.model} · ${v.resolution}`,
+    durationLabel: 'Duration',
+    aspectLabel: 'Aspect ratio',
+    uploadLabel: 'More images (optional)',
+    uploadDescription: (v) => `${count(v.found, 'image')} found in the message; add up to ${v.room} more (PNG, JPEG or WebP).`,
+    imagesFull: (v) =>
+      v.total > v.max
+        ? `This message has ${v.total} images; the first ${v.found} are used (a video takes at most ${v.max}), so no more can be added.`
+        : `This message's ${count(v.found, 'image')} are used: a video takes at most ${v.max}, so no more can be added.`,
+    finalSummary: (v) => `Same images, prompt, seed ${v.seed}, model ${v.model} and aspect ratio ${v.aspectRatio}, at 1080p. Choose the duration.`,
+  },
+
+  make: {
+    noImages:
+      'This message has no images to make a video from. The bot looked at its attachments (PNG, JPEG or WebP images) and at the images of its embeds. Use it on a message that has images, or run /video and attach them.',
+    draftGone: 'This form has expired. Run "Make a video" on the message again.',
   },
 
   problems: {
     request: (v) => (v.count === 1 ? 'This request has a problem' : `This request has ${v.count} problems`),
     limitReached: 'Limit reached',
     rerollNotHere: 'This video can no longer be re-rolled here',
+    finalNotHere: 'This video cannot be made at 1080p here',
+    remixNotHere: (v) => (v.count === 1 ? 'This remix has a problem' : `This remix has ${v.count} problems`),
     imagesGoneTitle: 'The reference images are gone',
     imagesGone: 'Discord no longer has the images of this video. Please run /video again with the images attached.',
   },
@@ -157,6 +226,7 @@ export const en: Messages = {
     // written (JobService.start), so nothing was started or counted.
     storeDown: "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.",
     buttonInvalid: 'This button is no longer valid.',
+    formInvalid: 'This form is no longer valid.',
   },
 
   refs: {
