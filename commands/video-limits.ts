@@ -82,6 +82,19 @@ export const data = new SlashCommandBuilder()
   )
   .addSubcommand((s) =>
     s
+      .setName('approval')
+      .setDescription('Requests over a threshold wait for a moderator to approve or deny them')
+      .addIntegerOption((o) => o.setName('above_seconds').setDescription('Requests longer than this many seconds need approval (0: no length threshold)').setMinValue(0).setMaxValue(DURATION_BOUNDS.max))
+      .addStringOption((o) =>
+        o
+          .setName('at_resolution')
+          .setDescription('Requests at this resolution need approval')
+          .addChoices({ name: '1080p', value: '1080p' }, { name: 'off', value: 'off' }),
+      )
+      .addChannelOption((o) => o.setName('channel').setDescription('Where requests are posted for moderators').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
+  )
+  .addSubcommand((s) =>
+    s
       .setName('audit')
       .setDescription('A channel for a log of limit changes and budget refusals (none: off)')
       .addChannelOption((o) => o.setName('channel').setDescription('The log channel; leave out to turn the log off').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
@@ -96,7 +109,8 @@ export type LimitsCommand =
   | { sub: 'role'; roleId: string; patch: LimitsPatch }
   | { sub: 'channel'; channelId: string; allowed: boolean }
   | { sub: 'budget'; budget: NonNullable<ServerSettingsPatch['budget']> }
-  | { sub: 'audit'; channelId: string | null };
+  | { sub: 'audit'; channelId: string | null }
+  | { sub: 'approval'; approval: NonNullable<ServerSettingsPatch['approval']> };
 
 function limitPatch(interaction: ChatInputCommandInteraction): LimitsPatch {
   const patch: LimitsPatch = {};
@@ -128,6 +142,19 @@ function readCommand(interaction: ChatInputCommandInteraction): LimitsCommand {
   if (sub === 'role') return { sub, roleId: idOption(interaction, 'role', true), patch: limitPatch(interaction) };
   if (sub === 'channel') return { sub, channelId: idOption(interaction, 'channel', true), allowed: o.getBoolean('allowed', true) };
   if (sub === 'audit') return { sub, channelId: idOption(interaction, 'channel') };
+  if (sub === 'approval') {
+    const above = zeroRemoves(o.getInteger('above_seconds'));
+    const resolution = o.getString('at_resolution');
+    const channelId = idOption(interaction, 'channel');
+    return {
+      sub,
+      approval: {
+        ...(above !== undefined ? { aboveSeconds: above } : {}),
+        ...(resolution !== null ? { atResolution: resolution === 'off' ? null : '1080p' } : {}),
+        ...(channelId !== null ? { channelId } : {}),
+      },
+    };
+  }
   if (sub === 'budget') {
     const budget: LimitsCommand & { sub: 'budget' } = { sub, budget: {} };
     const daily = zeroRemoves(o.getInteger('daily_seconds'));
@@ -229,6 +256,16 @@ async function answer(command: LimitsCommand, guildId: string, actor: Actor, { l
       if (!Object.keys(command.budget).length) return m.noBudgetGiven;
       await changeServer({ budget: command.budget });
       return m.saved({ details: await serverView() });
+
+    case 'approval': {
+      const { approval } = command;
+      if (!Object.keys(approval).length) return m.noValueGiven;
+      const before = (await limits.server(guildId)).approval;
+      const enables = approval.aboveSeconds || approval.atResolution;
+      if (enables && !approval.channelId && !before?.channelId) return en.approval.needsChannel;
+      await changeServer({ approval });
+      return m.saved({ details: await serverView() });
+    }
 
     case 'audit': {
       // Turning the log off is itself logged, in the channel that is being turned off.

@@ -12,6 +12,12 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
 const image = (v: { image: number; filename: string }) => `image${v.image} (${v.filename})`;
 const channel = (id: string) => `<#${id}>`;
 const role = (id: string) => `<@&${id}>`;
+/** 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st… */
+const ordinal = (n: number) => {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+};
 const blocked = { dailyVideos: 'limit 0', dailySeconds: 'daily seconds limit 0', concurrent: 'concurrent limit 0' } as const;
 
 export const en: Messages = {
@@ -69,6 +75,8 @@ export const en: Messages = {
       `This server's daily video budget has ${v.left} s of ${v.max} s left today; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)}.`,
     budget_monthly: (v) =>
       `This server's monthly video budget has ${v.left} s of ${v.max} s left this month; this video needs ${v.seconds} s. It resets ${discordTime(v.resetAt)} (${discordTime(v.resetAt, 'f')}).`,
+    takes_need_approval: (v) =>
+      `On this server a video like this needs a moderator's approval, and variations:${v.takes} cannot wait for one. Ask for one video (no variations): it waits for the approval.`,
     server_concurrent_full: (v) => `This server already has ${count(v.active, 'video')} generating (limit ${v.max} at once). Please try again when one has finished.`,
     channel_not_allowed: (v) =>
       v.allowed.length ? `Videos are made in ${v.allowed.map(channel).join(', ')} on this server, not here.` : 'Videos cannot be made in this channel on this server.',
@@ -313,13 +321,16 @@ export const en: Messages = {
       budgetMonthly: 'budget per month',
       allowed: '/video allowed',
       auditChannel: 'audit channel',
+      approvalAbove: 'approval above',
+      approvalResolution: 'approval at resolution',
+      approvalChannel: 'approval channel',
     },
     value: ({ setting, value }) => {
       if (value === null) return 'not set';
       if (typeof value === 'boolean') return value ? 'yes' : 'no';
       if (Array.isArray(value)) return value.join(', ');
-      if (setting === 'auditChannel') return channel(String(value));
-      const seconds: SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly'];
+      if (setting === 'auditChannel' || setting === 'approvalChannel') return channel(String(value));
+      const seconds: SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly', 'approvalAbove'];
       return seconds.includes(setting) ? `${String(value)} s` : String(value);
     },
     target: (t) => (t.kind === 'server' ? 'server' : t.kind === 'member' ? `<@${t.userId}>` : t.kind === 'role' ? `role ${role(t.roleId)}` : channel(t.channelId)),
@@ -343,6 +354,9 @@ export const en: Messages = {
       failed: 'Failed',
       cancelled: 'Cancelled',
       undeliverable: 'Made, not posted',
+      waiting: 'Waiting in line',
+      awaiting_approval: 'Awaiting approval',
+      denied: 'Denied',
     },
     line: (v) => `**${v.index}.** ${v.state} · ${discordTime(v.at)}${v.link ? ` · [job message](${v.link})` : ''}\n> ${v.prompt}`,
     sendAgainButton: (v) => `Send #${v.index} again`,
@@ -366,5 +380,40 @@ export const en: Messages = {
     csv: (v) => `The attached CSV lists the ${count(v.rows, 'job')} of the last ${v.days} days. Videos and seconds count the jobs that use quota: running, made, or cancelled after the video service accepted them.`,
     serversOnly: '/video-stats works in servers only.',
     notModerator: 'Only members with the Manage Server permission can see the video stats of this server. See your own with /video-usage.',
+  },
+
+  queue: {
+    waiting: (v) => `Waiting: ${ordinal(v.place)} in line`,
+    note: 'Starts by itself when a slot frees. Cancel gives its quota back.',
+  },
+
+  approval: {
+    awaiting: "Waiting for a moderator's approval",
+    awaitingNote: (v) => `A moderator decides in ${channel(v.channelId)}. Denied or not decided within 24 hours, its quota comes back.`,
+    over: (v) =>
+      [v.aboveSeconds !== undefined && v.seconds > v.aboveSeconds ? `longer than ${v.aboveSeconds} s` : undefined, v.atResolution !== undefined && v.resolution === v.atResolution ? `at ${v.resolution}` : undefined]
+        .filter((x) => x !== undefined)
+        .join(' and '),
+    request: (v) =>
+      `**Video request awaiting approval** from <@${v.userId}>${v.channelId ? ` in ${channel(v.channelId)}` : ''}${v.why ? ` (${v.why})` : ''}\n${v.prompt}\n-# ${v.options} · denied by itself ${discordTime(v.expiresAt)}`,
+    approveButton: 'Approve',
+    denyButton: 'Deny',
+    approvedPost: (v) => `${v.post}\n✅ Approved by <@${v.byUserId}>`,
+    deniedPost: (v) => `${v.post}\n${v.byUserId ? `⛔ Denied by <@${v.byUserId}>` : '⛔ Denied: not decided within 24 hours'}`,
+    cancelledPost: (v) => `${v.post}\n🛑 Cancelled before a decision`,
+    notModerator: 'Only members with the Manage Server permission can approve or deny video requests.',
+    approved: 'Approved: the video is being made.',
+    denied: 'Denied: the request is ended and its quota given back.',
+    alreadyDecided: 'This request was already decided (or cancelled).',
+    missing: 'This video request no longer exists.',
+    deniedTitle: (v) => (v.byUserId ? `⛔ **Denied** by a moderator (<@${v.byUserId}>)` : '⛔ **Denied**: no moderator decided within 24 hours'),
+    deniedQuotaBack: 'Nothing was made and it did not count against your limits.',
+    needsChannel: 'Give a channel too: requests over the threshold are posted there for a moderator to approve or deny.',
+    settings: (v) =>
+      v.channelId === undefined || (v.aboveSeconds === undefined && v.atResolution === undefined)
+        ? 'Approval: off'
+        : `Approval: requests ${[v.aboveSeconds !== undefined ? `longer than ${v.aboveSeconds} s` : undefined, v.atResolution !== undefined ? `at ${v.atResolution}` : undefined].filter((x) => x !== undefined).join(' or ')} wait for a moderator in ${channel(v.channelId)}`,
+    auditApproved: (v) => `**Video request approved** by <@${v.moderatorId}>: <@${v.userId}>'s ${v.summary} (job ${v.jobId})`,
+    auditDenied: (v) => `**Video request denied** ${v.moderatorId ? `by <@${v.moderatorId}>` : '(not decided within 24 hours)'}: <@${v.userId}>'s ${v.summary} (job ${v.jobId})`,
   },
 };
