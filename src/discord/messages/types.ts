@@ -17,6 +17,9 @@ export type Message<V extends object> = (values: V) => string;
 /** One message per code of a reason union, given that reason's values. */
 export type ByCode<U extends { code: string }> = { [C in U['code']]: Message<Extract<U, { code: C }>> };
 
+/** The limits that count something used today (cooldown counts nothing). */
+export type CountedLimit = Exclude<LimitName, 'cooldown'>;
+
 export interface Messages {
   /** Validation problems (src/validation/validate.ts). */
   problem: ByCode<Problem>;
@@ -98,7 +101,8 @@ export interface Messages {
     source: Record<LimitSource, string>;
     value: Message<{ limit: LimitName; value: number }>;
     line: Message<{ label: string; value: string; source: string }>;
-    usage: Message<{ used: string; left: string }>;
+    /** Today's usage of a counted limit: amounts, worded with their unit where the language counts one. */
+    usage: Message<{ limit: CountedLimit; used: number; left: number }>;
     nextVideo: Message<{ at: number }>;
     resets: Message<{ at: number }>;
     usageTitle: string;

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { RESOURCES, TRANSLATED, languageOf } from '../src/discord/messages/locales';
+import { en as english } from '../src/discord/messages/locales/en';
+import { messagesFor, wordProblem, wordRefusal, wordFailure } from '../src/discord/messages';
+import type { Problem } from '../src/validation';
+
+/**
+ * The catalogues (src/discord/messages/locales/): every language says every message, with the placeholders
+ * English uses and the plural forms its own grammar needs (CLDR, through Intl.PluralRules).
+ */
+
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+
+/** Every leaf key, dotted, with its text. */
+function leaves(tree: object, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(tree)) {
+    if (typeof v === 'string') out.set(`${prefix}${k}`, v);
+    else for (const [kk, vv] of leaves(v as object, `${prefix}${k}.`)) out.set(kk, vv);
+  }
+  return out;
+}
+
+/** The names of a text's `{{name}}` / `{{name, format}}` placeholders. */
+const placeholders = (text: string) => new Set([...text.matchAll(/{{\s*([^,}\s]+)[^}]*}}/g)].map((m) => m[1]!));
+
+/** English's messages: plural ones (an `_other` form) by their base key, each with the placeholders of all its forms. */
+function messagesOf(tree: object, pluralBases: Set<string>): Map<string, { forms: Set<string>; names: Set<string> }> {
+  const out = new Map<string, { forms: Set<string>; names: Set<string> }>();
+  for (const [key, text] of leaves(tree)) {
+    const base = key.replace(PLURAL, '');
+    const id = PLURAL.test(key) && pluralBases.has(base) ? base : key;
+    const entry = out.get(id) ?? { forms: new Set<string>(), names: new Set<string>() };
+    entry.forms.add(id === key ? '' : key.slice(base.length + 1));
+    for (const n of placeholders(text)) entry.names.add(n);
+    out.set(id, entry);
+  }
+  return out;
+}
+
+const englishPlurals = new Set([...leaves(english).keys()].filter((k) => k.endsWith('_other')).map((k) => k.replace(PLURAL, '')));
+const source = messagesOf(english, englishPlurals);
+
+describe('the catalogues', () => {
+  it.each(TRANSLATED)('%s has every English message, no other, with the same placeholders and its own plural forms', (lng) => {
+    const translated = messagesOf(RESOURCES[lng], englishPlurals);
+    expect([...translated.keys()].sort()).toEqual([...source.keys()].sort());
+    const categories = new Intl.PluralRules(lng).resolvedOptions().pluralCategories;
+    for (const [id, { forms, names }] of source) {
+      const t = translated.get(id)!;
+      expect([...t.names].sort(), `${lng} ${id}: placeholders`).toEqual([...names].sort());
+      if (englishPlurals.has(id)) expect([...t.forms].sort(), `${lng} ${id}: plural forms`).toEqual([...categories].sort());
+      else expect(forms.has('')).toBe(true);
+    }
+  });
+
+  it('has the plural forms English needs too', () => {
+    for (const base of englishPlurals) expect([...source.get(base)!.forms].sort()).toEqual(['one', 'other']);
+  });
+
+  it('reads a Discord locale as its language, and anything else as English', () => {
+    expect(['ja', 'ko', 'fr', 'de', 'zh-CN', 'pt-BR', 'es-ES'].map(languageOf)).toEqual(['ja', 'ko', 'fr', 'de', 'zh-CN', 'pt-BR', 'es-ES']);
+    expect(['en-US', 'en-GB', 'es-419', 'zh-TW', 'tlh', '', undefined, null].map(languageOf)).toEqual(['en', 'en', 'es-ES', 'en', 'en', 'en', 'en', 'en']);
+  });
+});
+
+describe('messages in a language', () => {
+  it('picks the plural form of the language', () => {
+    const images = (lng: string, count: number) => messagesFor(lng).job.images({ count });
+    expect([images('en-US', 1), images('en-US', 2)]).toEqual(['1 image', '2 images']);
+    expect([images('pt-BR', 1), images('pt-BR', 2), images('pt-BR', 0)]).toEqual(['1 imagem', '2 imagens', '0 imagem']);
+    expect([images('fr', 0), images('fr', 2)]).toEqual(['0 image', '2 images']);
+    expect([images('ja', 1), images('ja', 2)]).toEqual(['画像1枚', '画像2枚']);
+    expect(images('de', 1)).toBe('1 Bild');
+  });
+
+  it('formats sizes and lists for the locale; Discord timestamps stay timestamps', () => {
+    const tooLarge = (lng: string) => messagesFor(lng).job.tooLarge({ sizeBytes: 2 * 1024 * 1024, limitBytes: 1024 * 1024 });
+    expect(tooLarge('en-US')).toBe('The video (2.0 MB) is too large to upload here (limit 1.0 MB)');
+    expect(tooLarge('de')).toBe('Das Video (2,0 MB) ist zu groß, um es hier hochzuladen (Limit 1,0 MB)');
+    expect(tooLarge('fr')).toContain('(2,0 Mo)');
+    const offered: Problem = { code: 'resolution_not_offered', model: 'viduq3-mix', resolution: '540p', choices: ['720p', '1080p'] };
+    expect(wordProblem(offered, messagesFor('fr'))).toBe('viduq3-mix ne propose pas 540p ; choisis 720p ou 1080p.');
+    expect(wordProblem(offered, messagesFor('ja'))).toBe('viduq3-mixは540pに対応していません。720pまたは1080pから選んでください。');
+    const used = { code: 'daily_videos_used', limit: 'dailyVideos', used: 2, max: 2, resetAt: 86_400_000 } as const;
+    expect(wordRefusal(used, messagesFor('ko'))).toBe('오늘 만들 수 있는 영상 2개를 모두 썼어요(한도 2개). <t:86400:R> 초기화돼요.');
+  });
+
+  it('shows what members typed and what the provider said as they are, never as keys or placeholders', () => {
+    const said = wordFailure({ code: 'task_failed', providerMessage: '{{count}} $t(job.ready)' }, messagesFor('ja'));
+    expect(said).toBe('動画サービスで動画を作れませんでした：{{count}} $t(job.ready)');
+  });
+});
