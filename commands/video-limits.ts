@@ -1,13 +1,13 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { AppContext } from '../src/interactions/context';
 import { DURATION_BOUNDS, MODEL_IDS, RESOLUTIONS, type ModelId, type Resolution } from '../src/models';
-import { LIMIT_BOUNDS, type LimitName } from '../src/limits/policy';
+import { LIMIT_BOUNDS, type Effective, type LimitName, type UsageSnapshot } from '../src/limits/policy';
 import type { LimitsPatch } from '../src/limits/usage';
 import type { CapsPatch } from '../src/validation';
 import { actorOf, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 import { describeCaps, describeLimits } from '../src/discord/render-limits';
-import { en } from '../src/discord/messages';
+import { messagesFor } from '../src/discord/messages';
 
 /**
  * `/video-limits`: docs/commands.md. Visible to Manage Server by default; the permission is checked again
@@ -84,22 +84,23 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
 }
 
 export async function manageLimits(command: LimitsCommand, actor: Actor, { reply, limits, now: clock, logger }: HandlerPorts): Promise<void> {
-  // English until the languages issue picks the catalogue by the interaction's locale.
-  const m = en.limits;
+  const words = messagesFor(actor.locale);
+  const m = words.limits;
   const guildId = actor.guildId;
   if (!guildId) return reply.reply(m.serversOnly);
   if (!actor.moderator) return reply.reply(m.notModerator);
   const { settings } = limits;
   const now = clock();
+  const describe = (title: string, eff: Effective, usage: UsageSnapshot | undefined) => describeLimits(title, eff, usage, now, words);
   const memberLimits = (memberId: string) => Promise.all([limits.effective(guildId, memberId), limits.usage(guildId, memberId)]);
 
   if (command.sub === 'show') {
     if (command.memberId) {
       const [eff, usage] = await memberLimits(command.memberId);
-      return reply.reply(describeLimits(m.memberTitle({ userId: command.memberId }), eff, usage, now));
+      return reply.reply(describe(m.memberTitle({ userId: command.memberId }), eff, usage));
     }
     const [eff, caps] = await Promise.all([limits.serverEffective(guildId), limits.caps(guildId)]);
-    return reply.reply(`${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(caps)}`);
+    return reply.reply(`${describe(m.serverTitle, eff, undefined)}\n${describeCaps(caps, words)}`);
   }
 
   if (command.sub === 'user') {
@@ -108,7 +109,7 @@ export async function manageLimits(command: LimitsCommand, actor: Actor, { reply
     await settings.setMember(guildId, memberId, patch);
     const [eff, usage] = await memberLimits(memberId);
     logger.info({ guildId, moderator: actor.userId, member: memberId, patch }, 'member limits set');
-    return reply.reply(m.saved({ details: describeLimits(m.memberTitle({ userId: memberId }), eff, usage, now) }));
+    return reply.reply(m.saved({ details: describe(m.memberTitle({ userId: memberId }), eff, usage) }));
   }
 
   if (command.sub === 'server') {
@@ -117,12 +118,12 @@ export async function manageLimits(command: LimitsCommand, actor: Actor, { reply
     const saved = await settings.setServer(guildId, { defaults, caps });
     logger.info({ guildId, moderator: actor.userId, defaults, caps }, 'server limits set');
     const eff = await limits.serverEffective(guildId);
-    return reply.reply(m.saved({ details: `${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(saved.caps)}` }));
+    return reply.reply(m.saved({ details: `${describe(m.serverTitle, eff, undefined)}\n${describeCaps(saved.caps, words)}` }));
   }
 
   const { memberId } = command;
   await limits.resetMember(guildId, memberId);
   logger.info({ guildId, moderator: actor.userId, member: memberId }, 'member limits reset');
   const [eff, usage] = await memberLimits(memberId);
-  await reply.reply(m.reset({ details: describeLimits(m.memberTitle({ userId: memberId }), eff, usage, now) }));
+  await reply.reply(m.reset({ details: describe(m.memberTitle({ userId: memberId }), eff, usage) }));
 }

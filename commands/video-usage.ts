@@ -1,6 +1,7 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../src/interactions/context';
 import { describeUsage } from '../src/discord/render-limits';
+import { messagesFor } from '../src/discord/messages';
 import { actorOf, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
@@ -17,5 +18,5 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
 
 export async function showUsage(actor: Actor, { reply, limits, now }: HandlerPorts): Promise<void> {
   const [eff, usage] = await Promise.all([limits.effective(actor.limitsScope, actor.userId), limits.usage(actor.limitsScope, actor.userId)]);
-  await reply.reply(describeUsage(eff, usage, now()));
+  await reply.reply(describeUsage(eff, usage, now(), messagesFor(actor.locale)));
 }

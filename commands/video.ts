@@ -1,7 +1,7 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
-import { en, wordProblem, wordRefusal } from '../src/discord/messages';
+import { messagesFor, wordProblem, wordRefusal } from '../src/discord/messages';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
@@ -84,18 +84,19 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
 }
 
 async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId, newSeed }: HandlerPorts, origin: JobOrigin): Promise<void> {
+  const m = messagesFor(actor.locale);
   const attachments = await probe(images);
   const caps = await limits.caps(actor.limitsScope);
   const result = validateVideoRequest({ ...options, attachments }, caps);
   if (!result.ok) {
-    await reply.edit(renderProblems(en.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p))));
+    await reply.edit(renderProblems(m.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p, m)), m));
     return;
   }
 
   const jobId = newJobId();
   const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, jobId, result.request.duration);
   if (!reserved.ok) {
-    await reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+    await reply.edit(renderProblems(m.problems.limitReached, [wordRefusal(reserved.refusal, m)], m));
     return;
   }
 

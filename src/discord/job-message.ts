@@ -5,6 +5,7 @@ import type { DeliveryResult, JobEnding, JobView } from '../jobs/ports';
 import type { DeliveryRoute, Job } from '../jobs/record';
 import { discordErrorCode, DiscordCodes, type Messenger, type VideoFile } from './messenger';
 import { DEFAULT_UPLOAD_LIMIT } from './platform';
+import { messagesFor } from './messages';
 import { mentioning, renderCancelled, renderDelivered, renderFailed, renderRunning, renderUndeliverable, type MessagePayload } from './render';
 
 /**
@@ -56,13 +57,15 @@ export class JobMessage implements JobView {
 
   async showRunning(job: Job, now: number): Promise<boolean> {
     for (const r of this.routes(job, 'in place')) {
-      if (await this.trySend(job, r, () => r.send(renderRunning(job, now)).then(() => true))) return true;
+      if (await this.trySend(job, r, () => r.send(renderRunning(job, now, messagesFor(job.locale))).then(() => true))) return true;
     }
     return false;
   }
 
   async showEnded(job: Job, ending: JobEnding): Promise<void> {
-    const payload = ending.kind === 'failed' ? renderFailed(job, ending.reason, ending) : ending.kind === 'cancelled' ? renderCancelled(job, ending.by) : renderUndeliverable(job);
+    // The requester's language, stored with the job: this message may outlive their interaction.
+    const m = messagesFor(job.locale);
+    const payload = ending.kind === 'failed' ? renderFailed(job, ending.reason, ending, m) : ending.kind === 'cancelled' ? renderCancelled(job, ending.by, m) : renderUndeliverable(job, m);
     for (const r of this.routes(job, 'anywhere')) {
       if (await this.trySend(job, r, () => r.send(r.mention ? mentioning(payload, job.userId) : payload).then(() => true))) return;
     }
@@ -84,10 +87,11 @@ export class JobMessage implements JobView {
     const sizeBytes = got.ok ? got.data.length : got.reason === 'too_large' ? got.size : undefined;
     const refusedAtDownload = !got.ok && got.reason === 'too_large';
 
+    const m = messagesFor(job.locale);
     for (const r of this.routes(job, 'anywhere')) {
       const fits = file !== undefined && file.data.length <= r.limit;
       const render = (attached: boolean, tooLarge?: { sizeBytes: number | undefined; limitBytes?: number }) =>
-        renderDelivered(job, { attached, mention: r.mention ? job.userId : undefined, tooLarge, linkRefused });
+        renderDelivered(job, { attached, mention: r.mention ? job.userId : undefined, tooLarge, linkRefused }, m);
       let refusedByDiscord = false;
       const sent = await this.trySend(job, r, async () => {
         if (fits) {

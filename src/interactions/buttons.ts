@@ -3,7 +3,7 @@ import type { AppContext } from './context';
 import { optionProblems, toRequest } from '../validation';
 import { moderates } from './guards';
 import { renderProblems } from '../discord/render';
-import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
+import { messagesFor, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction } from '../discord/custom-id';
 import type { JobOrigin } from './defer';
 import { actorOf, portsOf } from './edge';
@@ -15,7 +15,7 @@ export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx:
 
 
 /** The Cancel answer; it says whether the job still counts (docs/commands.md, limits). */
-function cancelAnswer(result: CancelOutcome, m: Messages = en): string {
+function cancelAnswer(result: CancelOutcome, m: Messages): string {
   switch (result.outcome) {
     case 'cancelled':
       return result.quotaKept ? m.buttons.cancelledQuotaKept : m.buttons.cancelledQuotaBack;
@@ -35,16 +35,17 @@ const edge =
     core(jobId, actorOf(interaction), portsOf(interaction, ctx));
 
 export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: HandlerPorts): Promise<void> {
+  const m = messagesFor(actor.locale);
   const job = await jobs.get(jobId);
-  if (!job) return reply.reply(en.buttons.jobMissing);
+  if (!job) return reply.reply(m.buttons.jobMissing);
   if (job.userId !== actor.userId && !moderates(actor, job.guildId)) {
-    return reply.reply(en.buttons.notYours);
+    return reply.reply(m.buttons.notYours);
   }
   // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
   // Discord's 3 s, so acknowledge first.
   const waits = job.state === 'reserved' || job.state === 'submitting';
   if (waits) await reply.deferPrivately();
-  const content = cancelAnswer(await jobs.cancel(jobId, actor.userId));
+  const content = cancelAnswer(await jobs.cancel(jobId, actor.userId), m);
   if (waits) await reply.edit({ text: content, rows: [] });
   else await reply.reply(content);
 }
@@ -54,11 +55,12 @@ export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: Ha
  * expire after about a day, so they are renewed first; images Discord no longer has end the re-roll.
  */
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
+  const m = messagesFor(actor.locale);
   const source = await ports.jobs.get(jobId);
-  if (!source) return ports.reply.reply(en.buttons.tooOldToReroll);
+  if (!source) return ports.reply.reply(m.buttons.tooOldToReroll);
   // `completed` too: the video is shown (with this button) a moment before its delivery is recorded.
   if (source.state !== 'completed' && source.state !== 'delivered' && source.state !== 'failed' && source.state !== 'undeliverable') {
-    return ports.reply.reply(en.buttons.stillRunning);
+    return ports.reply.reply(m.buttons.stillRunning);
   }
   const origin = await ports.reply.deferForJob();
   await ports.afterDeferral.run(() => reroll(source, actor, ports, origin));
@@ -66,13 +68,14 @@ export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts
 
 async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshImageUrls, newJobId, newSeed, logger }: HandlerPorts, origin: JobOrigin): Promise<void> {
   const guildId = actor.limitsScope;
+  const m = messagesFor(actor.locale);
 
   const r = source.request;
   const problems = optionProblems(
     { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio },
     await limits.caps(guildId),
   );
-  if (problems.length) return reply.edit(renderProblems(en.problems.rerollNotHere, problems.map((p) => wordProblem(p))));
+  if (problems.length) return reply.edit(renderProblems(m.problems.rerollNotHere, problems.map((p) => wordProblem(p, m)), m));
 
   let refreshed: Map<string, string>;
   try {
@@ -83,12 +86,12 @@ async function reroll(source: Job, actor: Actor, { reply, limits, jobs, refreshI
   }
   const urls = r.image_urls.map((u) => refreshed.get(u));
   if (urls.some((u) => u === undefined)) {
-    return reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
+    return reply.edit(renderProblems(m.problems.imagesGoneTitle, [m.problems.imagesGone], m));
   }
 
   const newId = newJobId();
   const reserved = await limits.reserve({ guildId, userId: actor.userId }, newId, r.duration);
-  if (!reserved.ok) return reply.edit(renderProblems(en.problems.limitReached, [wordRefusal(reserved.refusal)]));
+  if (!reserved.ok) return reply.edit(renderProblems(m.problems.limitReached, [wordRefusal(reserved.refusal, m)], m));
 
   await jobs.start({
     ...origin,

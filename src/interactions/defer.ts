@@ -5,7 +5,17 @@ import { DEFAULT_UPLOAD_LIMIT, TOKEN_LIFETIME_MS } from '../discord/platform';
 
 export type JobOrigin = Pick<
   NewJob,
-  'shard' | 'guildId' | 'channelId' | 'userId' | 'applicationId' | 'interactionId' | 'interactionToken' | 'tokenExpiresAt' | 'replyMessageId' | 'attachmentSizeLimit'
+  | 'shard'
+  | 'guildId'
+  | 'channelId'
+  | 'userId'
+  | 'applicationId'
+  | 'interactionId'
+  | 'interactionToken'
+  | 'tokenExpiresAt'
+  | 'replyMessageId'
+  | 'attachmentSizeLimit'
+  | 'locale'
 >;
 
 /**
@@ -26,5 +36,6 @@ export async function deferForJob(interaction: ChatInputCommandInteraction | But
     tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
     replyMessageId: deferred.resource?.message?.id ?? deferred.interaction.responseMessageId ?? null,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
+    locale: interaction.locale,
   };
 }

@@ -13,7 +13,14 @@ import type { Actor, HandlerPorts, Reply } from './ports';
 type Answerable = ChatInputCommandInteraction | ButtonInteraction;
 
 export function actorOf(interaction: Answerable): Actor {
-  return { userId: interaction.user.id, guildId: interaction.guildId, moderator: isModerator(interaction), limitsScope: limitsScope(interaction) };
+  return {
+    userId: interaction.user.id,
+    guildId: interaction.guildId,
+    moderator: isModerator(interaction),
+    limitsScope: limitsScope(interaction),
+    locale: interaction.locale,
+    guildLocale: interaction.guildLocale,
+  };
 }
 
 export function discordReply(interaction: Answerable, ctx: AppContext): Reply {

@@ -20,6 +20,10 @@ export interface Actor {
   moderator: boolean;
   /** The guild whose limits apply, or null for the bot default (scope.ts). */
   limitsScope: string | null;
+  /** Their Discord client's language (`interaction.locale`): every answer is written in it. Absent: English. */
+  locale?: string | undefined;
+  /** The server's preferred language (`interaction.guildLocale`), for what the server reads rather than the member. */
+  guildLocale?: string | null | undefined;
 }
 
 /** The answer to the interaction: at most one acknowledgement, then one reply or one edit of it. */

@@ -64,6 +64,12 @@ const jobV2Schema = z.object({
   /** How the video reached the requester: the route, and whether as a file or as a link. */
   delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
   rerollOf: z.string().nullable(),
+  /**
+   * The requester's Discord locale: the job's messages after the interaction (progress, the end, the channel
+   * post, the DM) are written in it, and the provider is asked for its failure reason in it where it can.
+   * Absent in records of earlier builds: English.
+   */
+  locale: z.string().max(16).optional(),
   /** Made with `preview:true` (docs/commands.md): the card says so. Absent in records of earlier builds. */
   preview: z.boolean().optional(),
   /**
@@ -115,6 +121,7 @@ export type NewJob = Pick<
   | 'usage'
   | 'rerollOf'
   | 'preview'
+  | 'locale'
 >;
 
 /** A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. */
