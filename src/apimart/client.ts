@@ -4,6 +4,7 @@ import type { GenerationRequest } from './request';
 import { ApimartError, Malformed, RateLimited, Transient } from './errors';
 import type { RequestGate } from './gate';
 import { errorFromResponse, parseSubmit, parseTask, type Submitted, type TaskView } from './parse';
+import type { TaskLanguage } from './language';
 
 export interface ApimartClientOptions {
   baseUrl: string;
@@ -25,7 +26,8 @@ export interface ApimartClientOptions {
 
 export interface Apimart {
   submit(body: GenerationRequest, opts: { idempotencyKey: string }): Promise<Submitted>;
-  getTask(taskId: string): Promise<TaskView>;
+  /** `language`: the failure reason's language (docs/apimart.md); absent, the provider's default. */
+  getTask(taskId: string, opts?: { language?: TaskLanguage | undefined }): Promise<TaskView>;
 }
 
 const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-apimart-request-id', 'x-trace-id'];
@@ -71,10 +73,11 @@ export class ApimartClient implements Apimart {
   }
 
   /** Polls a task; transient failures and 429s are retried with jittered backoff. */
-  async getTask(taskId: string): Promise<TaskView> {
+  async getTask(taskId: string, { language }: { language?: TaskLanguage | undefined } = {}): Promise<TaskView> {
+    const path = `/v1/tasks/${encodeURIComponent(taskId)}${language ? `?language=${language}` : ''}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        const view = parseTask(await this.call('GET', `/v1/tasks/${encodeURIComponent(taskId)}`), taskId);
+        const view = parseTask(await this.call('GET', path), taskId);
         if (!view.known) this.opts.logger.warn({ taskId, status: view.rawStatus }, 'APIMart answered an unknown task status; treating it as running');
         return view;
       } catch (err) {

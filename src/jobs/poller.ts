@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { TaskView } from '../apimart/parse';
+import type { TaskLanguage } from '../apimart/language';
 import { systemClock, type Clock } from '../util/clock';
 import { MinHeap } from '../util/min-heap';
 import { nextPollDelay } from './schedule';
@@ -16,6 +17,8 @@ export interface PollTarget {
   submittedAt: number;
   estimatedTimeSec?: number | undefined;
   progress?: number | undefined;
+  /** The language the provider words a failure in (the requester's, src/apimart/language.ts). */
+  language?: TaskLanguage | undefined;
 }
 
 export type PollOutcome = 'continue' | 'done';
@@ -35,7 +38,7 @@ interface Entry {
 }
 
 export interface PollerOptions {
-  getTask: (taskId: string) => Promise<TaskView>;
+  getTask: (taskId: string, language: TaskLanguage | undefined) => Promise<TaskView>;
   handler: PollHandler;
   logger: Logger;
   /** The API's request budget; the poller keeps this share of it for mid-task polls. */
@@ -154,7 +157,7 @@ export class Poller {
   }
 
   private async pollOnce(entry: Entry): Promise<void> {
-    const { jobId, taskId } = entry.target;
+    const { jobId, taskId, language } = entry.target;
     const gen = entry.gen;
     const logFailure = (e: unknown) => {
       this.opts.logger.error({ jobId, taskId, err: e }, 'poll handler failed');
@@ -163,7 +166,7 @@ export class Poller {
     let outcome: PollOutcome;
     this.stats.polls++;
     try {
-      const view = await this.opts.getTask(taskId);
+      const view = await this.opts.getTask(taskId, language);
       entry.polls++;
       entry.errors = 0;
       entry.target.progress = view.progress ?? entry.target.progress;

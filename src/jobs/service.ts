@@ -1,4 +1,4 @@
-import { InvalidRequest, type Apimart } from '../apimart';
+import { InvalidRequest, taskLanguage, type Apimart } from '../apimart';
 import type { TaskView } from '../apimart/parse';
 import type { Logger } from '../log';
 import { systemClock, type Clock } from '../util/clock';
@@ -75,7 +75,7 @@ export class JobService implements PollHandler {
 
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
-    this.poller = new Poller({ getTask: (id) => deps.apimart.getTask(id), handler: this, logger: deps.logger, maxRps: deps.maxRps, clock: this.clock, random: deps.random });
+    this.poller = new Poller({ getTask: (id, language) => deps.apimart.getTask(id, { language }), handler: this, logger: deps.logger, maxRps: deps.maxRps, clock: this.clock, random: deps.random });
   }
 
   private log(job: Pick<Job, 'id' | 'taskId'>) {
@@ -141,7 +141,7 @@ export class JobService implements PollHandler {
     this.emit(queued);
     this.live.add(queued.id);
     await this.showProgress(queued, true);
-    this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt! });
+    this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt!, language: taskLanguage(queued.locale) });
     return queued;
   }
 
@@ -270,7 +270,14 @@ export class JobService implements PollHandler {
           counts.resumed++;
           this.live.add(job.id);
           this.poller.add(
-            { jobId: job.id, taskId: job.taskId, submittedAt: job.submittedAt, estimatedTimeSec: job.estimatedTimeSec ?? undefined, progress: job.progress },
+            {
+              jobId: job.id,
+              taskId: job.taskId,
+              submittedAt: job.submittedAt,
+              estimatedTimeSec: job.estimatedTimeSec ?? undefined,
+              progress: job.progress,
+              language: taskLanguage(job.locale),
+            },
             (this.deps.random ?? Math.random)() * spreadMs,
           );
         }
