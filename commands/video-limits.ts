@@ -8,43 +8,39 @@ import { actorOf, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 import { describeCaps, describeLimits } from '../src/discord/render-limits';
 import { messagesFor } from '../src/discord/messages';
+import { choice, described } from '../src/discord/command-text';
 
 /**
  * `/video-limits`: docs/commands.md. Visible to Manage Server by default; the permission is checked again
  * at run time, because server admins can change who sees the command.
  */
 
-const LIMIT_OPTIONS: { option: string; name: LimitName; description: string }[] = [
-  { option: 'daily_videos', name: 'dailyVideos', description: 'Videos per UTC day (0 blocks)' },
-  { option: 'daily_seconds', name: 'dailySeconds', description: 'Seconds of video per UTC day' },
-  { option: 'concurrent', name: 'concurrent', description: 'Videos generating at once' },
-  { option: 'cooldown', name: 'cooldown', description: 'Seconds between two videos' },
+/** The limit options, by option name; `text` is the description's key (src/discord/command-text.ts). */
+const LIMIT_OPTIONS: { option: string; name: LimitName; text: string }[] = [
+  { option: 'daily_videos', name: 'dailyVideos', text: 'limits.dailyVideos' },
+  { option: 'daily_seconds', name: 'dailySeconds', text: 'limits.dailySeconds' },
+  { option: 'concurrent', name: 'concurrent', text: 'limits.concurrent' },
+  { option: 'cooldown', name: 'cooldown', text: 'limits.cooldown' },
 ];
 
 function withLimitOptions(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
-  for (const l of LIMIT_OPTIONS) sub.addIntegerOption((o) => o.setName(l.option).setDescription(l.description).setMinValue(LIMIT_BOUNDS[l.name].min).setMaxValue(LIMIT_BOUNDS[l.name].max));
+  for (const l of LIMIT_OPTIONS) sub.addIntegerOption((o) => described(o.setName(l.option), l.text).setMinValue(LIMIT_BOUNDS[l.name].min).setMaxValue(LIMIT_BOUNDS[l.name].max));
   return sub;
 }
 
-export const data = new SlashCommandBuilder()
+export const data = described(new SlashCommandBuilder(), 'limits.description')
   .setName('video-limits')
-  .setDescription('Moderators: limits on /video for this server and its members')
   .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
   .setContexts(InteractionContextType.Guild)
-  .addSubcommand((s) => s.setName('show').setDescription('Effective limits and usage today, for the server or one member').addUserOption((o) => o.setName('user').setDescription('A member')))
-  .addSubcommand((s) => withLimitOptions(s.setName('user').setDescription("Set a member's own limits").addUserOption((o) => o.setName('user').setDescription('The member').setRequired(true))))
+  .addSubcommand((s) => described(s.setName('show'), 'limits.show').addUserOption((o) => described(o.setName('user'), 'limits.showUser')))
+  .addSubcommand((s) => withLimitOptions(described(s.setName('user'), 'limits.user').addUserOption((o) => described(o.setName('user'), 'limits.theMember').setRequired(true))))
   .addSubcommand((s) =>
-    withLimitOptions(s.setName('server').setDescription("Set the server's default limits and caps"))
-      .addIntegerOption((o) => o.setName('max_duration').setDescription('Longest video in seconds').setMinValue(DURATION_BOUNDS.min).setMaxValue(DURATION_BOUNDS.max))
-      .addStringOption((o) => o.setName('max_resolution').setDescription('Highest resolution').addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))))
-      .addStringOption((o) =>
-        o
-          .setName('models')
-          .setDescription('Models members may use')
-          .addChoices({ name: 'all', value: 'all' }, ...MODEL_IDS.map((m) => ({ name: `only ${m}`, value: m }))),
-      ),
+    withLimitOptions(described(s.setName('server'), 'limits.server'))
+      .addIntegerOption((o) => described(o.setName('max_duration'), 'limits.maxDuration').setMinValue(DURATION_BOUNDS.min).setMaxValue(DURATION_BOUNDS.max))
+      .addStringOption((o) => described(o.setName('max_resolution'), 'limits.maxResolution').addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))))
+      .addStringOption((o) => described(o.setName('models'), 'limits.models').addChoices(choice('limits.modelsAll', 'all'), ...MODEL_IDS.map((m) => choice('limits.modelsOnly', m, { model: m })))),
   )
-  .addSubcommand((s) => s.setName('reset').setDescription("Clear a member's own limits and today's usage").addUserOption((o) => o.setName('user').setDescription('The member').setRequired(true)));
+  .addSubcommand((s) => described(s.setName('reset'), 'limits.reset').addUserOption((o) => described(o.setName('user'), 'limits.theMember').setRequired(true)));
 
 /** A /video-limits subcommand with its options, as typed. */
 export type LimitsCommand =

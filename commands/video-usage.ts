@@ -2,13 +2,13 @@ import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder
 import type { AppContext } from '../src/interactions/context';
 import { describeUsage } from '../src/discord/render-limits';
 import { messagesFor } from '../src/discord/messages';
+import { described } from '../src/discord/command-text';
 import { actorOf, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video-usage`: docs/commands.md. Everyone, ephemeral. */
-export const data = new SlashCommandBuilder()
+export const data = described(new SlashCommandBuilder(), 'usage.description')
   .setName('video-usage')
-  .setDescription('Your video usage today, what remains, and when it resets')
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall);
 

@@ -2,6 +2,7 @@ import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { messagesFor, wordProblem, wordRefusal } from '../src/discord/messages';
+import { choice, described } from '../src/discord/command-text';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
@@ -12,45 +13,37 @@ import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 export const IMAGE_OPTIONS = ['image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7'] as const;
 
-const builder = new SlashCommandBuilder()
+const builder = described(new SlashCommandBuilder(), 'video.description')
   .setName('video')
-  .setDescription('Turn 1 to 7 reference images into a short AI video')
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
   // Members may also install the bot as their own app and use it where the server has not added it.
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall)
-  .addStringOption((o) => o.setName('prompt').setDescription('Describe the motion and camera, not the looks (the images give those)').setRequired(true).setMinLength(1).setMaxLength(PROMPT_MAX))
-  .addAttachmentOption((o) => o.setName('image1').setDescription('First reference image (PNG, JPEG or WebP)').setRequired(true).setFileTypes('image'));
+  .addStringOption((o) => described(o.setName('prompt'), 'video.prompt').setRequired(true).setMinLength(1).setMaxLength(PROMPT_MAX))
+  .addAttachmentOption((o) => described(o.setName('image1'), 'video.image1').setRequired(true).setFileTypes('image'));
 for (const name of IMAGE_OPTIONS.slice(1)) {
-  builder.addAttachmentOption((o) => o.setName(name).setDescription(`Reference image ${name.slice(5)}`).setRequired(false).setFileTypes('image'));
+  builder.addAttachmentOption((o) => described(o.setName(name), 'video.image', { n: name.slice(5) }).setRequired(false).setFileTypes('image'));
 }
 builder
   .addStringOption((o) =>
-    o
-      .setName('model')
-      .setDescription(`Model (default ${DEFAULTS.model})`)
-      .addChoices(...MODELS.map((m) => ({ name: m.label, value: m.id }))),
+    described(o.setName('model'), 'video.model', { model: DEFAULTS.model }).addChoices(...MODELS.map((m) => choice(`video.modelChoice.${m.id}`, m.id))),
   )
   .addIntegerOption((o) =>
-    o
-      .setName('duration')
-      .setDescription(`Seconds (default ${DEFAULTS.duration}; ${MODELS.map((m) => `${m.id} ${m.minDuration}-${m.maxDuration}`).join(', ')})`)
+    described(o.setName('duration'), 'video.duration', (say) => ({
+      duration: DEFAULTS.duration,
+      ranges: MODELS.map((m) => say('video.durationRange', { model: m.id, min: m.minDuration, max: m.maxDuration })),
+    }))
       .setMinValue(DURATION_BOUNDS.min)
       .setMaxValue(DURATION_BOUNDS.max),
   )
   .addStringOption((o) =>
-    o
-      .setName('resolution')
-      .setDescription(`Resolution (default ${DEFAULTS.resolution}; ${MODELS.filter((m) => !m.resolutions.includes('540p' as never)).map((m) => m.id).join(', ')} has no 540p)`)
-      .addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))),
+    described(o.setName('resolution'), 'video.resolution', {
+      resolution: DEFAULTS.resolution,
+      models: MODELS.filter((m) => !m.resolutions.includes('540p' as never)).map((m) => m.id),
+    }).addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))),
   )
-  .addStringOption((o) =>
-    o
-      .setName('aspect_ratio')
-      .setDescription(`Aspect ratio (default ${DEFAULTS.aspectRatio})`)
-      .addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))),
-  )
-  .addIntegerOption((o) => o.setName('seed').setDescription('Seed for similar results (optional)').setMinValue(0).setMaxValue(SEED_MAX))
-  .addBooleanOption((o) => o.setName('preview').setDescription(`Quick, cheap take: ${PREVIEW_DEFAULTS.model}, lowest resolution, ${PREVIEW_DEFAULTS.duration} s unless given`));
+  .addStringOption((o) => described(o.setName('aspect_ratio'), 'video.aspectRatio', { aspectRatio: DEFAULTS.aspectRatio }).addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))))
+  .addIntegerOption((o) => described(o.setName('seed'), 'video.seed').setMinValue(0).setMaxValue(SEED_MAX))
+  .addBooleanOption((o) => described(o.setName('preview'), 'video.preview', { model: PREVIEW_DEFAULTS.model, duration: PREVIEW_DEFAULTS.duration }));
 
 export const data = builder;
 

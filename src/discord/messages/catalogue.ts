@@ -9,13 +9,16 @@ import { languageOf, RESOURCES, TRANSLATED, type Language } from './locales';
  * synchronously from the inline resources, and never switched: each language reads through its own fixed `t`,
  * so concurrent interactions in different languages cannot disturb each other.
  */
+/** A text's values, or the values in terms of the language's other texts (say: a key under `commands.`, its values). */
+export type TextValues = Record<string, unknown> | ((say: (key: string, values?: Record<string, unknown>) => string) => Record<string, unknown>);
+
 export interface Catalogue {
   /** The messages for a Discord locale (`interaction.locale`; unknown or absent: English). */
   messagesFor(locale: string | null | undefined): Messages;
   /** A command-picker text (resource key under `commands.`) in English, the definition's default. */
-  english(key: string, values?: Record<string, unknown>): string;
+  english(key: string, values?: TextValues): string;
   /** The same text in each translated locale, for `setDescriptionLocalizations` / `setNameLocalizations`. */
-  localizations(key: string, values?: Record<string, unknown>): LocalizationMap;
+  localizations(key: string, values?: TextValues): LocalizationMap;
 }
 
 export function createCatalogue(): Catalogue {
@@ -47,10 +50,13 @@ export function createCatalogue(): Catalogue {
     if (!m) byLanguage.set(lng, (m = bindMessages(fixed(lng), lng)));
     return m;
   };
-  const english = fixed('en');
+  const commandText = (lng: Language, key: string, values?: TextValues): string => {
+    const say = (k: string, v?: Record<string, unknown>) => commandText(lng, k, v);
+    return fixed(lng)(`commands.${key}`, typeof values === 'function' ? values(say) : values);
+  };
   return {
     messagesFor: (locale) => messagesOf(languageOf(locale)),
-    english: (key, values) => english(`commands.${key}`, values),
-    localizations: (key, values) => Object.fromEntries(TRANSLATED.map((lng) => [lng, fixed(lng)(`commands.${key}`, values)])),
+    english: (key, values) => commandText('en', key, values),
+    localizations: (key, values) => Object.fromEntries(TRANSLATED.map((lng) => [lng, commandText(lng, key, values)])),
   };
 }

@@ -16,7 +16,7 @@ import { createCatalogue } from './catalogue';
 const catalogue = createCatalogue();
 
 export type { Messages, Message, ByCode, LinkProblem };
-export type { Catalogue } from './catalogue';
+export type { Catalogue, TextValues } from './catalogue';
 export { createCatalogue };
 export { languageOf, TRANSLATED, type Language, type TranslatedLocale } from './locales';
 

@@ -200,9 +200,9 @@ export const en = {
       model: 'Model (default {{model}})',
       /** The model choices' names, by model id (src/models.ts). */
       modelChoice: { viduq3: 'Vidu Q3 (smarter shot changes)', 'viduq3-mix': 'Vidu Q3 Mix (best quality, 1-2 s clips)' },
-      duration: 'Seconds (default {{duration}}; {{ranges}})',
+      duration: 'Seconds (default {{duration}}; {{ranges, list(type: unit; style: short)}})',
       durationRange: '{{model}} {{min}}-{{max}}',
-      resolution: 'Resolution (default {{resolution}}; {{models}} has no 540p)',
+      resolution: 'Resolution (default {{resolution}}; {{models, list(type: unit; style: short)}} has no 540p)',
       aspectRatio: 'Aspect ratio (default {{aspectRatio}})',
       seed: 'Seed for similar results (optional)',
       preview: 'Quick, cheap take: {{model}}, lowest resolution, {{duration}} s unless given',
