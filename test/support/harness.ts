@@ -39,6 +39,8 @@ export interface VideoOptions {
   createdAt?: number;
   attachmentSizeLimit?: number;
   memberPermissions?: string;
+  /** The member's Discord client language (interaction.locale; the fake's default is en-US). */
+  locale?: string;
 }
 
 export interface Harness {
@@ -128,6 +130,7 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         createdAt: v.createdAt,
         attachmentSizeLimit: v.attachmentSizeLimit,
         memberPermissions: v.memberPermissions,
+        locale: v.locale,
       });
     },
     jobs,
