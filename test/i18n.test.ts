@@ -3,6 +3,9 @@ import { RESOURCES, TRANSLATED, languageOf } from '../src/discord/messages/local
 import { en as english } from '../src/discord/messages/locales/en';
 import { messagesFor, wordProblem, wordRefusal, wordFailure } from '../src/discord/messages';
 import type { Problem } from '../src/validation';
+import { ApplicationCommandType, ContextMenuCommandBuilder } from 'discord.js';
+import { named } from '../src/discord/command-text';
+import { taskLanguage } from '../src/apimart';
 
 /**
  * The catalogues (src/discord/messages/locales/): every language says every message, with the placeholders
@@ -89,5 +92,19 @@ describe('messages in a language', () => {
   it('shows what members typed and what the provider said as they are, never as keys or placeholders', () => {
     const said = wordFailure({ code: 'task_failed', providerMessage: '{{count}} $t(job.ready)' }, messagesFor('ja'));
     expect(said).toBe('動画サービスで動画を作れませんでした：{{count}} $t(job.ready)');
+  });
+});
+
+describe('names and languages outside the messages', () => {
+  it('gives the message command "Make a video" its name in every language, in one call, within Discord\'s 32 characters', () => {
+    const json = named(new ContextMenuCommandBuilder().setType(ApplicationCommandType.Message), 'makeVideo').toJSON();
+    expect(json.name).toBe('Make a video');
+    expect(json.name_localizations).toMatchObject({ ja: '動画を作る', 'pt-BR': 'Criar um vídeo', de: 'Video erstellen' });
+    expect(Object.keys(json.name_localizations ?? {}).sort()).toEqual([...TRANSLATED].sort());
+    for (const name of Object.values(json.name_localizations ?? {})) expect([...(name ?? '')].length).toBeLessThanOrEqual(32);
+  });
+
+  it("asks the provider for a failure reason in the member's language where it has one, else English", () => {
+    expect(['zh-CN', 'ja', 'ko', 'en-US', 'en-GB', 'fr', 'pt-BR', 'zh-TW', undefined].map(taskLanguage)).toEqual(['zh', 'ja', 'ko', 'en', 'en', 'en', 'en', 'en', undefined]);
   });
 });
