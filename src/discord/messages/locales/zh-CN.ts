@@ -3,7 +3,7 @@ import type { Resource } from './resource';
 /** Simplified Chinese (zh-CN). */
 export const zhCN: Resource = {
   problem: {
-    image: 'image{{image}}（{{filename}}）',
+    image: 'image{{image}} ({{filename}})',
     prompt_empty: '提示词是空的，请描述你想要的动作和镜头。',
     prompt_too_long: '提示词有 {{length}} 个字符，上限是 {{max}}。',
     model_unknown: '没有“{{model}}”这个模型，请选择 {{choices, list(type: disjunction)}}。',
