@@ -159,6 +159,8 @@ export interface SendButtonOptions {
   createdAt?: number;
   attachmentSizeLimit?: number;
   appPermissions?: string;
+  /** interaction.locale (default en-US), as for commands. */
+  locale?: string;
 }
 
 export interface SentInteraction {
