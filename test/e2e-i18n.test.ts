@@ -4,6 +4,7 @@ import { startHarness, type Harness } from './support/harness';
 import { registerCommands } from '../src/discord/registry';
 import { openStore } from '../src/store/kv';
 import { capturedLogger } from './support/log-capture';
+import { buttonId } from '../src/discord/custom-id';
 
 /**
  * Languages end to end (docs/commands.md, languages): the commands as registered, and what members whose
@@ -134,6 +135,23 @@ describe('a member in their own language', () => {
       expect(text).toContain(`já usou ${5 * n} s, ainda tem ${10000 - 5 * n} s`);
       expect(text).toMatch(/Os limites diários renovam <t:\d+:R> \(<t:\d+:f>, meia-noite UTC\)\./);
     }
+  });
+
+  it("a ja member's button answers and a ja moderator's /video-limits are Japanese", async () => {
+    h.apimart.nextTask(fastTask);
+    const theirs = await h.waitForState(h.video({ user: PT, locale: 'pt-BR' }).id, 'delivered');
+    const press = async (customId: string) => {
+      const sent = h.discord.sendButton({ customId, messageId: theirs.replyMessageId!, user: JA, locale: 'ja', memberPermissions: '0' });
+      const call = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${sent.id}/`));
+      return String(call.body.data?.content ?? '');
+    };
+    expect(await press(buttonId('cancel', theirs.id))).toBe('これはあなたの動画ではありません。キャンセルできるのは、作った本人かモデレーターだけです。');
+    expect(await press('nonsense')).toContain('このボタンはもう使えません。');
+
+    const sent = h.discord.sendCommand({ name: 'video-limits', options: [{ name: 'show', type: 1, options: [] }], user: JA, locale: 'ja', memberPermissions: String(1 << 5) });
+    const call = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${sent.id}/`));
+    expect(call.body.data.content).toContain('**サーバーの既定の制限**\n• 1日の動画数：**3**（ボットの既定値）');
+    expect(call.body.data.content).toContain('• 最高解像度：上限なし');
   });
 
   it('a locale the bot does not speak reads English', async () => {
