@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RESOURCES, TRANSLATED, languageOf } from '../src/discord/messages/locales';
 import { en as english } from '../src/discord/messages/locales/en';
+import { ja } from '../src/discord/messages/locales/ja';
+import type { Resource } from '../src/discord/messages/locales/resource';
 import { messagesFor, wordProblem, wordRefusal, wordFailure } from '../src/discord/messages';
 import type { Problem } from '../src/validation';
 import { ApplicationCommandType, ContextMenuCommandBuilder } from 'discord.js';
@@ -55,6 +57,18 @@ describe('the catalogues', () => {
       if (englishPlurals.has(id)) expect([...t.forms].sort(), `${lng} ${id}: plural forms`).toEqual([...categories].sort());
       else expect(forms.has('')).toBe(true);
     }
+  });
+
+  it('is enforced by the types: a translation missing a message, or a plural message without `_other`, does not compile', () => {
+    // `npx tsc --noEmit` checks this file: each directive fails the build if the line below it ever compiles.
+    const { ready: _dropped, ...job } = ja.job;
+    // @ts-expect-error `job.ready` is missing
+    const missing: Resource = { ...ja, job };
+    // @ts-expect-error `job.images` has no `_other` form
+    const noOther: Resource = { ...ja, job: { ...ja.job, images_other: undefined } };
+    // @ts-expect-error a key English does not have
+    const extra: Resource = { ...ja, job: { ...ja.job, readyNow: '今できました' } };
+    expect([missing, noOther, extra]).toHaveLength(3);
   });
 
   it('has the plural forms English needs too', () => {
