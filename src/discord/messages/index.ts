@@ -16,9 +16,7 @@ import { createCatalogue } from './catalogue';
 const catalogue = createCatalogue();
 
 export type { Messages, Message, ByCode, LinkProblem };
-export type { Catalogue, TextValues } from './catalogue';
-export { createCatalogue };
-export { languageOf, TRANSLATED, type Language, type TranslatedLocale } from './locales';
+export type { TextValues } from './catalogue';
 
 /** The messages in the language of a Discord locale (`interaction.locale`, a job's `locale`); English when unknown. */
 export const messagesFor = catalogue.messagesFor;
