@@ -1,7 +1,7 @@
 /**
  * The one-way import rule of docs/architecture.md, checked by dependency-cruiser (test/architecture.test.ts).
  * Layers from the top: entry points and commands/ -> interactions/ -> discord/ and ops/ -> the engine
- * (jobs -> limits -> validation -> apimart, in that order) -> models, config, log, store, util.
+ * (jobs -> refs -> limits -> validation -> apimart, in that order) -> models, config, log, store, util.
  * A module may import its own layer's later members and any lower layer, never anything above it.
  */
 const layers = [
@@ -9,6 +9,7 @@ const layers = [
   { name: 'interactions', path: '^src/interactions/' },
   { name: 'adapter', path: '^src/(discord|ops)/' },
   { name: 'jobs', path: '^src/jobs/' },
+  { name: 'refs', path: '^src/refs/' },
   { name: 'limits', path: '^src/limits/' },
   { name: 'validation', path: '^src/validation/' },
   { name: 'apimart', path: '^src/apimart/' },

@@ -16,7 +16,13 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
   await showUsage(actorOf(interaction), portsOf(interaction, ctx));
 }
 
+/** The member's own limits and usage where they are, and the server's budget when the server has one. */
 export async function showUsage(actor: Actor, { reply, limits, now }: HandlerPorts): Promise<void> {
-  const [eff, usage] = await Promise.all([limits.effective(actor.limitsScope, actor.userId), limits.usage(actor.limitsScope, actor.userId)]);
-  await reply.reply(describeUsage(eff, usage, now(), messagesFor(actor.locale)));
+  const scope = actor.limitsScope;
+  const [eff, usage, server] = await Promise.all([
+    limits.effective(scope, actor.userId, actor.roleIds),
+    limits.usage(scope, actor.userId),
+    scope ? Promise.all([limits.server(scope), limits.serverUsage(scope)]) : undefined,
+  ]);
+  await reply.reply(describeUsage(eff, usage, now(), server && { budget: server[0].budget, usage: server[1] }, messagesFor(actor.locale)));
 }

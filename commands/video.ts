@@ -1,12 +1,16 @@
-import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { messagesFor, wordProblem, wordRefusal } from '../src/discord/messages';
 import { choice, described } from '../src/discord/command-text';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
+import type { RefSet } from '../src/refs';
+import { findRefSet, refChoices, setUrls } from '../src/interactions/refs';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
 import { actorOf, portsOf } from '../src/interactions/edge';
+import { channelBeforeDeferral, videoChannelRefusal } from '../src/interactions/guards';
+import { refuse } from '../src/interactions/refusal';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video`: docs/commands.md. Option names are a contract: operators' scripts and outside tests use them. */
@@ -19,7 +23,8 @@ const builder = described(new SlashCommandBuilder(), 'video.description')
   // Members may also install the bot as their own app and use it where the server has not added it.
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall)
   .addStringOption((o) => described(o.setName('prompt'), 'video.prompt').setRequired(true).setMinLength(1).setMaxLength(PROMPT_MAX))
-  .addAttachmentOption((o) => described(o.setName('image1'), 'video.image1').setRequired(true).setFileTypes('image'));
+  // Optional since `refs` exists: Discord cannot express "image1 or refs", so validation asks for one of them.
+  .addAttachmentOption((o) => described(o.setName('image1'), 'video.image1').setRequired(false).setFileTypes('image'));
 for (const name of IMAGE_OPTIONS.slice(1)) {
   builder.addAttachmentOption((o) => described(o.setName(name), 'video.image', { n: name.slice(5) }).setRequired(false).setFileTypes('image'));
 }
@@ -43,7 +48,8 @@ builder
   )
   .addStringOption((o) => described(o.setName('aspect_ratio'), 'video.aspectRatio', { aspectRatio: DEFAULTS.aspectRatio }).addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))))
   .addIntegerOption((o) => described(o.setName('seed'), 'video.seed').setMinValue(0).setMaxValue(SEED_MAX))
-  .addBooleanOption((o) => described(o.setName('preview'), 'video.preview', { model: PREVIEW_DEFAULTS.model, duration: PREVIEW_DEFAULTS.duration }));
+  .addBooleanOption((o) => described(o.setName('preview'), 'video.preview', { model: PREVIEW_DEFAULTS.model, duration: PREVIEW_DEFAULTS.duration }))
+  .addStringOption((o) => described(o.setName('refs'), 'video.refs').setAutocomplete(true));
 
 export const data = builder;
 
@@ -61,35 +67,70 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
     aspectRatio: o.getString('aspect_ratio'),
     seed: o.getInteger('seed'),
     preview: o.getBoolean('preview'),
+    refs: o.getString('refs'),
     images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
   };
   await requestVideo(input, actorOf(interaction), portsOf(interaction, ctx));
 }
 
-/** The options of a /video as typed, the images as Discord describes them. */
-export type VideoInput = RequestOptions & { images: AttachmentMeta[] };
-
-/** Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. */
-export async function requestVideo(input: VideoInput, actor: Actor, ports: HandlerPorts): Promise<void> {
-  // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
-  const origin = await ports.reply.deferForJob();
-  await ports.afterDeferral.run(() => createJob(input, actor, ports, origin));
+export async function autocomplete(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void> {
+  await interaction.respond(await refChoices(interaction.options.getFocused(), actorOf(interaction), ctx.refs, ctx.logger));
 }
 
-async function createJob({ images, ...options }: VideoInput, actor: Actor, { reply, probe, limits, jobs, newJobId, newSeed }: HandlerPorts, origin: JobOrigin): Promise<void> {
+/** The options of a /video as typed, the images as Discord describes them; `refs` names a saved set. */
+export type VideoInput = RequestOptions & { images: AttachmentMeta[]; refs?: string | null };
+
+/**
+ * A kept image as validation sees it. Its link is a placeholder under `.invalid` (reserved, never resolves):
+ * the provider's link is asked for only once the request is valid, and replaces it before the submit.
+ */
+const keptMeta = (set: RefSet): AttachmentMeta[] =>
+  set.images.map((i, n) => ({ url: `https://kept.invalid/${set.id}/${n}`, filename: i.filename, contentType: i.contentType, size: i.bytes, width: i.width, height: i.height }));
+
+/**
+ * Validates, reserves quota and starts the job; a problem or a refusal replaces the "thinking…" reply. A channel
+ * where the server does not allow videos is answered before that, privately, when the settings come in time
+ * (guards.ts); otherwise it is checked after the deferral.
+ */
+export async function requestVideo(input: VideoInput, actor: Actor, ports: HandlerPorts): Promise<void> {
+  const channel = await channelBeforeDeferral(actor, ports.limits);
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal, messagesFor(actor.locale)));
+  // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
+  const origin = await ports.reply.deferForJob();
+  await ports.afterDeferral.run(() => createJob(input, actor, ports, origin, channel.known));
+}
+
+async function createJob({ images, refs: refsName, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
+  const { reply, probe, limits, jobs, refs, newJobId, newSeed, audit } = ports;
   const m = messagesFor(actor.locale);
+  const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
+  if (notHere) return refuse(actor, notHere, { reply, audit });
   const attachments = await probe(images);
+  let set: RefSet | undefined;
+  if (refsName) {
+    const found = await findRefSet(refsName, actor, refs);
+    set = found.set;
+    if (!set) return reply.edit(renderProblems(m.problems.request({ count: 1 }), [m.refs.notFound({ name: found.name, inServer: actor.guildId !== null })], m));
+  }
+  const kept = set ? keptMeta(set) : [];
   const caps = await limits.caps(actor.limitsScope);
-  const result = validateVideoRequest({ ...options, attachments }, caps);
+  const result = validateVideoRequest({ ...options, attachments: [...kept, ...attachments], fromSet: kept.length }, caps);
   if (!result.ok) {
     await reply.edit(renderProblems(m.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p, m)), m));
     return;
   }
+  // Before the reservation: a set whose images cannot be handed over starts nothing and counts nothing.
+  const request = result.request;
+  if (set) {
+    const urls = await setUrls(set, ports, m);
+    if (typeof urls === 'string') return reply.edit(renderProblems(m.problems.request({ count: 1 }), [urls], m));
+    request.image_urls = [...urls, ...request.image_urls.slice(urls.length)];
+  }
 
   const jobId = newJobId();
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId }, jobId, result.request.duration);
+  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds }, jobId, result.request.duration);
   if (!reserved.ok) {
-    await reply.edit(renderProblems(m.problems.limitReached, [wordRefusal(reserved.refusal, m)], m));
+    await refuse(actor, reserved.refusal, { reply, audit });
     return;
   }
 
@@ -97,10 +138,12 @@ async function createJob({ images, ...options }: VideoInput, actor: Actor, { rep
     ...origin,
     id: jobId,
     // A seed the user did not give is picked here and sent, so the result can be reproduced or upgraded.
-    request: { ...result.request, seed: result.request.seed ?? newSeed() },
-    imageNames: images.map((a) => a.filename),
+    request: { ...request, seed: request.seed ?? newSeed() },
+    imageNames: [...kept, ...images].map((a) => a.filename),
     usage: reserved.usage,
     rerollOf: null,
     preview: options.preview === true,
+    refSet: set ? { id: set.id, images: kept.length } : null,
   });
 }
+

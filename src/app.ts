@@ -7,6 +7,7 @@ import { openStore, type KV } from './store/kv';
 import { ApimartClient, memoryGate, redisGate } from './apimart';
 import { createUploadRest, RestMessenger } from './discord/messenger';
 import { NO_MENTIONS } from './discord/outgoing';
+import { DiscordAuditLog } from './discord/audit';
 import { registerAll } from './boot';
 import { shardOfGuild } from './discord/platform';
 import { routeInteractions } from './interactions/router';
@@ -18,8 +19,11 @@ import { JobRepo } from './jobs/repo';
 import { JobService, type JobEvents } from './jobs/service';
 import { isFinal } from './jobs/record';
 import { LimitsService } from './limits/service';
-import { LimitSettings, UsageLedger } from './limits/usage';
+import { UsageLedger } from './limits/usage';
+import { LimitSettings } from './limits/settings';
+import { BudgetLedger } from './limits/budget';
 import { completeAttachmentSizes, createReadHead } from './validation';
+import { RefStore } from './refs';
 import { createOutboundHttp } from './util/net-guard';
 import { systemClock, type Clock } from './util/clock';
 import { Semaphore } from './util/semaphore';
@@ -48,6 +52,8 @@ export interface AppOptions {
 
 /** Interactions processed at once after their deferral (bench/deferral.ts: bursts of 500 stay far below 3 s). */
 const AFTER_DEFERRAL_CONCURRENCY = 8;
+/** Reading one image to keep in a saved set (/video-refs save), up to 20 MB. */
+const READ_IMAGE_DEADLINE_MS = 60_000;
 
 /** The composition root: builds every service from the config, logs in, resumes this process's jobs. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -65,6 +71,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     baseUrl: config.apimartBaseUrl,
     apiKey: config.apimartApiKey,
     gate,
+    now: () => clock.now(),
     logger: logger.child({ component: 'apimart' }),
     observe: (op, seconds, kind) => metrics.observeApi(op, seconds, kind),
   });
@@ -82,21 +89,23 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   client.rest.setToken(config.discordToken);
   const messenger = new RestMessenger(client.rest, createUploadRest(config.discordApiUrl, config.discordToken));
   const repo = new JobRepo(kv, logger, () => clock.now());
+  const isJobActive = async (id: string) => {
+    const job = await repo.get(id);
+    return job !== undefined && !isFinal(job.state);
+  };
   const limits = new LimitsService(
     config.defaultLimits,
     new LimitSettings(kv),
-    new UsageLedger(kv, {
-      now: () => clock.now(),
-      isJobActive: async (id) => {
-        const job = await repo.get(id);
-        return job !== undefined && !isFinal(job.state);
-      },
-    }),
+    new UsageLedger(kv, { now: () => clock.now(), isJobActive }),
+    new BudgetLedger(kv, { now: () => clock.now(), isJobActive }),
   );
   // Provider video links and attachment links come from outside: fetched only through the address guard.
   const outbound = createOutboundHttp({ trustedHosts: config.trustedFetchHosts });
   const readHead = createReadHead(outbound);
-  const view = new JobMessage({ messenger, download: (url, max) => downloadVideo(url, max, { http: outbound }), logger, clock });
+  // A kept image may be 20 MB: more time than a header's probe.
+  const readImage = createReadHead(outbound, READ_IMAGE_DEADLINE_MS);
+  const download = (url: string, max: number) => downloadVideo(url, max, { http: outbound });
+  const view = new JobMessage({ messenger, download, logger, clock });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
@@ -113,7 +122,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     logger,
     jobs,
     limits,
+    audit: new DiscordAuditLog({ send: (channelId, payload) => messenger.sendChannel(channelId, payload), settings: limits.settings, logger, now: () => clock.now() }),
     refreshImageUrls: (urls) => messenger.refreshAttachmentUrls(urls),
+    refs: new RefStore(kv, { host: apimart, now: () => clock.now(), limits: config.refLimits }),
+    readImage,
     probe: (a) =>
       completeAttachmentSizes(a, readHead, (img, err) =>
         logger.warn({ filename: img.filename, err: (err as Error).message }, 'attachment bytes could not be read; the image is refused'),
@@ -122,6 +134,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     newJobId: () => randomBytes(10).toString('hex'),
     afterDeferral: new Semaphore(AFTER_DEFERRAL_CONCURRENCY),
     now: () => clock.now(),
+    history: repo,
+    download,
+    messenger,
+    budgetLeft: async (guildId) => {
+      const [{ budget }, used] = await Promise.all([limits.server(guildId), limits.serverUsage(guildId)]);
+      if (budget.dailySeconds === undefined && budget.monthlySeconds === undefined) return undefined;
+      const left = (max: number | undefined, spent: number) => (max === undefined ? null : Math.max(0, max - spent));
+      return { daily: left(budget.dailySeconds, used.daySeconds), monthly: left(budget.monthlySeconds, used.monthSeconds) };
+    },
   };
   routeInteractions(client, ctx, commands, buttonHandlers);
   client.on('error', (err) => logger.error({ err }, 'discord client error'));

@@ -205,3 +205,56 @@ describe('getTask', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
   });
 });
+
+describe('upload', () => {
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
+
+  it('sends the image as the multipart field `file` through the gate and answers a link that serves it for 72 h', async () => {
+    let acquired = 0;
+    const gate = memoryGate(1000);
+    const counted = { acquire: async () => void (acquired++, await gate.acquire()), pause: gate.pause };
+    const before = Date.now();
+    const up = await client({ gate: counted }).upload({ data: png, filename: 'hero.png', contentType: 'image/png' });
+    expect(acquired).toBe(1);
+    const stored = fake.uploads.at(-1)!;
+    expect(stored.filename).toBe('hero.png');
+    expect(stored.data.equals(png)).toBe(true);
+    expect(up.url).toBe(stored.url);
+    // created_at has whole seconds: the link's end is 72 h after it, never later than 72 h after now.
+    expect(up.expiresAt).toBeGreaterThan(before + 72 * 3600_000 - 2_000);
+    expect(up.expiresAt).toBeLessThanOrEqual(Date.now() + 72 * 3600_000);
+    const res = await fetch(up.url);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+  });
+
+  it('retries a 429 and a 500, and refuses a 400 with a typed error', async () => {
+    fake.failUpload(errors.rateLimited(0), errors.serverError());
+    const up = await client({ sleep: async () => undefined }).upload({ data: png, filename: 'a.png', contentType: 'image/png' });
+    expect(fake.uploadedData(up.url)?.equals(png)).toBe(true);
+    fake.failUpload(errors.badRequest('file exceeds 20MB'));
+    await expect(client().upload({ data: png, filename: 'a.png', contentType: 'image/png' })).rejects.toBeInstanceOf(InvalidRequest);
+  });
+
+  it('an answer without a URL is Malformed', async () => {
+    fake.failUpload({ status: 200, body: { filename: 'a.png' } });
+    await expect(client().upload({ data: png, filename: 'a.png', contentType: 'image/png' })).rejects.toBeInstanceOf(Malformed);
+  });
+});
+
+describe('fake upload links', () => {
+  it('expire after the configured TTL of the fake clock', async () => {
+    let t = Date.now();
+    const short = await startFakeApimart({ now: () => t, uploadTtlMs: 60_000 });
+    try {
+      const c = new ApimartClient({ baseUrl: short.url, apiKey: short.apiKey, gate: memoryGate(1000), logger: log.logger, now: () => t });
+      const up = await c.upload({ data: Buffer.from('RIFF0000WEBPVP8 '), filename: 'a.webp', contentType: 'image/webp' });
+      expect((await fetch(up.url)).status).toBe(200);
+      t += 61_000;
+      expect((await fetch(up.url)).status).toBe(404);
+      await c.close();
+    } finally {
+      await short.close();
+    }
+  });
+});

@@ -26,6 +26,11 @@ describe('loadConfig', () => {
       shardIds: undefined,
     });
     expect(c.defaultLimits).toEqual({ dailyVideos: 10, dailySeconds: 120, concurrent: 2, cooldown: 30 });
+    expect(c.refLimits).toEqual({ perMember: 10, perServer: 50 });
+  });
+
+  it('reads the saved-set bounds', () => {
+    expect(loadConfig({ ...base, REFS_PER_MEMBER: '3', REFS_PER_SERVER: '0' }).refLimits).toEqual({ perMember: 3, perServer: 0 });
   });
 
   it('exempts from the address guard only the hosts of the configured base URLs, port included', () => {
@@ -46,6 +51,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of'],
     ['DEV_GUILD_ID', 'abc', 'DEV_GUILD_ID must be a Discord id'],
     ['SHARD_IDS', '0;1', 'SHARD_IDS must be comma-separated shard numbers'],
+    ['REFS_PER_MEMBER', '1001', 'REFS_PER_MEMBER must be at most 1000'],
+    ['REFS_PER_SERVER', 'many', 'REFS_PER_SERVER must be a whole number'],
   ])('%s=%s is refused with a message naming it', (name, value, message) => {
     const msg = fail({ ...base, [name]: value });
     expect(msg).toContain(message);

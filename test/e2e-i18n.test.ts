@@ -48,7 +48,7 @@ describe('registered commands', () => {
   it('carry description localisations for all seven languages; names and choice values are unchanged', () => {
     const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
     const body = put.body as Node[];
-    expect(body.map((c) => c.name)).toEqual(['video', 'video-limits', 'video-usage']);
+    expect(body.map((c) => c.name)).toEqual(['video', 'video-limits', 'video-usage', 'video-refs', 'video-history', 'video-stats']);
     let described = 0;
     walk(body, (n, path) => {
       expect(n.name_localizations ?? null, `${path}: names are a contract`).toBeNull();
@@ -62,8 +62,8 @@ describe('registered commands', () => {
     expect(described).toBeGreaterThan(30);
 
     const video = body.find((c) => c.name === 'video')!;
-    expect(video.description).toBe('Turn 1 to 7 reference images into a short AI video');
-    expect(video.description_localizations!.ja).toBe('1〜7枚の参考画像から短いAI動画を作ります');
+    expect(video.description).toBe('Turn 1 to 7 reference images (attached or a saved set) into a short AI video');
+    expect(video.description_localizations!.ja).toBe('1〜7枚の参考画像（添付か保存済みのセット）から短いAI動画を作ります');
     const model = video.options!.find((o) => o.name === 'model')!;
     expect(model.choices!.map((c) => c.value)).toEqual(['viduq3', 'viduq3-mix']);
     expect(model.choices![0]!.name).toBe('Vidu Q3 (smarter shot changes)');

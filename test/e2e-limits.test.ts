@@ -43,7 +43,15 @@ describe('/video-limits and refusals', () => {
     const limits = put.body.find((c: { name: string }) => c.name === 'video-limits');
     expect(limits.default_member_permissions).toBe(MANAGE_GUILD);
     expect(limits.contexts).toEqual([0]);
-    expect(limits.options.map((o: { name: string }) => o.name)).toEqual(['show', 'user', 'server', 'reset']);
+    expect(limits.options.map((o: { name: string }) => o.name)).toEqual(['show', 'user', 'server', 'reset', 'role', 'channel', 'budget', 'audit']);
+    const server = limits.options.find((o: { name: string }) => o.name === 'server');
+    expect(server.options.map((o: { name: string }) => o.name)).toContain('server_concurrent');
+    // The option names of the additions, exactly as docs/commands.md lists them.
+    const optionsOf = (sub: string) => limits.options.find((o: { name: string }) => o.name === sub).options.map((o: { name: string; required?: boolean }) => `${o.name}${o.required ? '!' : ''}`);
+    expect(optionsOf('role')).toEqual(['role!', 'daily_videos', 'daily_seconds', 'concurrent', 'cooldown']);
+    expect(optionsOf('channel')).toEqual(['channel!', 'allowed!']);
+    expect(optionsOf('budget')).toEqual(['daily_seconds', 'monthly_seconds']);
+    expect(optionsOf('audit')).toEqual(['channel']);
   });
 
   it("a moderator sets daily_videos:1; the member's second /video is refused with no submit", async () => {

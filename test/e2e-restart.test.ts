@@ -103,7 +103,7 @@ describe('restart', () => {
       expect(await bot.exited).toBe(0);
       expect(discord.callsTo('PUT', route)).toHaveLength(expected);
     }
-    expect(discord.callsTo('PUT', route)[0]!.body.map((c: { name: string }) => c.name)).toEqual(['video', 'video-limits', 'video-usage']);
+    expect(discord.callsTo('PUT', route)[0]!.body.map((c: { name: string }) => c.name)).toEqual(['video', 'video-limits', 'video-usage', 'video-refs', 'video-history', 'video-stats']);
   });
 
   it('a wrong bot token stops the start with one clear line', async () => {

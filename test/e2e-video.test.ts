@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedVideoBytes } from './fakes/apimart';
 import { startHarness, USER, type Harness } from './support/harness';
-import { LimitSettings } from '../src/limits/usage';
+import { LimitSettings } from '../src/limits/settings';
 import { shownText } from './support/markdown';
 import { wordFailure } from '../src/discord/messages';
 
@@ -25,9 +25,11 @@ describe('/video end to end', () => {
   it('registers the commands with the contract option names', async () => {
     const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
     const video = put.body.find((c: { name: string }) => c.name === 'video');
-    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'preview']);
+    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'preview', 'refs']);
     expect(video.options[0]).toMatchObject({ type: 3, required: true, max_length: 5000 });
-    expect(video.options[1]).toMatchObject({ type: 11, required: true, file_types: ['image'] });
+    // Optional since `refs` exists (DESIGN section 1): validation asks for an image from either.
+    expect(video.options[1]).toMatchObject({ type: 11, required: false, file_types: ['image'] });
+    expect(video.options.find((o: { name: string }) => o.name === 'refs')).toMatchObject({ type: 3, autocomplete: true });
     expect(video.options.find((o: { name: string }) => o.name === 'model').choices.map((c: { value: string }) => c.value)).toEqual(['viduq3', 'viduq3-mix']);
     expect(video.options.find((o: { name: string }) => o.name === 'seed')).toMatchObject({ min_value: 0, max_value: 2147483647 });
     // Servers, the bot's DMs and private channels; installable by servers and by members as their own app.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unused } from './support/unused';
 import { requestVideo, type VideoInput } from '../commands/video';
 import { manageLimits } from '../commands/video-limits';
 import { showUsage } from '../commands/video-usage';
@@ -8,8 +9,15 @@ import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type Job, type NewJob } from '../src/jobs/record';
 import type { CancelOutcome } from '../src/jobs/service';
 import type { Reserve } from '../src/limits/service';
-import { resolveLimits, type UsageSnapshot } from '../src/limits/policy';
+import { emptyServerSettings, resolveLimits, type UsageSnapshot } from '../src/limits/policy';
 import { StoreError } from '../src/store/errors';
+import { manageRefs } from '../commands/video-refs';
+import { refChoices } from '../src/interactions/refs';
+import { RefStore } from '../src/refs';
+import { openStore, type KV } from '../src/store/kv';
+import type { UploadFile } from '../src/apimart';
+import { pngHeader } from './support/images';
+import { afterEach, beforeEach } from 'vitest';
 
 /**
  * The command and button handlers' cores over in-memory ports: what the member sees (their private answers,
@@ -22,7 +30,7 @@ const MEMBER = '200000000000000001';
 const STRANGER = '200000000000000002';
 const NOW = Date.UTC(2025, 0, 15, 12);
 
-const member: Actor = { userId: MEMBER, guildId: GUILD, moderator: false, limitsScope: GUILD };
+const member: Actor = { userId: MEMBER, guildId: GUILD, moderator: false, limitsScope: GUILD, roleIds: [GUILD], channelId: '300000000000000001', parentChannelId: null };
 const stranger: Actor = { ...member, userId: STRANGER };
 
 const image = { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png', filename: 'cat.png', contentType: 'image/png', size: 40_000, width: 512, height: 512 };
@@ -60,7 +68,14 @@ interface World {
   /** The renewed link of each image Discord still has. */
   refreshed?: Map<string, string>;
   usage?: UsageSnapshot;
+  /** Saved sets (/video-refs); a store over memory in the tests that use them. */
+  refs?: HandlerPorts['refs'];
+  /** The bytes behind each image link, for /video-refs save. */
+  files?: Map<string, Buffer>;
 }
+
+/** For the tests that never reach saved sets: any use of them is a failure of the test. */
+const noRefs = unused<HandlerPorts['refs']>('saved sets');
 
 function world(w: World = {}) {
   const seen: Seen[] = [];
@@ -91,14 +106,23 @@ function world(w: World = {}) {
       effective: async () => resolveLimits(bot, undefined, undefined),
       serverEffective: async () => resolveLimits(bot, undefined, undefined),
       usage: async () => w.usage ?? { day: '2025-01-15', videos: 0, seconds: 0, active: [], lastSubmitAt: null },
-      resetMember: async () => void did.push('reset member'),
+      resetMember: async () => (did.push('reset member'), {}),
+      server: async () => emptyServerSettings(),
+      serverUsage: async () => ({ day: '2025-01-15', daySeconds: 0, month: '2025-01', monthSeconds: 0, active: [] }),
       settings: {
-        setMember: async () => (did.push('set member'), {}),
-        setServer: async () => (did.push('set server'), { v: 1, defaults: {}, caps: {} }),
+        setMember: async () => (did.push('set member'), { before: {}, after: {} }),
+        setServer: async () => (did.push('set server'), { before: emptyServerSettings(), after: emptyServerSettings() }),
       },
     },
+    audit: { post: async () => void did.push('audit'), takeFailure: async () => undefined },
     probe: async (a) => a,
     refreshImageUrls: async (urls) => w.refreshed ?? new Map(urls.map((u) => [u, `${u}?renewed`])),
+    refs: w.refs ?? noRefs,
+    readImage: async (url, max) => {
+      const data = w.files?.get(url);
+      if (!data) throw new Error('HTTP 404');
+      return data.subarray(0, max);
+    },
     newJobId: () => `new${String(++ids).padStart(16, '0')}`,
     newSeed: () => 42,
     now: () => NOW,
@@ -240,5 +264,181 @@ describe('/video-limits and /video-usage', () => {
     expect(text).toContain('Your video usage today');
     expect(text).toContain('Videos per day: **3** (bot default) · used 2, 1 left');
     expect(text).toContain('Seconds of video per day: **60 s** (bot default) · used 10 s, 50 s left');
+  });
+});
+
+describe('saved reference sets', () => {
+  const moderator: Actor = { ...member, moderator: true };
+  const HOUR = 3600_000;
+  let kv: KV;
+  let refs: RefStore;
+  let uploads: UploadFile[];
+  let clock: number;
+  const files = new Map<string, Buffer>();
+  const attach = (name: string, data: Buffer, over: Partial<typeof image> = {}) => {
+    const url = `https://cdn.discordapp.com/attachments/1/${files.size}/${name}`;
+    files.set(url, data);
+    return { ...image, url, filename: name, size: data.length, ...over };
+  };
+  const saveCmd = (name: string, images: (typeof image)[], server = false) => ({ sub: 'save' as const, name, server, images });
+  const lastText = (seen: Seen[]) => {
+    const last = seen.at(-1)!;
+    return 'edit' in last ? last.edit : 'reply' in last ? last.reply : '';
+  };
+
+  beforeEach(async () => {
+    kv = await openStore('memory:');
+    uploads = [];
+    clock = NOW;
+    refs = new RefStore(kv, {
+      host: { upload: async (f) => (uploads.push(f), { url: `https://upload.apimart.example/${uploads.length}/${f.filename}`, expiresAt: clock + 72 * HOUR }) },
+      now: () => clock,
+      limits: { perMember: 2, perServer: 5 },
+    });
+  });
+  afterEach(async () => kv.close());
+
+  async function saveHero(actor = member, server = false) {
+    const w = world({ refs, files });
+    await manageRefs(saveCmd('hero', [attach('a.png', pngHeader(800, 600)), attach('b.png', pngHeader(600, 800))], server), actor, w.ports);
+    return lastText(w.seen);
+  }
+
+  it('save keeps the images read from their bytes and says how to use the set', async () => {
+    expect(await saveHero()).toBe('Saved your set `hero` with 2 images. Use it with /video refs:hero.');
+    const set = await refs.find('hero', MEMBER, GUILD);
+    expect(set?.images.map((i) => [i.filename, i.width, i.height])).toEqual([['a.png', 800, 600], ['b.png', 600, 800]]);
+  });
+
+  it('save reports every problem of every image at once, from the bytes, and keeps nothing', async () => {
+    const w = world({ refs, files });
+    // Discord claims a fine PNG each time; the bytes say otherwise.
+    const tiny = attach('tiny.png', pngHeader(64, 64));
+    const text = attach('notes.png', Buffer.from('just some text, not an image'));
+    const wide = attach('wide.png', pngHeader(2048, 256));
+    const huge = attach('huge.png', Buffer.alloc(10), { size: 30 * 1024 * 1024 });
+    await manageRefs(saveCmd('hero', [tiny, text, wide, huge]), member, w.ports);
+    const shown = lastText(w.seen);
+    expect(shown).toContain('The images have 4 problems; nothing was saved');
+    expect(shown).toContain('image1 (tiny.png) is 64x64 px');
+    expect(shown).toContain('image2 (notes.png): its size could not be read');
+    expect(shown).toContain('image3 (wide.png) is 2048x256 px, too wide');
+    expect(shown).toContain('image4 (huge.png) is 30 MB; each image can be at most 20 MB.');
+    expect(await refs.index({ kind: 'member', userId: MEMBER })).toEqual([]);
+  });
+
+  it('a bad name is refused at once, before any image is read', async () => {
+    const w = world({ refs, files: new Map() });
+    await manageRefs(saveCmd('my hero!', [image]), member, w.ports);
+    expect(w.seen).toEqual([{ reply: '`my hero!` cannot be a set name: use 1 to 32 letters, digits, - or _.' }]);
+  });
+
+  it('the bounds refuse with their number, and a taken name says so', async () => {
+    await saveHero();
+    expect(await saveHero()).toBe('You already have a set named `hero`; choose another name, or delete that one first with /video-refs delete.');
+    const w = world({ refs, files });
+    await manageRefs(saveCmd('villain', [attach('v.png', pngHeader(512, 512))]), member, w.ports);
+    await manageRefs(saveCmd('third', [attach('t.png', pngHeader(512, 512))]), member, w.ports);
+    expect(lastText(w.seen)).toBe('You already keep 2 sets, the most allowed; delete one with /video-refs delete first.');
+  });
+
+  it('a server set needs Manage Server to save and to delete; list shows both kinds with their counts', async () => {
+    expect(await saveHero(member, true)).toBe('Only members with the Manage Server permission can save server sets; leave out server:true to save the set as your own.');
+    expect(await saveHero(moderator, true)).toBe('Saved the server set `hero` with 2 images. Use it with /video refs:hero.');
+    const w = world({ refs, files });
+    await manageRefs({ sub: 'list' }, member, w.ports);
+    expect(lastText(w.seen)).toBe("**Your sets** (0 of 2): none yet; save one with /video-refs save\n**This server's sets** (1 of 5): `hero` (2 images)");
+    await manageRefs({ sub: 'delete', name: 'hero' }, member, w.ports);
+    expect(lastText(w.seen)).toBe('`hero` is a server set: only members with the Manage Server permission can delete it.');
+    expect(await refs.find('hero', MEMBER, GUILD)).toBeDefined();
+    await manageRefs({ sub: 'delete', name: 'server:hero' }, moderator, w.ports);
+    expect(lastText(w.seen)).toBe('Deleted the server set `hero` and its images.');
+    expect(await refs.find('hero', MEMBER, GUILD)).toBeUndefined();
+  });
+
+  it('show answers privately with each image and a link that works', async () => {
+    await saveHero();
+    const w = world({ refs, files });
+    await manageRefs({ sub: 'show', name: 'hero' }, member, w.ports);
+    expect(w.seen[0]).toEqual({ thinking: 'private' });
+    expect(lastText(w.seen)).toBe(
+      'Your set `hero`, 2 images:\n1. a.png, 800x600 px, 0.0 MB: https://upload.apimart.example/1/a.png\n2. b.png, 600x800 px, 0.0 MB: https://upload.apimart.example/2/b.png',
+    );
+  });
+
+  it("/video refs: the set's images first, then the attached one, on links that work now; the job remembers the set", async () => {
+    await saveHero();
+    const w = world({ refs, files });
+    await requestVideo({ ...video, refs: 'hero' }, member, w.ports);
+    expect(w.did).toEqual([`reserve 5 s for ${MEMBER} as new0000000000000001`, 'start']);
+    const started = w.started[0]!;
+    expect(started.request.image_urls).toEqual(['https://upload.apimart.example/1/a.png', 'https://upload.apimart.example/2/b.png', image.url]);
+    expect(started.imageNames).toEqual(['a.png', 'b.png', 'cat.png']);
+    expect(started.refSet).toMatchObject({ images: 2 });
+  });
+
+  it('/video with neither images nor a set says one is needed, in one sentence', async () => {
+    const w = world({ refs });
+    await requestVideo({ ...video, images: [] }, member, w.ports);
+    expect(lastText(w.seen)).toContain('Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).');
+    expect(w.did).toEqual([]);
+  });
+
+  it('/video counts the set and the attachments together against the 7', async () => {
+    const w = world({ refs, files });
+    const seven = Array.from({ length: 7 }, (_, i) => attach(`s${i}.png`, pngHeader(512, 512)));
+    await manageRefs(saveCmd('full', seven), member, w.ports);
+    await requestVideo({ ...video, refs: 'full' }, member, w.ports);
+    expect(lastText(w.seen)).toContain('The saved set has 7 images and you attached 1: 8 in all; the limit is 7.');
+    expect(w.did).toEqual([]);
+    expect(uploads).toEqual([]);
+  });
+
+  it('/video with an unknown set says so and starts nothing', async () => {
+    const w = world({ refs });
+    await requestVideo({ ...video, refs: 'nope' }, member, w.ports);
+    // Problem lists escape markdown: the name shows with its quotes.
+    expect(lastText(w.seen).replaceAll('\\', '')).toContain("There is no set named `nope` among your sets or this server's; see /video-refs list.");
+    expect(w.did).toEqual([]);
+  });
+
+  it('autocomplete lists the member\'s sets, then the server\'s, filtered by what was typed', async () => {
+    await saveHero();
+    await saveHero(moderator, true);
+    const w = world({ refs, files });
+    await manageRefs(saveCmd('villain', [attach('v.png', pngHeader(512, 512))]), member, w.ports);
+    const log = { warn: () => undefined };
+    expect(await refChoices('', member, refs, log)).toEqual([
+      { name: 'hero · yours · 2 images', value: 'hero' },
+      { name: 'villain · yours · 1 image', value: 'villain' },
+      { name: 'hero · server · 2 images', value: 'server:hero' },
+    ]);
+    expect((await refChoices('VIL', member, refs, log)).map((c) => c.value)).toEqual(['villain']);
+    expect(await refChoices('he', { ...member, guildId: null }, refs, log)).toEqual([{ name: 'hero · yours · 2 images', value: 'hero' }]);
+  });
+
+  it('Re-roll of a job made from a set renews the expired provider links and keeps the attached image', async () => {
+    await saveHero();
+    const w = world({ refs, files });
+    await requestVideo({ ...video, refs: 'hero' }, member, w.ports);
+    const first = w.started[0]!;
+    clock += 70 * HOUR; // the links have 2 h left: under the margin
+    const done = { ...newJob(first, NOW), state: 'delivered' as const };
+    const w2 = world({ refs, jobs: [done] });
+    await rerollJob(done.id, member, w2.ports);
+    expect(w2.started[0]!.request.image_urls).toEqual(['https://upload.apimart.example/3/a.png', 'https://upload.apimart.example/4/b.png', `${image.url}?renewed`]);
+    expect(w2.started[0]!.refSet).toEqual(first.refSet);
+  });
+
+  it('Re-roll of a job whose set was deleted says the set is gone and reserves nothing', async () => {
+    await saveHero();
+    const w = world({ refs, files });
+    await requestVideo({ ...video, refs: 'hero' }, member, w.ports);
+    await manageRefs({ sub: 'delete', name: 'hero' }, member, w.ports);
+    const done = { ...newJob(w.started[0]!, NOW), state: 'delivered' as const };
+    const w2 = world({ refs, jobs: [done] });
+    await rerollJob(done.id, member, w2.ports);
+    expect(lastText(w2.seen)).toContain('The saved set this video was made from has been deleted. Please run /video again.');
+    expect(w2.did).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkChannel,
+  checkServer,
+  limitsOfRoles,
   checkLimits as refusalOf,
   memberOverrideSchema,
   nextUtcMidnight,
@@ -175,5 +178,106 @@ describe('checkLimits', () => {
     expect(checkLimits(bot, { ...all, videos: 0 }, 5, NOW)?.limit).toBe('dailySeconds');
     expect(checkLimits(bot, { ...all, videos: 0, seconds: 0 }, 5, NOW)?.limit).toBe('concurrent');
     expect(checkLimits(bot, { ...all, videos: 0, seconds: 0, active: [] }, 5, NOW)?.limit).toBe('cooldown');
+  });
+});
+
+describe('role limits', () => {
+  const A = '700000000000000001';
+  const B = '700000000000000002';
+
+  it('takes the most generous value among the member’s roles, and names the role', () => {
+    const eff = resolveLimits(bot, { dailyVideos: 1 }, undefined, [
+      { roleId: A, limits: { dailyVideos: 2, cooldown: 60 } },
+      { roleId: B, limits: { dailyVideos: 5, cooldown: 10 } },
+    ]);
+    expect(eff.values).toEqual({ ...bot, dailyVideos: 5, cooldown: 10 });
+    expect(eff.sources).toEqual({ dailyVideos: 'role', dailySeconds: 'bot default', concurrent: 'bot default', cooldown: 'role' });
+    expect(eff.roles).toEqual({ dailyVideos: B, cooldown: B });
+  });
+
+  it('a role outweighs the server default, and the member override outweighs every role', () => {
+    const roles = [{ roleId: A, limits: { dailyVideos: 2 } }, { roleId: B, limits: { dailyVideos: 5 } }];
+    expect(resolveLimits(bot, { dailyVideos: 8 }, undefined, roles).values.dailyVideos).toBe(5);
+    const eff = resolveLimits(bot, undefined, { dailyVideos: 1 }, roles);
+    expect(eff.values.dailyVideos).toBe(1);
+    expect(eff.sources.dailyVideos).toBe('member override');
+    expect(eff.roles.dailyVideos).toBeUndefined();
+  });
+
+  it('a blocking role is outweighed by any role that allows', () => {
+    const eff = resolveLimits(bot, undefined, undefined, [{ roleId: A, limits: { dailyVideos: 0 } }, { roleId: B, limits: { dailyVideos: 3 } }]);
+    expect(eff.values.dailyVideos).toBe(3);
+  });
+
+  it('limitsOfRoles keeps only the member’s roles that have limits, in the member’s order', () => {
+    const settings = { roles: { [A]: { concurrent: 1 }, [B]: { concurrent: 4 } } };
+    expect(limitsOfRoles(settings, [B, '700000000000000009'])).toEqual([{ roleId: B, limits: { concurrent: 4 } }]);
+    expect(limitsOfRoles(undefined, [A])).toEqual([]);
+  });
+});
+
+describe('channels', () => {
+  const C1 = '800000000000000001';
+  const C2 = '800000000000000002';
+  const T = '800000000000000003';
+
+  it('none set: everywhere', () => {
+    expect(checkChannel({}, C1, null)).toBeUndefined();
+  });
+
+  it('with channels allowed: only those (and their threads), and the refusal names them as channel mentions', () => {
+    const rules = { [C1]: true, [C2]: false };
+    expect(checkChannel(rules, C1, null)).toBeUndefined();
+    expect(checkChannel(rules, T, C1)).toBeUndefined();
+    const refused = checkChannel(rules, C2, null)!;
+    expect(wordRefusal(refused)).toBe(`Videos are made in <#${C1}> on this server, not here.`);
+    expect(checkChannel(rules, '800000000000000009', null)).toBeDefined();
+  });
+
+  it('with channels only refused: everywhere but those', () => {
+    const rules = { [C2]: false };
+    expect(checkChannel(rules, C1, null)).toBeUndefined();
+    expect(wordRefusal(checkChannel(rules, C2, null)!)).toBe('Videos cannot be made in this channel on this server.');
+    expect(checkChannel(rules, T, C2)).toBeDefined();
+    // A thread's own rule wins over its parent's.
+    expect(checkChannel({ ...rules, [T]: true }, T, C2)).toBeUndefined();
+  });
+});
+
+describe('server budget and concurrency (checkServer)', () => {
+  const none = { daySeconds: 0, monthSeconds: 0, active: [] as string[] };
+
+  it('refuses past the daily budget with the numbers and the reset', () => {
+    const r = checkServer({ budget: { dailySeconds: 10 } }, { ...none, daySeconds: 8, monthSeconds: 8 }, 5, NOW)!;
+    expect(r).toMatchObject({ code: 'budget_daily', seconds: 5, left: 2, max: 10, resetAt: nextUtcMidnight(NOW) });
+    expect(wordRefusal(r)).toBe(`This server's daily video budget has 2 s of 10 s left today; this video needs 5 s. It resets ${RESET}.`);
+    expect(checkServer({ budget: { dailySeconds: 10 } }, { ...none, daySeconds: 8 }, 2, NOW)).toBeUndefined();
+  });
+
+  it('tells of the month before the day; the month resets on the 1st, UTC', () => {
+    const r = checkServer({ budget: { dailySeconds: 10, monthlySeconds: 100 } }, { ...none, daySeconds: 10, monthSeconds: 99 }, 5, NOW)!;
+    expect(r).toMatchObject({ code: 'budget_monthly', left: 1, max: 100, resetAt: Date.UTC(2026, 0, 1) });
+    expect(wordRefusal(r)).toContain('monthly video budget has 1 s of 100 s left this month; this video needs 5 s');
+  });
+
+  it('refuses past server_concurrent', () => {
+    const r = checkServer({ budget: {}, serverConcurrent: 2 }, { ...none, active: ['a', 'b'] }, 5, NOW)!;
+    expect(r).toMatchObject({ code: 'server_concurrent_full', active: 2, max: 2 });
+    expect(wordRefusal(r)).toBe('This server already has 2 videos generating (limit 2 at once). Please try again when one has finished.');
+  });
+});
+
+describe('server settings versions', () => {
+  it('reads a version 1 record as version 2 with nothing new set', () => {
+    const parsed = serverSettingsSchema.parse({ v: 1, defaults: { dailyVideos: 3 }, caps: { maxResolution: '720p' } });
+    expect(parsed).toEqual({ v: 2, defaults: { dailyVideos: 3 }, caps: { maxResolution: '720p' }, roles: {}, channels: {}, budget: {} });
+  });
+
+  it('checks the new parts: role ids, limits in range, a positive budget', () => {
+    const ok = { v: 2, defaults: {}, caps: {}, roles: {}, channels: {}, budget: {} };
+    expect(serverSettingsSchema.safeParse({ ...ok, roles: { '700000000000000001': { dailyVideos: 2 } }, budget: { dailySeconds: 10 }, serverConcurrent: 3 }).success).toBe(true);
+    expect(serverSettingsSchema.safeParse({ ...ok, roles: { everyone: { dailyVideos: 2 } } }).success).toBe(false);
+    expect(serverSettingsSchema.safeParse({ ...ok, roles: { '700000000000000001': { dailyVideos: -2 } } }).success).toBe(false);
+    expect(serverSettingsSchema.safeParse({ ...ok, budget: { dailySeconds: 0 } }).success).toBe(false);
   });
 });

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LimitRecordError, LimitSettings, UsageLedger, type LimitValues, type ReserveResult } from '../src/limits';
+import { BudgetLedger, LimitRecordError, LimitSettings, UsageLedger, type LimitValues, type ReserveResult } from '../src/limits';
+import { LimitsService } from '../src/limits/service';
+import { openStore } from '../src/store/kv';
 import { wordRefusal } from '../src/discord/messages';
 import { redisAvailable, REDIS_TEST_URL } from './support/redis';
 import { storeForSuite } from './support/store-suite';
@@ -260,8 +262,8 @@ describe.each(stores)('LimitSettings on $name', ({ url, skip }) => {
       const { guild } = ids();
       expect(await s.getServer(guild)).toBeUndefined();
       await s.setServer(guild, { defaults: { dailyVideos: 3, cooldown: 60 }, caps: { maxResolution: '720p' } });
-      const next = await s.setServer(guild, { defaults: { dailyVideos: undefined, cooldown: null, concurrent: 1 }, caps: { models: ['viduq3'] } });
-      expect(next).toEqual({ v: 1, defaults: { dailyVideos: 3, concurrent: 1 }, caps: { maxResolution: '720p', models: ['viduq3'] } });
+      const { after: next } = await s.setServer(guild, { defaults: { dailyVideos: undefined, cooldown: null, concurrent: 1 }, caps: { models: ['viduq3'] } });
+      expect(next).toMatchObject({ defaults: { dailyVideos: 3, concurrent: 1 }, caps: { maxResolution: '720p', models: ['viduq3'] } });
       expect(await s.getServer(guild)).toEqual(next);
     });
 
@@ -278,10 +280,10 @@ describe.each(stores)('LimitSettings on $name', ({ url, skip }) => {
       const s = new LimitSettings(store.kv);
       const { guild, user } = ids();
       expect(await s.getMember(guild, user)).toBeUndefined();
-      expect(await s.setMember(guild, user, { dailyVideos: 0 })).toEqual({ dailyVideos: 0 });
-      expect(await s.setMember(guild, user, { cooldown: 5 })).toEqual({ dailyVideos: 0, cooldown: 5 });
+      expect((await s.setMember(guild, user, { dailyVideos: 0 })).after).toEqual({ dailyVideos: 0 });
+      expect((await s.setMember(guild, user, { cooldown: 5 })).after).toEqual({ dailyVideos: 0, cooldown: 5 });
       expect(await s.getMember(guild, user)).toEqual({ dailyVideos: 0, cooldown: 5 });
-      expect(await s.setMember(guild, user, { dailyVideos: null, cooldown: null })).toEqual({});
+      expect((await s.setMember(guild, user, { dailyVideos: null, cooldown: null })).after).toEqual({});
       expect(await s.getMember(guild, user)).toBeUndefined();
       await s.setMember(guild, user, { concurrent: 2 });
       await s.clearMember(guild, user);
@@ -293,8 +295,168 @@ describe.each(stores)('LimitSettings on $name', ({ url, skip }) => {
       const { guild, user } = ids();
       await store.kv.set(LimitSettings.memberKey(guild, user), { v: 1, limits: { dailyVideos: 'zero' } });
       await expect(s.getMember(guild, user)).rejects.toBeInstanceOf(LimitRecordError);
-      expect(await s.setMember(guild, user, { dailyVideos: 0 })).toEqual({ dailyVideos: 0 });
+      expect((await s.setMember(guild, user, { dailyVideos: 0 })).after).toEqual({ dailyVideos: 0 });
       expect(await s.getMember(guild, user)).toEqual({ dailyVideos: 0 });
+    });
+  });
+});
+
+/** Redis db 10: this suite's own, so its keys never meet other suites' on the shared Redis (cleaned per key). */
+const REDIS_BUDGET_URL = `${REDIS_TEST_URL.replace(/\/\d+$/, '')}/10`;
+const budgetStores = [
+  { name: 'sqlite', url: () => `sqlite://${join(tmp, 'budget.sqlite')}`, skip: false },
+  { name: 'redis', url: () => REDIS_BUDGET_URL, skip: skipRedis },
+];
+
+describe.each(budgetStores)('the server budget on $name', ({ url, skip }) => {
+  const store = storeForSuite(url, skip);
+  const setup = (opts: { isJobActive?: (id: string) => Promise<boolean> } = {}) => {
+    const clock = { now: T0 };
+    const budget = new BudgetLedger(store.kv, { now: () => clock.now, ...opts });
+    const ledger = new UsageLedger(store.kv, { now: () => clock.now });
+    const settings = new LimitSettings(store.kv);
+    const guild = uid();
+    const user = uid();
+    store.track(budget.budgetKey(guild), ledger.usageKey(guild, user), LimitSettings.serverKey(guild), LimitSettings.memberKey(guild, user));
+    const service = new LimitsService(open, settings, ledger, budget);
+    return { clock, budget, ledger, settings, service, guild, user, who: { guildId: guild, userId: user, roleIds: [guild] } };
+  };
+
+  describe.skipIf(skip)('', () => {
+    it('10 s a day: 8 s passes, 5 s more is refused with the numbers, a failed task gives its seconds back', async () => {
+      const { service, settings, guild, who, budget } = setup();
+      await settings.setServer(guild, { budget: { dailySeconds: 10 } });
+      const first = await service.reserve(who, 'j1', 8);
+      expect(first.ok).toBe(true);
+      const second = await service.reserve(who, 'j2', 5);
+      expect(second).toMatchObject({ ok: false, refusal: { code: 'budget_daily', seconds: 5, left: 2, max: 10 } });
+      // The refused request left no trace in the member's own usage: no video, no cooldown.
+      expect(await service.usage(guild, who.userId)).toMatchObject({ videos: 1, seconds: 8, active: ['j1'] });
+
+      await service.release({ id: 'j1', usage: first.ok ? first.usage : null });
+      expect(await budget.get(guild)).toMatchObject({ daySeconds: 0, monthSeconds: 0, active: [] });
+      expect((await service.reserve(who, 'j3', 10)).ok).toBe(true);
+    });
+
+    it('a committed job keeps its seconds; a second release gives nothing more', async () => {
+      const { service, settings, guild, who, budget } = setup();
+      await settings.setServer(guild, { budget: { dailySeconds: 20 } });
+      const a = await service.reserve(who, 'a', 8);
+      const b = await service.reserve(who, 'b', 5);
+      await service.commit({ id: 'a', usage: a.ok ? a.usage : null });
+      await service.release({ id: 'b', usage: b.ok ? b.usage : null });
+      await service.release({ id: 'b', usage: b.ok ? b.usage : null });
+      await service.release({ id: 'a', usage: a.ok ? a.usage : null });
+      expect(await budget.get(guild)).toMatchObject({ daySeconds: 8, monthSeconds: 8, active: [] });
+    });
+
+    it("a member's refusal gives the server's share straight back", async () => {
+      const { service, settings, guild, who, budget } = setup();
+      await settings.setServer(guild, { budget: { dailySeconds: 100 } });
+      await settings.setMember(guild, who.userId, { dailyVideos: 1 });
+      expect((await service.reserve(who, 'a', 5)).ok).toBe(true);
+      expect(await service.reserve(who, 'b', 5)).toMatchObject({ ok: false, refusal: { code: 'daily_videos_used' } });
+      expect(await budget.get(guild)).toMatchObject({ daySeconds: 5, active: ['a'] });
+    });
+
+    it("a store error on the member's share gives the server's share back", async () => {
+      const { budget, settings, guild, who } = setup();
+      const down = new Error('store down');
+      const failing = { reserve: async () => Promise.reject(down) } as unknown as UsageLedger;
+      const service = new LimitsService(open, settings, failing, budget);
+      await expect(service.reserve(who, 'x', 5)).rejects.toBe(down);
+      expect(await budget.get(guild)).toMatchObject({ daySeconds: 0, active: [] });
+    });
+
+    it('counts the month across days; a day ends, the month goes on; a new month starts over', async () => {
+      const { budget, guild, clock } = setup();
+      const limits = { budget: { dailySeconds: 10, monthlySeconds: 25 } };
+      const r1 = await budget.reserve(guild, limits, 'd1', 10);
+      expect(r1.ok).toBe(true);
+      clock.now = T0 + 24 * 3600_000;
+      expect((await budget.reserve(guild, limits, 'd2', 10)).ok).toBe(true);
+      clock.now = T0 + 2 * 24 * 3600_000;
+      expect(await budget.reserve(guild, limits, 'd3', 10)).toMatchObject({ ok: false, refusal: { code: 'budget_monthly', left: 5, max: 25 } });
+      // Yesterday's failed job gives back to the month, not to today's count.
+      await budget.release(r1.ok ? r1.reservation : (undefined as never), 'd1');
+      expect(await budget.get(guild)).toMatchObject({ daySeconds: 0, monthSeconds: 10 });
+      clock.now = Date.UTC(2026, 3, 1, 0, 0, 1);
+      expect(await budget.get(guild)).toMatchObject({ daySeconds: 0, monthSeconds: 0, month: '2026-04' });
+    });
+
+    it('server_concurrent holds the whole server; a crashed job stops holding its slot', async () => {
+      const alive = new Set(['a', 'b']);
+      const { budget, guild } = setup({ isJobActive: async (id) => alive.has(id) });
+      const limits = { budget: {}, serverConcurrent: 2 };
+      expect((await budget.reserve(guild, limits, 'a', 5)).ok).toBe(true);
+      expect((await budget.reserve(guild, limits, 'b', 5)).ok).toBe(true);
+      expect(await budget.reserve(guild, limits, 'c', 5)).toMatchObject({ ok: false, refusal: { code: 'server_concurrent_full', active: 2, max: 2 } });
+      alive.delete('a');
+      expect((await budget.reserve(guild, limits, 'c', 5)).ok).toBe(true);
+    });
+
+    it('two processes racing for the last seconds: only what fits passes', async () => {
+      const { guild } = setup();
+      // Two connections on Redis, as two processes; SQLite serves one process (start:sharded refuses it).
+      const other = store.kv.kind === 'redis' ? await openStore(url()) : store.kv;
+      try {
+        const ledgers = [new BudgetLedger(store.kv, { now: () => T0 }), new BudgetLedger(other, { now: () => T0 })];
+        const limits = { budget: { dailySeconds: 30 } };
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ledgers[i % 2]!.reserve(guild, limits, `r${i}`, 5)));
+        expect(results.filter((r) => r.ok)).toHaveLength(6);
+        expect(await ledgers[0]!.get(guild)).toMatchObject({ daySeconds: 30 });
+      } finally {
+        if (other !== store.kv) await other.close();
+      }
+    });
+  });
+});
+
+describe.each(stores)('LimitSettings, version 2 parts, on $name', ({ url, skip }) => {
+  const store = storeForSuite(url, skip);
+  const ids = () => {
+    const guild = uid();
+    store.track(LimitSettings.serverKey(guild));
+    return { guild };
+  };
+
+  describe.skipIf(skip)('', () => {
+    it('a version 1 record is read as version 2 and written back as version 2 on the next change', async () => {
+      const s = new LimitSettings(store.kv);
+      const { guild } = ids();
+      await store.kv.set(LimitSettings.serverKey(guild), { v: 1, defaults: { dailyVideos: 3 }, caps: {} });
+      expect(await s.getServer(guild)).toMatchObject({ v: 2, defaults: { dailyVideos: 3 }, roles: {} });
+      const { before, after } = await s.setServer(guild, { budget: { dailySeconds: 60 } });
+      expect(before.budget).toEqual({});
+      expect(after).toMatchObject({ v: 2, defaults: { dailyVideos: 3 }, budget: { dailySeconds: 60 } });
+      expect(await store.kv.get(LimitSettings.serverKey(guild))).toMatchObject({ v: 2 });
+    });
+
+    it('role limits merge per role and clear with null; channels and the audit channel are set and removed', async () => {
+      const s = new LimitSettings(store.kv);
+      const { guild } = ids();
+      const role = '700000000000000001';
+      await s.setServer(guild, { role: { roleId: role, limits: { dailyVideos: 2 } } });
+      expect((await s.setServer(guild, { role: { roleId: role, limits: { cooldown: 5 } } })).after.roles).toEqual({ [role]: { dailyVideos: 2, cooldown: 5 } });
+      expect((await s.setServer(guild, { role: { roleId: role, limits: null } })).after.roles).toEqual({});
+      expect((await s.setServer(guild, { channel: { channelId: '800000000000000001', allowed: true } })).after.channels).toEqual({ '800000000000000001': true });
+      expect((await s.setServer(guild, { audit: { channelId: '800000000000000002' }, serverConcurrent: 3 })).after).toMatchObject({ audit: { channelId: '800000000000000002' }, serverConcurrent: 3 });
+      const off = (await s.setServer(guild, { audit: null, serverConcurrent: null })).after;
+      expect(off.audit).toBeUndefined();
+      expect(off.serverConcurrent).toBeUndefined();
+    });
+
+    it('an audit failure is told once, and forgotten when the channel is set again', async () => {
+      const s = new LimitSettings(store.kv);
+      const { guild } = ids();
+      const channelId = '800000000000000002';
+      await s.setServer(guild, { audit: { channelId } });
+      await s.auditFailed(guild, { channelId, status: 403, code: 50013, at: T0 }, false);
+      expect(await s.takeAuditFailure(guild)).toEqual({ channelId, status: 403, code: 50013, at: T0, reported: false });
+      expect(await s.takeAuditFailure(guild)).toBeUndefined();
+      expect((await s.getServer(guild))?.audit?.failure).toMatchObject({ reported: true });
+      await s.setServer(guild, { audit: { channelId } });
+      expect((await s.getServer(guild))?.audit).toEqual({ channelId });
     });
   });
 });

@@ -95,7 +95,7 @@ describe('validateVideoRequest', () => {
   });
 
   it('needs 1 to 7 images', () => {
-    expect(problemsOf({ attachments: [] })).toEqual(['Attach at least one reference image.']);
+    expect(problemsOf({ attachments: [] })).toEqual(['Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).']);
     expect(problemsOf({ attachments: Array.from({ length: 7 }, () => img()) })).toEqual([]);
     expect(problemsOf({ attachments: Array.from({ length: 8 }, () => img()) })).toEqual(['You attached 8 images; the limit is 7.']);
   });

@@ -1,10 +1,10 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { Logger } from '../log';
 import type { GenerationRequest } from './request';
 import { ApimartError, Malformed, RateLimited, Transient } from './errors';
 import type { RequestGate } from './gate';
-import { errorFromResponse, parseSubmit, parseTask, type Submitted, type TaskView } from './parse';
 import type { TaskLanguage } from './language';
+import { errorFromResponse, parseSubmit, parseTask, parseUpload, type Submitted, type TaskView, type Uploaded } from './parse';
 
 export interface ApimartClientOptions {
   baseUrl: string;
@@ -21,7 +21,18 @@ export interface ApimartClientOptions {
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Called once per HTTP exchange, for metrics. */
-  observe?: (op: 'submit' | 'poll', seconds: number, errorKind?: string) => void;
+  observe?: (op: ApiOp, seconds: number, errorKind?: string) => void;
+  /** The clock an upload's link lifetime is counted on (ms since epoch). */
+  now?: () => number;
+}
+
+export type ApiOp = 'submit' | 'poll' | 'upload';
+
+/** An image to re-host at APIMart (`POST /v1/uploads/images`, docs/apimart.md). */
+export interface UploadFile {
+  data: Uint8Array;
+  filename: string;
+  contentType: string;
 }
 
 export interface Apimart {
@@ -30,13 +41,18 @@ export interface Apimart {
   getTask(taskId: string, opts?: { language?: TaskLanguage | undefined }): Promise<TaskView>;
 }
 
+/** Re-hosting of kept images (saved reference sets); the job engine needs only `Apimart`. */
+export interface ImageHost {
+  upload(file: UploadFile): Promise<Uploaded>;
+}
+
 const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-apimart-request-id', 'x-trace-id'];
 /** Errors raised before a single byte left: the provider cannot have seen the request. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class ApimartClient implements Apimart {
+export class ApimartClient implements Apimart, ImageHost {
   private readonly base: string;
   private readonly timeoutMs: number;
   private readonly pollRetries: number;
@@ -88,6 +104,24 @@ export class ApimartClient implements Apimart {
     }
   }
 
+  /**
+   * Re-hosts an image; the answer's URL works for 72 h (docs/apimart.md, upload). Retried like a poll: a
+   * repeated upload only makes a second link, nothing is billed twice.
+   */
+  async upload(file: UploadFile): Promise<Uploaded> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const form = new FormData();
+        form.append('file', new Blob([file.data], { type: file.contentType }), file.filename);
+        return parseUpload(await this.call('POST', '/v1/uploads/images', form), (this.opts.now ?? Date.now)());
+      } catch (err) {
+        const retriable = (err instanceof RateLimited || err instanceof Transient) && attempt < this.pollRetries;
+        if (!retriable) throw err;
+        await this.sleep(this.backoff(attempt, err));
+      }
+    }
+  }
+
   /** Full jitter on an exponential base; a Retry-After is a floor, not a suggestion. */
   private backoff(attempt: number, err: ApimartError): number {
     const jittered = Math.round(this.random() * Math.min(10_000, 500 * 2 ** attempt));
@@ -104,7 +138,7 @@ export class ApimartClient implements Apimart {
       throw new Transient(`APIMart request gate unavailable (${(err as Error).message})`, { maybeSent: false });
     }
     const started = performance.now();
-    const op = method === 'POST' ? 'submit' : 'poll';
+    const op: ApiOp = body instanceof FormData ? 'upload' : method === 'POST' ? 'submit' : 'poll';
     try {
       const json = await this.exchange(method, path, started, body, extraHeaders);
       this.opts.observe?.(op, (performance.now() - started) / 1000);
@@ -124,10 +158,11 @@ export class ApimartClient implements Apimart {
         headers: {
           authorization: `Bearer ${this.opts.apiKey}`,
           accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          // FormData sets its own multipart content type, boundary included.
+          ...(body === undefined || body instanceof FormData ? {} : { 'content-type': 'application/json' }),
           ...extraHeaders,
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
         signal: AbortSignal.timeout(this.timeoutMs),

@@ -129,3 +129,35 @@ export function errorFromResponse(status: number, text: string, headers: { reque
   if (status >= 500) return new Transient('APIMart server error', { ...detail, maybeSent: true });
   return new Malformed('APIMart answered an unexpected status', detail);
 }
+
+/** APIMart's upload links live 72 hours (docs/apimart.md, upload); an answer that says when wins. */
+export const UPLOAD_LINK_LIFETIME_MS = 72 * 60 * 60 * 1000;
+/** The largest file `POST /v1/uploads/images` takes. */
+export const UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
+
+const uploadFields = z.looseObject({
+  url: z.string().regex(/^https?:\/\//i),
+  created_at: num.optional().nullable(),
+  expires_at: num.optional().nullable(),
+});
+/** Documented flat; accepted inside `data` too, as the other routes answer. */
+const wrappedUpload = z.object({ data: uploadFields });
+
+export interface Uploaded {
+  url: string;
+  /** ms since epoch */
+  expiresAt: number;
+}
+
+/**
+ * The upload answer `{url, filename, content_type, bytes, created_at}`. The link's end: `expires_at` when
+ * given, else 72 h after `created_at` (unix seconds), else 72 h after `now`, whichever of the last two is
+ * earlier (a provider clock ahead of ours must not make us trust a link longer).
+ */
+export function parseUpload(body: unknown, now: number): Uploaded {
+  const d = uploadFields.safeParse(body).data ?? wrappedUpload.safeParse(body).data?.data;
+  if (!d) throw new Malformed('APIMart upload answer has no URL');
+  if (d.expires_at != null) return { url: d.url, expiresAt: d.expires_at * 1000 };
+  const fromCreated = d.created_at != null ? d.created_at * 1000 + UPLOAD_LINK_LIFETIME_MS : Infinity;
+  return { url: d.url, expiresAt: Math.min(fromCreated, now + UPLOAD_LINK_LIFETIME_MS) };
+}

@@ -55,6 +55,8 @@ export const envSchema = z
     SHARD_COUNT: intFrom('SHARD_COUNT', 1, 10_000).optional(),
     SHARD_IDS: shardIds.optional(),
     HEALTH_PORT: intFrom('HEALTH_PORT', 1, 65_535).optional(),
+    REFS_PER_MEMBER: intFrom('REFS_PER_MEMBER', 0, 1000).default(10),
+    REFS_PER_SERVER: intFrom('REFS_PER_SERVER', 0, 10_000).default(50),
   })
   .superRefine((env, ctx) => {
     if (env.SHARD_IDS && env.SHARD_COUNT !== undefined) {
@@ -83,6 +85,8 @@ export interface Config {
   shardCount: number | undefined;
   shardIds: number[] | undefined;
   healthPort: number | undefined;
+  /** Saved reference sets (/video-refs) one member, one server may keep. */
+  refLimits: { perMember: number; perServer: number };
 }
 
 export class ConfigError extends Error {
@@ -128,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shardCount: e.SHARD_COUNT,
     shardIds: e.SHARD_IDS,
     healthPort: e.HEALTH_PORT,
+    refLimits: { perMember: e.REFS_PER_MEMBER, perServer: e.REFS_PER_SERVER },
   };
 }

@@ -4,14 +4,14 @@ import { z } from 'zod';
  * Button custom ids carry an action and a job id, nothing else: whatever a handler needs is read from the
  * store, so a forged id can at most name a job, and the handler checks who may act on it.
  */
-export const BUTTON_ACTIONS = ['cancel', 'reroll'] as const;
+export const BUTTON_ACTIONS = ['cancel', 'reroll', 'resend'] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 export const CUSTOM_ID_PREFIX = 'vidu';
 
 const customIdSchema = z
   .string()
   .max(100)
-  .regex(/^vidu:(cancel|reroll):[a-z0-9]{8,32}$/)
+  .regex(new RegExp(`^${CUSTOM_ID_PREFIX}:(${BUTTON_ACTIONS.join('|')}):[a-z0-9]{8,32}$`))
   .transform((s) => {
     const [, action, jobId] = s.split(':') as [string, ButtonAction, string];
     return { action, jobId };

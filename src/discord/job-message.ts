@@ -21,12 +21,13 @@ import { mentioning, renderCancelled, renderDelivered, renderFailed, renderRunni
 const TOKEN_MARGIN_MS = 60_000;
 
 /** 401/50027 or 10015: the interaction token is gone, and using it again only counts toward Discord's invalid-request ban. */
-function isDeadToken(err: unknown): boolean {
+export function isDeadToken(err: unknown): boolean {
   const { status, code } = discordErrorCode(err);
   return status === 401 || code === DiscordCodes.InvalidWebhookToken || code === DiscordCodes.UnknownWebhook;
 }
 
-function isTooLarge(err: unknown): boolean {
+/** 413/40005: Discord refused the file as too large, whatever limit it stated (docs/discord.md). */
+export function isTooLarge(err: unknown): boolean {
   const { status, code } = discordErrorCode(err);
   return status === 413 || code === DiscordCodes.EntityTooLarge;
 }

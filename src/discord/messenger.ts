@@ -16,6 +16,8 @@ export interface ReplyTarget {
 export interface VideoFile {
   name: string;
   data: Buffer;
+  /** `video/mp4` when absent; /video-stats sends its CSV the same way. */
+  contentType?: string;
 }
 
 export interface Messenger {
@@ -27,9 +29,12 @@ export interface Messenger {
   refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>>;
 }
 
-/** Discord JSON error codes the bot branches on: a dead interaction token, and an upload refused as too large. */
+/** Discord JSON error codes the bot branches on: a dead interaction token, an upload refused as too large, a channel the bot cannot post in. */
 export const DiscordCodes = {
+  UnknownChannel: 10003,
   UnknownWebhook: 10015,
+  MissingAccess: 50001,
+  MissingPermissions: 50013,
   InvalidWebhookToken: 50027,
   EntityTooLarge: 40005,
 } as const;
@@ -41,11 +46,11 @@ export function discordErrorCode(err: unknown): { status: number | undefined; co
 }
 
 function body(payload: MessagePayload, file?: VideoFile) {
-  return { ...apiBody(payload), attachments: file ? [{ id: 0, filename: file.name }] : [] };
+  return { ...apiBody(payload), attachments: file ? [{ id: '0', filename: file.name }] : [] };
 }
 
 function files(file?: VideoFile): RawFile[] | undefined {
-  return file ? [{ name: file.name, data: file.data, contentType: 'video/mp4' }] : undefined;
+  return file ? [{ name: file.name, data: file.data, contentType: file.contentType ?? 'video/mp4' }] : undefined;
 }
 
 export class RestMessenger implements Messenger {

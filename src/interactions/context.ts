@@ -1,8 +1,14 @@
 import type { Logger } from '../log';
 import type { JobService } from '../jobs/service';
+import type { JobRepo } from '../jobs/repo';
+import type { Download } from '../jobs/download';
+import type { Messenger } from '../discord/messenger';
+import type { BudgetLeft } from '../discord/render-stats';
 import type { Job } from '../jobs/record';
-import type { AttachmentMeta, ServerCaps } from '../validation';
+import type { AttachmentMeta, ReadHead, ServerCaps } from '../validation';
+import type { RefStore } from '../refs';
 import type { LimitsService } from '../limits/service';
+import type { AuditPort } from '../limits/audit';
 import type { Semaphore } from '../util/semaphore';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
@@ -10,10 +16,16 @@ export interface AppContext {
   logger: Logger;
   jobs: JobService;
   limits: LimitsService;
+  /** The moderators' audit channel. */
+  audit: AuditPort;
   /** Renews expired Discord attachment links (Re-roll); links Discord no longer has are absent from the map. */
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
   /** Fills in image sizes Discord did not report (validation/probe.ts). */
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
+  /** Saved reference sets (/video-refs). */
+  refs: RefStore;
+  /** Reads an image whole (at most `maxBytes`) through the address guard, to keep it in a set. */
+  readImage: ReadHead;
   /** The shard that owns a guild's jobs (DMs: 0). */
   shardOf: (guildId: string | null) => number;
   newJobId: () => string;
@@ -23,6 +35,14 @@ export interface AppContext {
    */
   afterDeferral: Semaphore;
   now: () => number;
+  /** Each member's and each server's jobs (/video-history, /video-stats). */
+  history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
+  /** A finished video, for Send again (src/jobs/download.ts, through the address guard). */
+  download: (url: string, maxBytes: number) => Promise<Download>;
+  /** Answers with files (Send again, the stats CSV) and DMs go through the messenger's upload REST. */
+  messenger: Pick<Messenger, 'editOriginal' | 'sendDm'>;
+  /** The server's video-seconds budget left (/video-stats); undefined while the server has none. */
+  budgetLeft: (guildId: string) => Promise<BudgetLeft | undefined>;
 }
 
 export type { Job, ServerCaps };

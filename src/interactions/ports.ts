@@ -1,9 +1,15 @@
 import type { Logger } from '../log';
 import type { JobService } from '../jobs/service';
 import type { LimitsService } from '../limits/service';
-import type { LimitSettings } from '../limits/usage';
+import type { LimitSettings } from '../limits/settings';
+import type { AuditPort } from '../limits/audit';
 import type { MessagePayload } from '../discord/render';
-import type { AttachmentMeta } from '../validation';
+import type { BudgetLeft } from '../discord/render-stats';
+import type { VideoFile } from '../discord/messenger';
+import type { Download } from '../jobs/download';
+import type { JobRepo } from '../jobs/repo';
+import type { AttachmentMeta, ReadHead } from '../validation';
+import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
 
 /**
@@ -24,6 +30,11 @@ export interface Actor {
   locale?: string | undefined;
   /** The server's preferred language (`interaction.guildLocale`), for what the server reads rather than the member. */
   guildLocale?: string | null | undefined;
+  /** The member's roles where the limits apply (scope.ts); empty with the bot default. */
+  roleIds: string[];
+  /** Where it happened, and a thread's parent channel (scope.ts). */
+  channelId: string | null;
+  parentChannelId: string | null;
 }
 
 /** The answer to the interaction: at most one acknowledgement, then one reply or one edit of it. */
@@ -41,16 +52,45 @@ export interface Reply {
 export interface HandlerPorts {
   reply: Reply;
   jobs: Pick<JobService, 'get' | 'start' | 'cancel'>;
-  limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember'> & {
+  limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember' | 'server' | 'serverUsage'> & {
     settings: Pick<LimitSettings, 'setMember' | 'setServer'>;
   };
+  /** The moderators' audit channel (src/discord/audit.ts). */
+  audit: AuditPort;
   probe: (attachments: AttachmentMeta[]) => Promise<AttachmentMeta[]>;
   refreshImageUrls: (urls: string[]) => Promise<Map<string, string>>;
+  /** Saved reference sets (/video-refs). */
+  refs: Pick<RefStore, 'limits' | 'index' | 'visible' | 'suggest' | 'find' | 'findOwned' | 'get' | 'refusal' | 'save' | 'delete' | 'providerUrls'>;
+  /** Reads an outside image whole (at most `maxBytes`), through the address guard, to keep it. */
+  readImage: ReadHead;
   newJobId: () => string;
   /** A seed for a request that gave none, and for a re-roll (0..SEED_MAX). */
   newSeed: () => number;
   now: () => number;
   /** Work after a deferral, a few at a time (AppContext.afterDeferral). */
   afterDeferral: { run<T>(task: () => Promise<T>): Promise<T> };
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** An answer that may carry a file: a video sent again, the stats CSV. */
+export interface FileReply extends Reply {
+  /** The largest file this interaction's answer takes (Discord states it per interaction; 10 MiB when absent). */
+  uploadLimit: number;
+  /** The deferred reply, replaced by the answer with the file attached. */
+  editWithFile(message: MessagePayload, file: VideoFile): Promise<void>;
+}
+
+/** What /video-history, its Send again button and /video-stats use. */
+export interface HistoryPorts {
+  reply: FileReply;
+  jobs: Pick<JobService, 'get'>;
+  history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
+  /** The finished video, at most `maxBytes` (src/jobs/download.ts, through the address guard). */
+  download: (url: string, maxBytes: number) => Promise<Download>;
+  /** A DM to the member (bot token: the 10 MiB limit), with the file when given. */
+  dm: (userId: string, message: MessagePayload, file?: VideoFile) => Promise<void>;
+  /** The server's budget left; undefined while none is set (AppContext.budgetLeft). */
+  budgetLeft: (guildId: string) => Promise<BudgetLeft | undefined>;
+  now: () => number;
   logger: Pick<Logger, 'info' | 'warn'>;
 }

@@ -11,7 +11,7 @@ import { UserError } from '../util/user-error';
 import { messagesFor, wordUserError } from '../discord/messages';
 
 /**
- * Routes interactions: slash commands by name, buttons by custom id. A handler that throws a UserError gets
+ * Routes interactions: slash commands and their autocomplete by name, buttons by custom id. A handler that throws a UserError gets
  * the user its sentence as written: it says what to do, and a reference id would only suggest asking someone.
  * Any other failure gets the user a friendly sentence with a reference id; the log gets the detail under the
  * same id.
@@ -48,6 +48,10 @@ export function routeInteractions(client: Client, ctx: AppContext, commands: rea
     if (interaction.isChatInputCommand()) {
       const command = byName.get(interaction.commandName);
       if (command) await command.execute(interaction, ctx);
+      return;
+    }
+    if (interaction.isAutocomplete()) {
+      await byName.get(interaction.commandName)?.autocomplete?.(interaction, ctx);
       return;
     }
     if (interaction.isButton()) {

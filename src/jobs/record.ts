@@ -73,6 +73,12 @@ const jobV2Schema = z.object({
   /** Made with `preview:true` (docs/commands.md): the card says so. Absent in records of earlier builds. */
   preview: z.boolean().optional(),
   /**
+   * The saved reference set (/video-refs) whose images are the first `images` of `request.image_urls`: a
+   * re-roll asks the set for links that work then, since provider links expire (docs/apimart.md, upload).
+   * Absent: no set (and records of earlier builds).
+   */
+  refSet: z.object({ id: z.string(), images: z.number().int().min(1) }).nullable().optional(),
+  /**
    * false: the job ended and its final message has not been shown yet. Such a job stays in the unfinished index,
    * so a restart shows it (a crash between writing the end and editing the message must not leave "Queued").
    * Absent (records of earlier builds, delivered jobs): nothing left to show.
@@ -122,6 +128,7 @@ export type NewJob = Pick<
   | 'rerollOf'
   | 'preview'
   | 'locale'
+  | 'refSet'
 >;
 
 /** A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. */

@@ -1,6 +1,8 @@
 import type { KV } from '../store/kv';
 import type { Logger } from '../log';
 import { KeyedMutex } from '../util/keyed-mutex';
+import { Semaphore } from '../util/semaphore';
+import { JobHistory } from './history';
 import { isFinal, jobSchema, type Job } from './record';
 
 /** Finished jobs stay readable this long, for Re-roll and support questions. */
@@ -10,6 +12,8 @@ const FINAL_TTL_MS = 30 * 24 * 3600 * 1000;
  * number of jobs in flight (10,000 jobs: about 300 ids a bucket).
  */
 const BUCKETS = 32;
+/** Records read at once for /video-history and /video-stats: a month of a busy server reads without flooding the store. */
+const HISTORY_READS_AT_ONCE = 16;
 
 function bucketOf(id: string): number {
   let h = 0;
@@ -23,13 +27,17 @@ export class JobRepo {
   private readonly indexed = new Set<string>();
   /** Jobs between their index entry and their record (create). */
   private readonly creating = new Set<string>();
+  /** Each member's and each server's job ids (history.ts). */
+  private readonly history: JobHistory;
 
   /** `now`: the clock stamped into `updatedAt` (the composition root passes the app's clock). */
   constructor(
     private readonly kv: KV,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.history = new JobHistory(kv, logger);
+  }
 
   async get(id: string): Promise<Job | undefined> {
     const raw = await this.kv.get(`job:${id}`);
@@ -46,13 +54,15 @@ export class JobRepo {
    * Indexes a new job, then writes it. In this order a record that exists is always found by resume(), even when
    * the process dies or the store fails between the two writes (a record without its index entry would sit in
    * `submitting` forever, its quota held); an index entry whose record never came is dropped by listActive.
+   * The history entries (history.ts) are written with the index entry, before the record, and their readers
+   * likewise skip an id whose record never came; side by side, they add no round trip to the submit.
    */
   async create(job: Job): Promise<void> {
     const record = jobSchema.parse(job);
     this.creating.add(record.id);
     try {
       await this.mutex.run(record.id, async () => {
-        await this.index(record.shard, record.id);
+        await Promise.all([this.index(record.shard, record.id), this.history.add(record)]);
         await this.kv.set(`job:${record.id}`, record);
       });
     } finally {
@@ -87,6 +97,26 @@ export class JobRepo {
       else if (!this.creating.has(id)) await this.unindex(shard, id);
     }
     return jobs;
+  }
+
+  /** The member's latest `limit` jobs, newest first (/video-history). */
+  async recentOfUser(userId: string, limit: number): Promise<Job[]> {
+    const ids = await this.history.ofUser(userId);
+    const jobs: Job[] = [];
+    // Most entries have their record: read a page at a time until `limit` are found.
+    for (let i = 0; i < ids.length && jobs.length < limit; i += limit) {
+      const page = await Promise.all(ids.slice(i, i + limit).map((id) => this.get(id)));
+      for (const job of page) if (job && job.userId === userId && jobs.length < limit) jobs.push(job);
+    }
+    return jobs;
+  }
+
+  /** The server's jobs created from `fromMs` to `toMs`, newest first (/video-stats). */
+  async ofGuild(guildId: string, fromMs: number, toMs: number): Promise<Job[]> {
+    const ids = await this.history.ofGuild(guildId, fromMs, toMs);
+    const reads = new Semaphore(HISTORY_READS_AT_ONCE);
+    const found = await Promise.all(ids.map((id) => reads.run(() => this.get(id))));
+    return found.filter((j): j is Job => j !== undefined && j.guildId === guildId && j.createdAt >= fromMs && j.createdAt <= toMs);
   }
 
   private async write(job: Job): Promise<void> {

@@ -1,2 +1,4 @@
 export * from './policy';
 export * from './usage';
+export * from './settings';
+export * from './budget';

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { serverCapsSchema } from '../validation/caps';
 
 /**
- * Limit policy: which limits apply to a member (member override > server default > bot default, per limit)
- * and whether one more video fits in today's usage. Pure, so the rules are testable without a store and the
- * same function answers both `/video` and the `/video-usage` / `/video-limits show` views.
+ * Limit policy: which limits apply to a member (member override > the most generous of their roles' limits >
+ * server default > bot default, per limit), where /video may run, and whether one more video fits in today's
+ * usage. Pure, so the rules are testable without a store and the same function answers both `/video` and the
+ * `/video-usage` / `/video-limits show` views.
  */
 
 export interface LimitValues {
@@ -15,7 +16,7 @@ export interface LimitValues {
   cooldown: number;
 }
 export type LimitName = keyof LimitValues;
-export type LimitSource = 'bot default' | 'server default' | 'member override';
+export type LimitSource = 'bot default' | 'server default' | 'role' | 'member override';
 
 export interface PartialLimits {
   dailyVideos?: number;
@@ -28,6 +29,14 @@ export interface PartialLimits {
 export interface Effective {
   values: LimitValues;
   sources: Record<LimitName, LimitSource>;
+  /** The role each limit with source 'role' comes from. */
+  roles: Partial<Record<LimitName, string>>;
+}
+
+/** One role's limits, as set with `/video-limits role`. */
+export interface RoleLimits {
+  roleId: string;
+  limits: PartialLimits;
 }
 
 export const LIMIT_NAMES = ['dailyVideos', 'dailySeconds', 'concurrent', 'cooldown'] as const satisfies readonly LimitName[];
@@ -53,13 +62,57 @@ export const partialLimitsSchema = z.object({
   cooldown: limit('cooldown').optional(),
 });
 
-export const serverSettingsSchema = z.object({
+const snowflake = z.string().regex(/^\d{15,21}$/);
+
+/** Server video seconds per UTC day and per UTC calendar month; absent: no budget. */
+export const BUDGET_BOUNDS = { dailySeconds: { min: 0, max: 10_000_000 }, monthlySeconds: { min: 0, max: 300_000_000 } } as const;
+export const SERVER_CONCURRENT_BOUNDS = { min: 0, max: 10_000 } as const;
+
+export const budgetSchema = z.object({
+  dailySeconds: z.number().int().min(1).max(BUDGET_BOUNDS.dailySeconds.max).optional(),
+  monthlySeconds: z.number().int().min(1).max(BUDGET_BOUNDS.monthlySeconds.max).optional(),
+});
+export type Budget = z.infer<typeof budgetSchema>;
+
+/**
+ * A post to the audit channel that Discord refused for a missing permission (or a channel gone): posting stops
+ * until a moderator sets the channel again, and the first moderator to use /video-limits afterwards is told
+ * once (`reported`).
+ */
+export const auditFailureSchema = z.object({ channelId: snowflake, status: z.number().int(), code: z.number().int().nullable(), at: z.number(), reported: z.boolean() });
+export type AuditFailure = z.infer<typeof auditFailureSchema>;
+
+const serverSettingsV1 = z.object({
   v: z.literal(1),
   defaults: partialLimitsSchema,
   caps: serverCapsSchema,
 });
 
-export type ServerSettings = z.infer<typeof serverSettingsSchema>;
+/**
+ * Version 2 adds per-role limits, the channels /video may run in, the budget, the server-wide concurrency and
+ * the audit channel. A version 1 record reads as version 2 with none of those set.
+ */
+export const serverSettingsV2 = serverSettingsV1.extend({
+  v: z.literal(2),
+  /** At most Discord's 250 roles of a server. */
+  roles: z.record(snowflake, partialLimitsSchema).refine((r) => Object.keys(r).length <= 250, 'at most 250 roles'),
+  /** channel id -> whether /video may run there (channelAllowed). */
+  channels: z.record(snowflake, z.boolean()).refine((c) => Object.keys(c).length <= 500, 'at most 500 channels'),
+  budget: budgetSchema,
+  serverConcurrent: z.number().int().min(1).max(SERVER_CONCURRENT_BOUNDS.max).optional(),
+  audit: z.object({ channelId: snowflake, failure: auditFailureSchema.optional() }).optional(),
+});
+
+export const serverSettingsSchema = z.union([
+  serverSettingsV2,
+  serverSettingsV1.transform((v1): z.infer<typeof serverSettingsV2> => ({ ...v1, v: 2, roles: {}, channels: {}, budget: {} })),
+]);
+
+export type ServerSettings = z.infer<typeof serverSettingsV2>;
+
+export function emptyServerSettings(): ServerSettings {
+  return { v: 2, defaults: {}, caps: {}, roles: {}, channels: {}, budget: {} };
+}
 
 export const memberOverrideSchema = z.object({
   v: z.literal(1),
@@ -67,15 +120,35 @@ export const memberOverrideSchema = z.object({
 });
 export type MemberOverride = z.infer<typeof memberOverrideSchema>;
 
-export function resolveLimits(bot: LimitValues, server: PartialLimits | undefined, member: PartialLimits | undefined): Effective {
+/** Whether `a` gives a member more than `b`: a shorter cooldown, more of anything else. */
+function moreGenerous(name: LimitName, a: number, b: number): boolean {
+  return name === 'cooldown' ? a < b : a > b;
+}
+
+/**
+ * Per limit: the member's override, else the most generous value any of their roles sets (the first such role
+ * in `roles` on a tie), else the server default, else the bot default. A role that blocks (`daily_videos:0`)
+ * is outweighed by any other role that allows; a member is blocked with their own override.
+ */
+export function resolveLimits(bot: LimitValues, server: PartialLimits | undefined, member: PartialLimits | undefined, roles: readonly RoleLimits[] = []): Effective {
   const values = { ...bot };
   const sources = {} as Record<LimitName, LimitSource>;
+  const roleOf: Partial<Record<LimitName, string>> = {};
   for (const name of LIMIT_NAMES) {
     const m = member?.[name];
     const s = server?.[name];
+    let best: { roleId: string; value: number } | undefined;
+    for (const r of roles) {
+      const v = r.limits[name];
+      if (v !== undefined && (!best || moreGenerous(name, v, best.value))) best = { roleId: r.roleId, value: v };
+    }
     if (m !== undefined) {
       values[name] = m;
       sources[name] = 'member override';
+    } else if (best) {
+      values[name] = best.value;
+      sources[name] = 'role';
+      roleOf[name] = best.roleId;
     } else if (s !== undefined) {
       values[name] = s;
       sources[name] = 'server default';
@@ -83,7 +156,34 @@ export function resolveLimits(bot: LimitValues, server: PartialLimits | undefine
       sources[name] = 'bot default';
     }
   }
-  return { values, sources };
+  return { values, sources, roles: roleOf };
+}
+
+/** The limits of those of `roleIds` that have any, in the order given. */
+export function limitsOfRoles(settings: Pick<ServerSettings, 'roles'> | undefined, roleIds: readonly string[]): RoleLimits[] {
+  const set = settings?.roles ?? {};
+  return roleIds.flatMap((roleId) => (set[roleId] ? [{ roleId, limits: set[roleId] }] : []));
+}
+
+/**
+ * Whether /video may run in a channel. With any channel allowed, only allowed channels are; with only some
+ * refused, every channel but those; with none set, everywhere. A thread follows its own entry, else its parent's.
+ */
+export function channelAllowed(channels: Record<string, boolean>, channelId: string | null, parentId: string | null = null): boolean {
+  const entries = Object.values(channels);
+  if (entries.length === 0) return true;
+  const own = channelId !== null ? channels[channelId] : undefined;
+  const rule = own ?? (parentId !== null ? channels[parentId] : undefined);
+  return entries.includes(true) ? rule === true : rule !== false;
+}
+
+/** The channels /video is allowed in by name, for a refusal to list (empty when the rule is "all but some"). */
+export function allowedChannels(channels: Record<string, boolean>): string[] {
+  return Object.entries(channels).filter(([, ok]) => ok).map(([id]) => id);
+}
+
+export function checkChannel(channels: Record<string, boolean>, channelId: string | null, parentId: string | null): ChannelRefusal | undefined {
+  return channelAllowed(channels, channelId, parentId) ? undefined : { code: 'channel_not_allowed', limit: 'channel', allowed: allowedChannels(channels) };
 }
 
 export interface UsageSnapshot {
@@ -107,10 +207,30 @@ export type Refusal =
   | { code: 'longer_than_daily'; limit: 'dailySeconds'; seconds: number; max: number }
   | { code: 'daily_seconds_left'; limit: 'dailySeconds'; seconds: number; max: number; left: number; resetAt: number }
   | { code: 'concurrent_full'; limit: 'concurrent'; active: number; max: number }
-  | { code: 'cooldown'; limit: 'cooldown'; wait: number; cooldown: number };
+  | { code: 'cooldown'; limit: 'cooldown'; wait: number; cooldown: number }
+  | BudgetRefusal
+  | { code: 'server_concurrent_full'; limit: 'serverConcurrent'; active: number; max: number }
+  | ChannelRefusal;
+
+/** /video in a channel where the server does not allow it; `allowed`: where it works, when that is a list. */
+export type ChannelRefusal = { code: 'channel_not_allowed'; limit: 'channel'; allowed: string[] };
+
+/** The server's budget is spent for today or this month (src/limits/budget.ts): the numbers that word it. */
+export type BudgetRefusal =
+  | { code: 'budget_daily'; limit: 'budgetDaily'; seconds: number; max: number; left: number; resetAt: number }
+  | { code: 'budget_monthly'; limit: 'budgetMonthly'; seconds: number; max: number; left: number; resetAt: number };
 
 export function utcDay(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
+}
+
+export function utcMonth(now: number): string {
+  return new Date(now).toISOString().slice(0, 7);
+}
+
+export function nextUtcMonth(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 export function nextUtcMidnight(now: number): number {

@@ -1,20 +1,12 @@
 import { z } from 'zod';
 import type { KV } from '../store/kv';
-import type { CapsPatch } from '../validation/caps';
 import type { Reservation } from './reservation';
 import { atomicUpdater, type AtomicUpdate, type Change } from '../store/atomic';
-import { KeyedMutex } from '../util/keyed-mutex';
-import { UserError, type UserReason } from '../util/user-error';
 import {
   checkLimits,
-  memberOverrideSchema,
-  serverSettingsSchema,
   utcDay,
-  type LimitName,
   type LimitValues,
-  type PartialLimits,
   type Refusal,
-  type ServerSettings,
   type UsageSnapshot,
 } from './policy';
 
@@ -188,99 +180,4 @@ function checked(rec: UsageRecord): UsageRecord {
 
 function snapshot(rec: UsageRecord): UsageSnapshot {
   return { day: rec.day, videos: rec.videos, seconds: rec.seconds, active: [...rec.active], lastSubmitAt: rec.lastSubmitAt };
-}
-
-/** `undefined` leaves a value as it is, `null` removes it (back to the next level's value). */
-export type LimitsPatch = { [K in LimitName]?: number | null };
-export interface ServerSettingsPatch {
-  defaults?: LimitsPatch;
-  caps?: CapsPatch;
-}
-
-/**
- * Thrown when a stored settings record cannot be read. A moderator's `set` (or, for a member, `reset`) replaces
- * it, so the member and the moderator are told that, as written (UserError), instead of "Something went wrong".
- */
-export class LimitRecordError extends UserError {
-  constructor(readonly key: string, reason: UserReason, cause: unknown) {
-    super(reason, `limits record ${key} failed its schema`, { cause });
-    this.name = 'LimitRecordError';
-  }
-}
-
-function merge<T extends object>(base: T, patch: { [K in keyof T]?: T[K] | null } | undefined): T {
-  const out = { ...base } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(patch ?? {})) {
-    if (v === null) delete out[k];
-    else if (v !== undefined) out[k] = v;
-  }
-  return out as T;
-}
-
-/**
- * Server defaults and caps, member overrides. Unlike usage, a damaged settings record is not read as empty:
- * that would silently lift a member's block (`daily_videos:0`) or a server's caps.
- */
-export class LimitSettings {
-  private readonly mutex = new KeyedMutex();
-
-  constructor(private readonly kv: KV) {}
-
-  static serverKey(guildId: string): string {
-    return `limits:server:${guildId}`;
-  }
-
-  static memberKey(guildId: string, userId: string): string {
-    return `limits:member:${guildId}:${userId}`;
-  }
-
-  async getServer(guildId: string): Promise<ServerSettings | undefined> {
-    return this.read(LimitSettings.serverKey(guildId), serverSettingsSchema, { code: 'limits_server_record_damaged' });
-  }
-
-  /** Validates the merged result; an out-of-range value throws a ZodError and nothing is written. */
-  async setServer(guildId: string, patch: ServerSettingsPatch): Promise<ServerSettings> {
-    const key = LimitSettings.serverKey(guildId);
-    return this.mutex.run(key, async () => {
-      const current = (await this.read(key, serverSettingsSchema)) ?? { v: 1 as const, defaults: {}, caps: {} };
-      const next = serverSettingsSchema.parse({
-        v: 1,
-        defaults: merge(current.defaults, patch.defaults),
-        caps: merge(current.caps, patch.caps),
-      });
-      await this.kv.set(key, next);
-      return next;
-    });
-  }
-
-  async getMember(guildId: string, userId: string): Promise<PartialLimits | undefined> {
-    return (await this.read(LimitSettings.memberKey(guildId, userId), memberOverrideSchema, { code: 'limits_member_record_damaged', userId }))?.limits;
-  }
-
-  /** Returns the override now in force; clearing its last value removes the record. */
-  async setMember(guildId: string, userId: string, patch: LimitsPatch): Promise<PartialLimits> {
-    const key = LimitSettings.memberKey(guildId, userId);
-    return this.mutex.run(key, async () => {
-      const current = (await this.read(key, memberOverrideSchema))?.limits ?? {};
-      const next = memberOverrideSchema.parse({ v: 1, limits: merge(current, patch) });
-      if (Object.keys(next.limits).length === 0) await this.kv.delete(key);
-      else await this.kv.set(key, next);
-      return next.limits;
-    });
-  }
-
-  async clearMember(guildId: string, userId: string): Promise<void> {
-    const key = LimitSettings.memberKey(guildId, userId);
-    await this.mutex.run(key, () => this.kv.delete(key));
-  }
-
-  /** Without `damaged`, a damaged record reads as empty: that is how a `set` replaces it. */
-  private async read<S extends z.ZodType>(key: string, schema: S, damaged?: UserReason): Promise<z.infer<S> | undefined> {
-    const raw = await this.kv.get(key);
-    if (raw === undefined) return undefined;
-    const parsed = schema.safeParse(raw);
-    if (parsed.success) return parsed.data;
-    if (!damaged) return undefined;
-    throw new LimitRecordError(key, damaged, parsed.error);
-  }
 }

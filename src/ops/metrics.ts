@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Job } from '../jobs/record';
 import type { JobEvents } from '../jobs/service';
+import type { ApiOp } from '../apimart';
 
 /** Prometheus metrics of one process (prom-client): jobs by state, API latency and errors, deliveries by route. */
 export class Metrics implements JobEvents {
@@ -43,7 +44,7 @@ export class Metrics implements JobEvents {
     if (lagMs !== undefined) this.lag.observe(lagMs / 1000);
   }
 
-  observeApi(op: 'submit' | 'poll', seconds: number, errorKind?: string): void {
+  observeApi(op: ApiOp, seconds: number, errorKind?: string): void {
     this.apiLatency.observe({ op, outcome: errorKind ? 'error' : 'ok' }, seconds);
     if (errorKind) this.apiErrors.inc({ op, kind: errorKind });
   }

@@ -1,3 +1,4 @@
 export * from './validate';
 export * from './probe';
 export * from './caps';
+export * from './keep';

@@ -47,6 +47,13 @@ export function createReadHead(http: OutboundHttp, deadlineMs = PROBE_DEADLINE_M
   };
 }
 
+/** An image's type and size as its bytes (the first megabyte is enough) say; throws when they say nothing. */
+export function describeImage(bytes: Uint8Array): Pick<AttachmentMeta, 'contentType' | 'width' | 'height'> {
+  const found = imageSize(bytes);
+  const contentType = found.type ? (MIME_BY_DETECTED[found.type] ?? `image/${found.type}`) : null;
+  return { contentType, width: found.width ?? null, height: found.height ?? null };
+}
+
 /**
  * Whether Discord's metadata can stand without reading the file: only when it gave a size and the claimed
  * type and the file name's extension agree. `a.gif` claiming image/png, or `evil.svg.png` claiming nothing,
@@ -73,9 +80,7 @@ export async function completeAttachmentSizes(
     attachments.map(async (a) => {
       if (!needsProbe(a)) return a;
       try {
-        const found = imageSize(await read(a.url, PROBE_MAX_BYTES));
-        const contentType = found.type ? (MIME_BY_DETECTED[found.type] ?? `image/${found.type}`) : null;
-        return { ...a, contentType, width: found.width ?? null, height: found.height ?? null };
+        return { ...a, ...describeImage(await read(a.url, PROBE_MAX_BYTES)) };
       } catch (err) {
         onUnreadable(a, err);
         return { ...a, contentType: null, width: null, height: null };

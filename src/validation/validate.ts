@@ -36,6 +36,8 @@ export interface VideoRequestInput {
   /** The quick, cheap defaults (models.ts PREVIEW_DEFAULTS) for the options not given. */
   preview?: boolean | null;
   attachments: AttachmentMeta[];
+  /** How many of `attachments`, first, come from a saved reference set (/video-refs) rather than the options. */
+  fromSet?: number;
 }
 
 
@@ -58,7 +60,7 @@ export type Problem =
   | { code: 'aspect_ratio_unknown'; aspectRatio: string; choices: string[] }
   | { code: 'seed_out_of_range'; seed: number; max: number }
   | { code: 'images_missing' }
-  | { code: 'images_too_many'; count: number; max: number }
+  | { code: 'images_too_many'; count: number; max: number; fromSet: number }
   | ImageProblem;
 
 interface ImageRef {
@@ -96,7 +98,7 @@ const impossible = (n: number | null) => n !== null && !(Number.isSafeInteger(n)
  * The type is the content type alone: after probing (probe.ts) it is either one the file name agrees with or
  * the one read from the bytes, so a name like `evil.svg.png` proves nothing.
  */
-function attachmentProblems(a: AttachmentMeta, image: number): ImageProblem[] {
+function attachmentProblems(a: AttachmentMeta, image: number, maxBytes: number): ImageProblem[] {
   const problems: ImageProblem[] = [];
   const ref: ImageRef = { image, filename: a.filename };
   const { width, height } = a;
@@ -106,7 +108,7 @@ function attachmentProblems(a: AttachmentMeta, image: number): ImageProblem[] {
     problems.push(a.contentType ? { ...ref, code: 'image_type', contentType: a.contentType } : { ...ref, code: 'image_not_recognised' });
   }
   if (impossible(a.size)) problems.push({ ...ref, code: 'image_file_size_impossible', bytes: a.size });
-  else if (a.size > IMAGE_RULES.maxBytes) problems.push({ ...ref, code: 'image_too_large', bytes: a.size, max: IMAGE_RULES.maxBytes });
+  else if (a.size > maxBytes) problems.push({ ...ref, code: 'image_too_large', bytes: a.size, max: maxBytes });
   if (!/^https?:\/\//i.test(a.url)) problems.push({ ...ref, code: 'image_no_link' });
   if (impossible(width) || impossible(height)) {
     problems.push({ ...ref, code: 'image_dimensions_impossible', width, height });
@@ -126,7 +128,7 @@ function attachmentProblems(a: AttachmentMeta, image: number): ImageProblem[] {
 }
 
 /** The options a request carries, without its images. */
-export type RequestOptions = Omit<VideoRequestInput, 'attachments'>;
+export type RequestOptions = Omit<VideoRequestInput, 'attachments' | 'fromSet'>;
 
 /** The options with the defaults applied where the user gave none: preview's (models.ts), else the usual. */
 function withDefaults(input: RequestOptions): { model: string; duration: number; resolution: string; aspectRatio: string } {
@@ -187,14 +189,19 @@ export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): Pr
   return problems;
 }
 
-/** Problems with the images: count, type, size, dimensions, aspect. */
-export function imageProblems(attachments: AttachmentMeta[]): Problem[] {
+/**
+ * Problems with the images: count, type, size, dimensions, aspect. The first `fromSet` come from a saved set;
+ * the others are numbered as the options that carried them (image1 is the first attached). `maxBytes`: a
+ * tighter bound than the image rules', for images the bot keeps (/video-refs).
+ */
+export function imageProblems(attachments: AttachmentMeta[], opts: { fromSet?: number; maxBytes?: number } = {}): Problem[] {
+  const fromSet = opts.fromSet ?? 0;
   const problems: Problem[] = [];
   if (attachments.length < IMAGE_RULES.minImages) problems.push({ code: 'images_missing' });
   else if (attachments.length > IMAGE_RULES.maxImages) {
-    problems.push({ code: 'images_too_many', count: attachments.length, max: IMAGE_RULES.maxImages });
+    problems.push({ code: 'images_too_many', count: attachments.length, max: IMAGE_RULES.maxImages, fromSet });
   }
-  attachments.forEach((a, i) => problems.push(...attachmentProblems(a, i + 1)));
+  attachments.forEach((a, i) => problems.push(...attachmentProblems(a, i < fromSet ? i + 1 : i + 1 - fromSet, opts.maxBytes ?? IMAGE_RULES.maxBytes)));
   return problems;
 }
 
@@ -205,7 +212,7 @@ export function imageProblems(attachments: AttachmentMeta[]): Problem[] {
  * be trusted.
  */
 export function validateVideoRequest(input: VideoRequestInput, caps: ServerCaps = {}): ValidationResult {
-  const problems = [...optionProblems(input, caps), ...imageProblems(input.attachments)];
+  const problems = [...optionProblems(input, caps), ...imageProblems(input.attachments, { fromSet: input.fromSet ?? 0 })];
   if (problems.length) return { ok: false, problems };
   return { ok: true, request: toRequest(input, input.attachments.map((a) => a.url)) };
 }

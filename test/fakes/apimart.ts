@@ -71,7 +71,24 @@ export interface FakeApimart {
   /** Status a poll would report right now, without a request (undefined for unknown ids). */
   taskStatus(taskId: string): string | undefined;
   videoDownloads(taskId?: string): number;
+  /** With `loadImages`: per submit, in order, what loading each of its image URLs got. */
+  submitImageLoads: ImageLoad[][];
+  /** Images received by `POST /v1/uploads/images`, in order. */
+  uploads: FakeUpload[];
+  failUpload(...responses: FakeResponse[]): void;
+  /** The bytes an upload link serves right now, or undefined when it is unknown or expired. */
+  uploadedData(url: string): Buffer | undefined;
   close(): Promise<void>;
+}
+
+export interface FakeUpload {
+  id: string;
+  url: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+  createdAt: number;
+  expiresAt: number;
 }
 
 /** What a fault hook sees of a submit or poll (see FakeApimartOptions.faults). */
@@ -99,7 +116,28 @@ export interface FakeApimartOptions {
    * undefined to answer normally. Off by default; the chaos suite draws its faults here.
    */
   faults?: (req: FaultRequest) => FakeResponse | undefined;
+  /**
+   * How long an uploaded image's link works, on `now` (default 72 h, as APIMart's do). When set, the upload
+   * answer also carries `expires_at`, so a client that trusts it (docs/apimart.md) meets a short-lived link.
+   */
+  uploadTtlMs?: number;
+  /**
+   * Loads every `image_urls` entry of a submit before answering it, as the provider fetches the references, and
+   * records what each load got (`submitImageLoads`).
+   */
+  loadImages?: boolean;
 }
+
+/** What loading one of a submit's image URLs got. */
+export interface ImageLoad {
+  url: string;
+  status: number;
+  data: Buffer;
+}
+
+/** APIMart's upload limits (docs/apimart.md, upload). */
+const UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
+const UPLOAD_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
 
 export const DEFAULT_API_KEY = 'test-key-apimart-SECRET';
 
@@ -233,6 +271,31 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
   const downloadCounts = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   const pendingTimers = new Set<NodeJS.Timeout>();
+  const uploads: FakeUpload[] = [];
+  const uploadFailures: FakeResponse[] = [];
+  const uploadTtlMs = opts.uploadTtlMs ?? 72 * 60 * 60 * 1000;
+  const submitImageLoads: ImageLoad[][] = [];
+
+  async function loadImages(body: unknown): Promise<void> {
+    const urls = (body as { image_urls?: unknown } | undefined)?.image_urls;
+    const list = Array.isArray(urls) ? urls.filter((u): u is string => typeof u === 'string') : [];
+    submitImageLoads.push(
+      await Promise.all(
+        list.map(async (url) => {
+          try {
+            const res = await fetch(url);
+            return { url, status: res.status, data: Buffer.from(await res.arrayBuffer()) };
+          } catch {
+            return { url, status: 0, data: Buffer.alloc(0) };
+          }
+        }),
+      ),
+    );
+  }
+  const liveUpload = (id: string): FakeUpload | undefined => {
+    const u = uploads.find((x) => x.id === id);
+    return u && now() < u.expiresAt ? u : undefined;
+  };
   let totalPolls = 0;
   let totalDownloads = 0;
   let totalSubmits = 0;
@@ -391,13 +454,46 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     pipeline(Readable.from(videoChunks(size)), res).catch(() => {});
   }
 
+  /** `POST /v1/uploads/images`: multipart, one `file` part; the link serves the bytes until it expires. */
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+    const failure = uploadFailures.shift();
+    if (failure) return send(res, failure);
+    let file: File | null = null;
+    try {
+      // undici's own multipart parser, as Node's fetch uses it.
+      const form = await new Request('http://fake.invalid/', { method: 'POST', headers: { 'content-type': String(req.headers['content-type']) }, body: raw }).formData();
+      const part = form.get('file');
+      file = typeof part === 'string' ? null : part;
+    } catch {
+      file = null;
+    }
+    if (!file) return send(res, errors.badRequest('multipart field "file" is required'));
+    const data = Buffer.from(await file.arrayBuffer());
+    if (data.length > UPLOAD_MAX_BYTES) return send(res, errors.badRequest('file exceeds 20MB'));
+    if (!UPLOAD_TYPES.has(file.type)) return send(res, errors.badRequest(`unsupported file type ${file.type}`));
+    const id = randomBytes(12).toString('hex');
+    const createdAt = now();
+    const url = `${api.url}/uploads/${id}/${encodeURIComponent(file.name)}`;
+    uploads.push({ id, url, filename: file.name, contentType: file.type, data, createdAt, expiresAt: createdAt + uploadTtlMs });
+    const expires = opts.uploadTtlMs === undefined ? {} : { expires_at: (createdAt + uploadTtlMs) / 1000 };
+    send(res, json(200, { url, filename: file.name, content_type: file.type, bytes: data.length, created_at: Math.floor(createdAt / 1000), ...expires }));
+  }
+
+  function handleUploaded(req: IncomingMessage, res: ServerResponse, id: string): void {
+    const u = liveUpload(id);
+    if (!u) return send(res, { status: 404, raw: 'Not Found' });
+    res.writeHead(200, { 'Content-Type': u.contentType, 'Content-Length': u.data.length });
+    res.end(req.method === 'HEAD' ? undefined : u.data);
+  }
+
   function route(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
     const target = new URL(req.url ?? '/', 'http://fake');
     const path = target.pathname;
     const method = req.method ?? 'GET';
     let body: unknown = undefined;
     let bodyOk = true;
-    if (raw.length > 0) {
+    const multipart = String(req.headers['content-type'] ?? '').startsWith('multipart/form-data');
+    if (raw.length > 0 && !multipart) {
       const text = raw.toString('utf8');
       try {
         body = JSON.parse(text);
@@ -410,10 +506,16 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
 
     const file = /^\/files\/([^/]+)\.mp4$/.exec(path);
     if (file && (method === 'GET' || method === 'HEAD')) return handleFile(req, res, decodeURIComponent(file[1]!));
+    const uploaded = /^\/uploads\/([0-9a-f]+)\/[^/]+$/.exec(path);
+    if (uploaded && (method === 'GET' || method === 'HEAD')) return handleUploaded(req, res, uploaded[1]!);
     if (!path.startsWith('/v1/')) return send(res, json(404, errorBody(404, 'not found', 'invalid_request_error')));
 
     if (req.headers.authorization !== `Bearer ${apiKey}`) return send(res, errors.unauthorized());
-    if (method === 'POST' && path === '/v1/videos/generations') return handleSubmit(req, res, body, bodyOk);
+    if (method === 'POST' && path === '/v1/videos/generations') {
+      if (opts.loadImages) return void loadImages(body).then(() => handleSubmit(req, res, body, bodyOk));
+      return handleSubmit(req, res, body, bodyOk);
+    }
+    if (method === 'POST' && path === '/v1/uploads/images') return void handleUpload(req, res, raw);
     const poll = /^\/v1\/tasks\/([^/]+)$/.exec(path);
     if (method === 'GET' && poll) return handlePoll(req, res, decodeURIComponent(poll[1]!));
     send(res, json(404, errorBody(404, 'not found', 'invalid_request_error')));
@@ -446,6 +548,10 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     },
     failSubmit: (...responses) => void submitFailures.push(...responses),
     failPoll: (...responses) => void pollFailures.push(...responses),
+    uploads,
+    submitImageLoads,
+    failUpload: (...responses) => void uploadFailures.push(...responses),
+    uploadedData: (url) => liveUpload(/\/uploads\/([0-9a-f]+)\//.exec(url)?.[1] ?? '')?.data,
     completedAt: (taskId) => {
       const task = tasks.get(taskId);
       return task && finalStepAt(task);

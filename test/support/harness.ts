@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import { startApp, type App, type AppOptions } from '../../src/app';
 import type { Job } from '../../src/jobs/record';
-import { startFakeApimart, type FakeApimart } from '../fakes/apimart';
+import { startFakeApimart, type FakeApimart, type FakeApimartOptions } from '../fakes/apimart';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord';
 import type { FakeAttachment, StartOptions } from '../fakes/discord/types';
 import { capturedLogger } from './log-capture';
@@ -33,14 +33,21 @@ export interface VideoOptions {
   resolution?: string;
   aspect_ratio?: string;
   seed?: number;
+  /** Additions (DESIGN.md section 1), sent only when given. */
+  variations?: number;
   preview?: boolean;
+  refs?: string;
+  private?: boolean;
   guildId?: string | null;
+  channelId?: string;
+  /** The member's roles (ids from `discord.addRole`). */
+  roles?: string[];
+  /** The member's Discord client language (interaction.locale; the fake's default is en-US). */
+  locale?: string;
   user?: { id: string };
   createdAt?: number;
   attachmentSizeLimit?: number;
   memberPermissions?: string;
-  /** The member's Discord client language (interaction.locale; the fake's default is en-US). */
-  locale?: string;
 }
 
 export interface Harness {
@@ -63,9 +70,11 @@ export interface Harness {
 
 export const USER = { id: '111111111111111111' };
 
-export async function startHarness(opts: { discord?: StartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { discord?: StartOptions; apimart?: FakeApimartOptions; env?: Record<string, string>; app?: AppOptions; storeUrl?: string } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vidu-e2e-'));
-  const apimart = await startFakeApimart();
+  const apimart = await startFakeApimart(opts.apimart);
   const discord = await startFakeDiscord(opts.discord);
   const storeUrl = opts.storeUrl ?? `sqlite://${join(dir, 'bot.sqlite')}`;
   const config = loadConfig({
@@ -117,7 +126,7 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
       });
       const options: { name: string; type: number; value: string | number | boolean }[] = [{ name: 'prompt', type: 3, value: v.prompt ?? 'the bear waves at the camera, slow dolly in' }];
       attachments.forEach((a, i) => options.push({ name: `image${i + 1}`, type: 11, value: a.id }));
-      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['preview', 5]] as const) {
+      for (const [name, type] of [['model', 3], ['duration', 4], ['resolution', 3], ['aspect_ratio', 3], ['seed', 4], ['variations', 4], ['preview', 5], ['refs', 3], ['private', 5]] as const) {
         const value = v[name];
         if (value !== undefined) options.push({ name, type, value });
       }
@@ -126,11 +135,13 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         options,
         attachments,
         guildId: v.guildId,
+        channelId: v.channelId,
+        roles: v.roles,
+        locale: v.locale,
         user: v.user ?? USER,
         createdAt: v.createdAt,
         attachmentSizeLimit: v.attachmentSizeLimit,
         memberPermissions: v.memberPermissions,
-        locale: v.locale,
       });
     },
     jobs,
@@ -165,6 +176,11 @@ export async function startHarness(opts: { discord?: StartOptions; env?: Record<
         ],
         'the bot',
       );
+      // Every body the bot sent must agree with Discord's published spec (test/fakes/discord/spec.ts).
+      const specErrors = discord.specErrors();
+      if (specErrors.length > 0) {
+        throw new Error(`the bot sent request bodies Discord's spec refuses:\n${specErrors.map((f) => `${f.route} ${f.path}: ${f.message}`).join('\n')}`);
+      }
     },
   };
   return h;

@@ -1,4 +1,5 @@
 import type { Messages } from './types';
+import type { SettingName } from '../../limits/audit';
 import { discordTime } from '../../util/discord-time';
 
 /**
@@ -12,6 +13,9 @@ import { discordTime } from '../../util/discord-time';
 export type Translate = (key: string, values?: Record<string, unknown>) => string;
 
 const MB = 1024 * 1024;
+const channel = (id: string) => `<#${id}>`;
+/** Audit values counted in seconds; the others are shown as they are. */
+const IN_SECONDS: readonly SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly'];
 
 export function bindMessages(t: Translate, lng: string): Messages {
   const decimals = (digits: number) => new Intl.NumberFormat(lng, { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -21,7 +25,13 @@ export function bindMessages(t: Translate, lng: string): Messages {
   const mb = (bytes: number) => (bytes % MB === 0 ? whole : oneDecimal).format(bytes / MB);
   const image = (v: { image: number; filename: string }) => t('problem.image', { image: v.image, filename: v.filename });
   const p = (key: string) => (v: object) => t(`problem.${key}`, v as Record<string, unknown>);
+  const images = (count: number) => t('job.images', { count });
+  const counted = (unit: 'video' | 'second' | 'set' | 'job', count: number) => t(`count.${unit}`, { count });
   const img = (key: string) => (v: { image: number; filename: string }) => t(`problem.${key}`, { ...v, image: image(v) });
+
+  /** A server budget's day or month: what is left, and when it resets, when there is a budget. */
+  const budget = (v: { used: number; max: number | undefined; resetAt: number }) =>
+    v.max === undefined ? { used: v.used, context: 'none' } : { used: v.used, max: v.max, left: Math.max(0, v.max - v.used), at: discordTime(v.resetAt) };
 
   return {
     problem: {
@@ -38,7 +48,10 @@ export function bindMessages(t: Translate, lng: string): Messages {
       aspect_ratio_unknown: p('aspect_ratio_unknown'),
       seed_out_of_range: p('seed_out_of_range'),
       images_missing: () => t('problem.images_missing'),
-      images_too_many: p('images_too_many'),
+      images_too_many: (v) =>
+        v.fromSet
+          ? t('problem.images_too_many_set', { setImages: images(v.fromSet), attached: v.count - v.fromSet, total: v.count, max: v.max })
+          : t('problem.images_too_many', { count: v.count, max: v.max }),
       image_not_recognised: img('image_not_recognised'),
       image_type: img('image_type'),
       image_file_size_impossible: img('image_file_size_impossible'),
@@ -57,6 +70,10 @@ export function bindMessages(t: Translate, lng: string): Messages {
       daily_seconds_left: (v) => t('refusal.daily_seconds_left', { seconds: v.seconds, count: v.max, left: v.left, at: discordTime(v.resetAt) }),
       concurrent_full: (v) => t('refusal.concurrent_full', { count: v.active, max: v.max }),
       cooldown: (v) => t('refusal.cooldown', { count: v.wait, cooldown: v.cooldown }),
+      budget_daily: (v) => t('refusal.budget_daily', { left: v.left, max: v.max, seconds: v.seconds, at: discordTime(v.resetAt) }),
+      budget_monthly: (v) => t('refusal.budget_monthly', { left: v.left, max: v.max, seconds: v.seconds, at: discordTime(v.resetAt), date: discordTime(v.resetAt, 'f') }),
+      server_concurrent_full: (v) => t('refusal.server_concurrent_full', { count: v.active, max: v.max }),
+      channel_not_allowed: (v) => t('refusal.channel_not_allowed', { channels: v.allowed.map(channel), context: v.allowed.length ? undefined : 'none' }),
     },
 
     userError: {
@@ -149,6 +166,32 @@ export function bindMessages(t: Translate, lng: string): Messages {
       buttonInvalid: t('router.buttonInvalid'),
     },
 
+    refs: {
+      refusal: {
+        name_taken: (v) => t('refs.refusal.name_taken', { name: v.name, context: v.owner === 'server' ? 'server' : undefined }),
+        member_full: (v) => (v.max === 0 ? t('refs.refusal.member_full_none') : t('refs.refusal.member_full', { sets: counted('set', v.max) })),
+        server_full: (v) => (v.max === 0 ? t('refs.refusal.server_full_none') : t('refs.refusal.server_full', { sets: counted('set', v.max) })),
+      },
+      badName: (v) => t('refs.badName', { name: v.name }),
+      serversOnly: t('refs.serversOnly'),
+      notModerator: t('refs.notModerator'),
+      problems: (v) => t('refs.problems', { count: v.count }),
+      saved: (v) => t('refs.saved', { name: v.name, images: images(v.images), context: v.server ? 'server' : undefined }),
+      listMine: (v) => t('refs.listMine', { used: v.count, max: v.max }),
+      listServer: (v) => t('refs.listServer', { used: v.count, max: v.max }),
+      listEntry: (v) => t('refs.listEntry', { name: v.name, images: images(v.images) }),
+      listNone: t('refs.listNone'),
+      notFound: (v) => t('refs.notFound', { name: v.name, context: v.inServer ? 'server' : undefined }),
+      showTitle: (v) => t('refs.showTitle', { name: v.name, images: images(v.images), context: v.server ? 'server' : undefined }),
+      showImage: (v) => t('refs.showImage', { n: v.n, filename: v.filename, width: v.width, height: v.height, size: mb(v.bytes), url: v.url }),
+      deleted: (v) => t('refs.deleted', { name: v.name, context: v.server ? 'server' : undefined }),
+      deleteNotModerator: (v) => t('refs.deleteNotModerator', { name: v.name }),
+      choice: (v) => t('refs.choice', { name: v.name, images: images(v.images), context: v.server ? 'server' : undefined }),
+      uploadFailed: t('refs.uploadFailed'),
+      setGoneTitle: t('refs.setGoneTitle'),
+      setGone: t('refs.setGone'),
+    },
+
     limits: {
       label: {
         dailyVideos: t('limits.label.dailyVideos'),
@@ -156,7 +199,12 @@ export function bindMessages(t: Translate, lng: string): Messages {
         concurrent: t('limits.label.concurrent'),
         cooldown: t('limits.label.cooldown'),
       },
-      source: { 'bot default': t('limits.source.botDefault'), 'server default': t('limits.source.serverDefault'), 'member override': t('limits.source.memberOverride') },
+      source: {
+        'bot default': t('limits.source.botDefault'),
+        'server default': t('limits.source.serverDefault'),
+        role: t('limits.source.role'),
+        'member override': t('limits.source.memberOverride'),
+      },
       value: ({ limit, value }) =>
         limit === 'cooldown' && value === 0 ? t('limits.valueNone') : limit === 'cooldown' || limit === 'dailySeconds' ? t('limits.valueSeconds', { value }) : String(value),
       line: (v) => t('limits.line', { label: v.label, value: v.value, source: v.source }),
@@ -176,6 +224,103 @@ export function bindMessages(t: Translate, lng: string): Messages {
       notModerator: t('limits.notModerator'),
       noLimitGiven: t('limits.noLimitGiven'),
       noValueGiven: t('limits.noValueGiven'),
+      noBudgetGiven: t('limits.noBudgetGiven'),
+      fromRole: (v) => t('limits.fromRole', { roleId: v.roleId }),
+      rolesTitle: t('limits.rolesTitle'),
+      roleLine: (v) => t('limits.roleLine', { roleId: v.roleId, limits: v.limits }),
+      roleTitle: (v) => t('limits.roleTitle', { roleId: v.roleId }),
+      roleCleared: (v) => t('limits.roleCleared', { roleId: v.roleId }),
+      noRoles: t('limits.noRoles'),
+      channelsTitle: t('limits.channelsTitle'),
+      channelsEverywhere: t('limits.channelsEverywhere'),
+      channelsOnly: (v) => t('limits.channelsOnly', { channels: v.channelIds.map(channel) }),
+      channelsExcept: (v) => t('limits.channelsExcept', { channels: v.channelIds.map(channel) }),
+      budgetTitle: t('limits.budgetTitle'),
+      budgetDay: (v) => t('limits.budgetDay', budget(v)),
+      budgetMonth: (v) => t('limits.budgetMonth', budget(v)),
+      serverConcurrent: (v) => t('limits.serverConcurrent', { active: v.active, max: v.max, context: v.max === undefined ? 'none' : undefined }),
+      auditChannel: (v) => t('limits.auditChannel', { channelId: v.channelId, context: v.channelId ? undefined : 'off' }),
+      auditFailed: (v) => t('limits.auditFailed', { channelId: v.channelId, status: v.code !== null ? `${v.status} / ${v.code}` : String(v.status) }),
+      serverBudgetTitle: t('limits.serverBudgetTitle'),
+    },
+
+    audit: {
+      setting: {
+        dailyVideos: t('audit.setting.dailyVideos'),
+        dailySeconds: t('audit.setting.dailySeconds'),
+        concurrent: t('audit.setting.concurrent'),
+        cooldown: t('audit.setting.cooldown'),
+        maxDuration: t('audit.setting.maxDuration'),
+        maxResolution: t('audit.setting.maxResolution'),
+        models: t('audit.setting.models'),
+        serverConcurrent: t('audit.setting.serverConcurrent'),
+        budgetDaily: t('audit.setting.budgetDaily'),
+        budgetMonthly: t('audit.setting.budgetMonthly'),
+        allowed: t('audit.setting.allowed'),
+        auditChannel: t('audit.setting.auditChannel'),
+      },
+      value: ({ setting, value }) => {
+        if (value === null) return t('audit.notSet');
+        if (typeof value === 'boolean') return t(value ? 'audit.yes' : 'audit.no');
+        if (Array.isArray(value)) return t('audit.list', { values: value });
+        if (setting === 'auditChannel') return channel(String(value));
+        return IN_SECONDS.includes(setting) ? t('limits.valueSeconds', { value }) : String(value);
+      },
+      target: (v) =>
+        v.kind === 'server' ? t('audit.targetServer') : v.kind === 'member' ? `<@${v.userId}>` : v.kind === 'role' ? t('audit.targetRole', { roleId: v.roleId }) : channel(v.channelId),
+      change: (v) => t('audit.change', { target: v.target, setting: v.setting, before: v.before, after: v.after }),
+      limitsChanged: (v) => [t('audit.limitsChanged', { moderatorId: v.moderatorId }), ...v.changes.map((c) => `• ${c}`)].join('\n'),
+      memberReset: (v) => [t('audit.memberReset', { userId: v.userId, moderatorId: v.moderatorId }), ...v.changes.map((c) => `• ${c}`)].join('\n'),
+      budgetRefused: ({ userId, channelId, refusal: r }) =>
+        t('audit.budgetRefused', {
+          userId,
+          where: channelId ? t('audit.inChannel', { channelId }) : '',
+          seconds: r.seconds,
+          left: r.left,
+          max: r.max,
+          context: r.code === 'budget_daily' ? 'daily' : 'monthly',
+        }),
+    },
+
+    history: {
+      title: t('history.title'),
+      empty: t('history.empty'),
+      state: {
+        reserved: t('history.state.reserved'),
+        submitting: t('history.state.submitting'),
+        queued: t('history.state.queued'),
+        generating: t('history.state.generating'),
+        completed: t('history.state.completed'),
+        delivered: t('history.state.delivered'),
+        failed: t('history.state.failed'),
+        cancelled: t('history.state.cancelled'),
+        undeliverable: t('history.state.undeliverable'),
+      },
+      line: (v) => t('history.line', { index: v.index, state: v.state, at: discordTime(v.at), link: v.link, prompt: v.prompt, context: v.link ? undefined : 'noLink' }),
+      sendAgainButton: (v) => t('history.sendAgainButton', { index: v.index }),
+      missing: t('history.missing'),
+      notYours: t('history.notYours'),
+      expired: t('history.expired'),
+      sentByDm: t('history.sentByDm'),
+      notSent: t('history.notSent'),
+    },
+
+    stats: {
+      title: t('stats.title'),
+      today: t('stats.today'),
+      month: t('stats.month'),
+      period: (v) => t('stats.period', { label: v.label, videos: counted('video', v.videos), seconds: counted('second', v.seconds) }),
+      topLine: (v) => t('stats.topLine', { rank: v.rank, userId: v.userId, videos: counted('video', v.videos), seconds: counted('second', v.seconds) }),
+      budget: (v) =>
+        t('stats.budget', {
+          parts: [
+            ...(v.daily !== null ? [t('stats.budgetToday', { seconds: counted('second', v.daily) })] : []),
+            ...(v.monthly !== null ? [t('stats.budgetMonth', { seconds: counted('second', v.monthly) })] : []),
+          ],
+        }),
+      csv: (v) => t('stats.csv', { jobs: counted('job', v.rows), days: v.days }),
+      serversOnly: t('stats.serversOnly'),
+      notModerator: t('stats.notModerator'),
     },
   };
 }

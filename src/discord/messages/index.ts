@@ -2,6 +2,7 @@ import type { Problem } from '../../validation';
 import type { Refusal } from '../../limits';
 import type { UserReason } from '../../util/user-error';
 import type { Failure } from '../../jobs/failure';
+import type { SaveRefusal } from '../../refs';
 import type { ByCode, LinkProblem, Message, Messages } from './types';
 import { createCatalogue } from './catalogue';
 
@@ -37,3 +38,4 @@ export const wordRefusal = (r: Refusal, m: Messages = en): string => byCode(m.re
 export const wordUserError = (r: UserReason, m: Messages = en): string => byCode(m.userError, r);
 export const wordFailure = (f: Failure, m: Messages = en): string => byCode(m.failure, f);
 export const wordLinkProblem = (p: LinkProblem, m: Messages = en): string => byCode(m.job.linkProblem, p);
+export const wordSaveRefusal = (r: SaveRefusal, m: Messages = en): string => byCode(m.refs.refusal, r);

@@ -1,7 +1,10 @@
 import type { Problem } from '../../validation';
-import type { LimitName, LimitSource, Refusal } from '../../limits';
+import type { AuditFailure, BudgetRefusal, LimitName, LimitSource, Refusal } from '../../limits';
+import type { AuditTarget, SettingName, SettingValue } from '../../limits/audit';
 import type { UserReason } from '../../util/user-error';
+import type { SaveRefusal } from '../../refs';
 import type { Failure } from '../../jobs/failure';
+import type { JobState } from '../../jobs/record';
 
 /** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
 export type LinkProblem = { code: 'not_web' } | { code: 'too_long'; length: number; max: number };
@@ -95,6 +98,28 @@ export interface Messages {
     storeDown: string;
     buttonInvalid: string;
   };
+  /** /video-refs, and saved sets in /video and Re-roll. */
+  refs: {
+    refusal: ByCode<SaveRefusal>;
+    badName: Message<{ name: string }>;
+    serversOnly: string;
+    notModerator: string;
+    problems: Message<{ count: number }>;
+    saved: Message<{ name: string; images: number; server: boolean }>;
+    listMine: Message<{ count: number; max: number }>;
+    listServer: Message<{ count: number; max: number }>;
+    listEntry: Message<{ name: string; images: number }>;
+    listNone: string;
+    notFound: Message<{ name: string; inServer: boolean }>;
+    showTitle: Message<{ name: string; server: boolean; images: number }>;
+    showImage: Message<{ n: number; filename: string; width: number; height: number; bytes: number; url: string }>;
+    deleted: Message<{ name: string; server: boolean }>;
+    deleteNotModerator: Message<{ name: string }>;
+    choice: Message<{ name: string; server: boolean; images: number }>;
+    uploadFailed: string;
+    setGoneTitle: string;
+    setGone: string;
+  };
   /** /video-limits and /video-usage. */
   limits: {
     label: Record<LimitName, string>;
@@ -118,5 +143,71 @@ export interface Messages {
     notModerator: string;
     noLimitGiven: string;
     noValueGiven: string;
+    noBudgetGiven: string;
+    /** A role a limit comes from, as shown in place of the source. */
+    fromRole: Message<{ roleId: string }>;
+    rolesTitle: string;
+    roleLine: Message<{ roleId: string; limits: string }>;
+    roleTitle: Message<{ roleId: string }>;
+    roleCleared: Message<{ roleId: string }>;
+    noRoles: string;
+    channelsTitle: string;
+    channelsEverywhere: string;
+    channelsOnly: Message<{ channelIds: string[] }>;
+    channelsExcept: Message<{ channelIds: string[] }>;
+    budgetTitle: string;
+    budgetDay: Message<{ used: number; max: number | undefined; resetAt: number }>;
+    budgetMonth: Message<{ used: number; max: number | undefined; resetAt: number }>;
+    serverConcurrent: Message<{ active: number; max: number | undefined }>;
+    auditChannel: Message<{ channelId: string | undefined }>;
+    /** The audit channel stopped taking posts: said once to a moderator. */
+    auditFailed: Message<AuditFailure>;
+    /** /video-usage: the server's budget, when it has one. */
+    serverBudgetTitle: string;
+  };
+  /** Posts to the moderators' audit channel (src/limits/audit.ts). */
+  audit: {
+    setting: Record<SettingName, string>;
+    value: Message<{ setting: SettingName; value: SettingValue }>;
+    target: Message<AuditTarget>;
+    change: Message<{ target: string; setting: string; before: string; after: string }>;
+    limitsChanged: Message<{ moderatorId: string; changes: string[] }>;
+    memberReset: Message<{ moderatorId: string; userId: string; changes: string[] }>;
+    budgetRefused: Message<{ userId: string; channelId: string | null; refusal: BudgetRefusal }>;
+  };
+  /** /video-history and its Send again button (commands/video-history.ts, src/interactions/resend.ts). */
+  history: {
+    title: string;
+    /** No job of the member in the history (jobs made before the history existed are not in it). */
+    empty: string;
+    state: Record<JobState, string>;
+    /** One job: its number in the list, state, creation time (ms), its message's link when known, the prompt excerpt (already escaped). */
+    line: Message<{ index: number; state: string; at: number; link: string | null; prompt: string }>;
+    /** The button under the list that sends job number `index` again. */
+    sendAgainButton: Message<{ index: number }>;
+    missing: string;
+    notYours: string;
+    /** The provider no longer keeps the file (its `expires_at` passed), or never had one. */
+    expired: string;
+    /** The answer when the interaction could not take it and it went by DM. */
+    sentByDm: string;
+    /** Neither the answer nor a DM took it. */
+    notSent: string;
+  };
+  /** /video-stats (commands/video-stats.ts). */
+  stats: {
+    title: string;
+    today: string;
+    month: string;
+    /** A period's totals, `label` one of the two above. */
+    period: Message<{ label: string; videos: number; seconds: number }>;
+    /** A member in the top list: a mention, which the answer's allowed mentions keep from pinging. */
+    topLine: Message<{ rank: number; userId: string; videos: number; seconds: number }>;
+    /** The server's budget left in seconds, per period; null: no budget for that period. */
+    budget: Message<{ daily: number | null; monthly: number | null }>;
+    /** Under the totals: what the attached CSV holds. */
+    csv: Message<{ rows: number; days: number }>;
+    serversOnly: string;
+    notModerator: string;
   };
 }

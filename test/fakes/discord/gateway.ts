@@ -76,6 +76,8 @@ export class Gateway {
       const ch = state.channels.get(channelId);
       if (ch?.guildId) this.announce(ch.guildId, 'CHANNEL_CREATE', () => state.apiChannel(ch));
     };
+    state.onRoleAdded = (guildId, roleId) =>
+      this.announce(guildId, 'GUILD_ROLE_CREATE', () => ({ guild_id: guildId, role: state.apiRole(guildId, roleId) }));
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

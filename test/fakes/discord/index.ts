@@ -12,16 +12,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './gateway';
-import { buildButton, buildCommand } from './interactions';
+import { buildAutocomplete, buildButton, buildCommand, buildMessageCommand, buildModalSubmit, DEFAULT_USER_ID } from './interactions';
 import { handleRest } from './rest';
 import { newSnowflake } from './snowflake';
 import { DiscordState } from './state';
-import type { FakeDiscord, RecordedCall, SentInteraction, StartOptions } from './types';
+import { FLAG_EPHEMERAL } from './wire';
+import type { FakeAttachment, FakeDiscord, FakeInteraction, RecordedCall, SentInteraction, StartOptions } from './types';
 
 export { snowflakeFromTime, timeFromSnowflake, shardOfGuild, DISCORD_EPOCH } from './snowflake';
 export { DEFAULT_USER_ID } from './interactions';
 export { DEFAULT_PERMISSIONS, CHANNEL_UPLOAD_LIMIT, DEFAULT_INTERACTION_UPLOAD_LIMIT } from './state';
+export { MAX_V2_COMPONENTS, MAX_MODAL_COMPONENTS, countComponents, modalInputs } from './components';
+export { FLAG_COMPONENTS_V2, FLAG_EPHEMERAL } from './wire';
 export type {
+  AddMessageOptions,
+  AutocompleteAnswer,
   FailureSpec,
   FakeAttachment,
   FakeChannel,
@@ -29,13 +34,21 @@ export type {
   FakeGuild,
   FakeInteraction,
   FakeMessage,
+  FakeRole,
   FakeUser,
+  InteractionOrigin,
   Ping,
   RecordedCall,
+  SendAutocompleteOptions,
   SendButtonOptions,
   SendCommandOptions,
+  SendMessageCommandOptions,
   SentInteraction,
+  ShownModal,
+  SpecFinding,
   StartOptions,
+  SubmitModalOptions,
+  UploadSpec,
 } from './types';
 export type { UploadedFile } from './multipart';
 
@@ -140,13 +153,35 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
   const guildCount = opts.guildCount ?? state.shardCount;
   for (let k = 0; k < guildCount; k++) state.addGuild(undefined, { shard: k % state.shardCount });
 
-  const dispatchInteraction = (i: ReturnType<typeof buildCommand>): SentInteraction => {
+  const dispatchInteraction = (i: FakeInteraction): SentInteraction => {
     state.registerInteraction(i);
     gateway.dispatchEvent(i.guildId, 'INTERACTION_CREATE', i.payload, () => {
       i.sentAt = Date.now();
     });
     return { id: i.id, token: i.token, createdAt: i.createdAt, payload: i.payload };
   };
+
+  /** Resolves with `read()` once it is defined: checked on every REST call the fake answers. */
+  const waitUntil = <T>(what: string, read: () => T | undefined, timeoutMs = 5000): Promise<T> => {
+    const now = read();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const off = state.onCall(() => {
+        const v = read();
+        if (v === undefined) return;
+        clearTimeout(timer);
+        off();
+        resolve(v);
+      });
+    });
+  };
+
+  const hostFiles = (channelId: string, files: { filename: string; contentType?: string; width?: number; height?: number; data: Buffer }[]): FakeAttachment[] =>
+    files.map((f) => state.cdn.toApi(state.cdn.host({ folder: channelId, ...f })));
 
   const matchesCall = (c: RecordedCall, method: string, pattern: RegExp): boolean => {
     pattern.lastIndex = 0;
@@ -189,6 +224,18 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
 
     sendCommand: (o) => dispatchInteraction(buildCommand(state, o)),
     sendButton: (o) => dispatchInteraction(buildButton(state, o)),
+    sendMessageCommand: (o) => dispatchInteraction(buildMessageCommand(state, o)),
+    sendAutocomplete: (o) => dispatchInteraction(buildAutocomplete(state, o)),
+    submitModal: (o) => dispatchInteraction(buildModalSubmit(state, o)),
+    modals: state.modals,
+    modalFor: (key) => state.findInteraction(key)?.modal,
+    waitForModal: (key, o) => waitUntil(`modal for ${key}`, () => state.findInteraction(key)?.modal, o?.timeoutMs),
+    autocompleteAnswers: state.autocompleteAnswers,
+    autocompleteAnswer: (key) => state.findInteraction(key)?.autocomplete,
+    waitForAutocomplete: (key, o) => waitUntil(`autocomplete answer for ${key}`, () => state.findInteraction(key)?.autocomplete, o?.timeoutMs),
+    specFindings: state.specFindings,
+    specErrors: () => state.specFindings.filter((f) => f.level === 'error'),
+    specWarnings: () => state.specFindings.filter((f) => f.level === 'warning'),
     interactions: state.interactions,
     interactionTokens: () => [...state.interactions.values()].map((i) => i.token),
     originalMessageId: (key) => state.findInteraction(key)?.originalMessageId,
@@ -216,12 +263,35 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
     messages: state.messages,
     channelMessages: (channelId) =>
       // Map order is creation order.
-      [...state.messages.values()].filter((m) => m.channelId === channelId && !m.deleted),
+      [...state.messages.values()].filter((m) => m.channelId === channelId && !m.deleted && ((m.flags ?? 0) & FLAG_EPHEMERAL) === 0),
+    interactionMessages(key) {
+      const i = state.findInteraction(key);
+      if (!i) throw new Error(`unknown interaction ${key}`);
+      const ids = [i.originalMessageId, ...i.followupIds].filter((id): id is string => id !== undefined);
+      return ids.map((id) => state.messages.get(id)!).filter((m) => m && !m.deleted && m.interactionId === i.id);
+    },
+    addMessage(o = {}) {
+      const channelId = o.channelId ?? state.guilds.values().next().value?.defaultChannelId ?? state.guild(state.addGuild()).defaultChannelId;
+      if (!state.channels.has(channelId)) throw new Error(`unknown channel ${channelId}`);
+      const author = state.ensureUser(o.author?.id ?? DEFAULT_USER_ID, o.author?.username);
+      const images = hostFiles(channelId, o.embedImages ?? []).map((a) => ({
+        type: 'image',
+        url: a.url,
+        image: { url: a.url, proxy_url: a.proxy_url, ...(a.width ? { width: a.width, height: a.height } : {}), ...(a.content_type ? { content_type: a.content_type } : {}) },
+      }));
+      const m = state.createMessage({ channelId, body: { content: o.content ?? '', embeds: [...(o.embeds ?? []), ...images] }, files: [], type: 0, authorId: author.id });
+      m.attachments = hostFiles(channelId, o.files ?? []);
+      return m;
+    },
 
     get guilds() {
       return [...state.guilds.keys()].map((id) => ({ id, shard: state.shardOf(id) }));
     },
     addGuild: (id, o) => state.addGuild(id, o),
+    setGuildLocale: (guildId, locale) => void (state.guild(guildId).locale = locale),
+    addRole: (guildId, o) => state.addRole(guildId, o),
+    setMemberRoles: (guildId, userId, roleIds) => state.setMemberRoles(guildId, userId, roleIds),
+    guildChannels: (guildId) => [...state.channels.values()].filter((c) => c.guildId === state.guild(guildId).id).map((c) => c.id),
     addChannel: (guildId, o) => state.addChannel(guildId, o),
     defaultChannelId(guildId) {
       const g = state.guilds.get(guildId);

@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bulkCommandsRefusal, commandRefusal } from './commands';
+import { autocompleteRefusal, modalRefusal } from './components';
 import { parseBody } from './multipart';
+import { checkRequestBody } from './spec';
 import { newSnowflake } from './snowflake';
 import {
   ACK_WINDOW_MS,
@@ -7,7 +10,6 @@ import {
   CHANNEL_UPLOAD_LIMIT,
   Errors,
   formError,
-  messageBodyRefusal,
   TOKEN_LIFETIME_MS,
   type DiscordState,
   type Result,
@@ -100,6 +102,8 @@ for (const scope of ['', '/guilds/:guild'] as const) {
   route('PUT', base, 'bot', (ctx) =>
     withScope(ctx, (cmds, scopeKey) => {
       if (!Array.isArray(ctx.call.body)) return formError([], 'BASE_TYPE_ARRAY', 'Must be an array.');
+      const refused = bulkCommandsRefusal(ctx.call.body);
+      if (refused) return refused;
       const byName = new Map([...cmds.values()].map((c) => [`${c.type}:${c.name}`, c]));
       const next = new Map<string, any>();
       for (const def of ctx.call.body) {
@@ -114,6 +118,8 @@ for (const scope of ['', '/guilds/:guild'] as const) {
   route('POST', base, 'bot', (ctx) =>
     withScope(ctx, (cmds, scopeKey) => {
       const def = ctx.call.body ?? {};
+      const refused = commandRefusal(def);
+      if (refused) return refused;
       const prev = [...cmds.values()].find((c) => c.name === def.name && c.type === (def.type ?? 1));
       const cmd = normalizeCommand(ctx.state, def, scopeKey, prev);
       cmds.set(cmd.id, cmd);
@@ -179,15 +185,16 @@ function normalizeCommand(state: DiscordState, def: any, scopeKey: string, prev:
  * The command id an interaction carries: the registered one when the bot registered that name, else a
  * stable made-up id (kept apart so GET .../commands shows only what the bot registered).
  */
-export function commandIdFor(state: DiscordState, name: string, guildId: string | null): string {
+export function commandIdFor(state: DiscordState, name: string, guildId: string | null, type: 1 | 2 | 3 = 1): string {
   for (const key of [guildId ?? '', 'global']) {
-    const found = [...(state.commands.get(key)?.values() ?? [])].find((c) => c.name === name && c.type === 1);
+    const found = [...(state.commands.get(key)?.values() ?? [])].find((c) => c.name === name && c.type === type);
     if (found) return found.id;
   }
-  let id = state.unregisteredCommandIds.get(name);
+  const key = type === 1 ? name : `${type}:${name}`;
+  let id = state.unregisteredCommandIds.get(key);
   if (!id) {
     id = newSnowflake();
-    state.unregisteredCommandIds.set(name, id);
+    state.unregisteredCommandIds.set(key, id);
   }
   return id;
 }
@@ -202,7 +209,7 @@ route('GET', '/guilds/:guild/channels', 'bot', ({ state, params }) => {
   return json(200, [...state.channels.values()].filter((c) => c.guildId === params.guild).map((c) => state.apiChannel(c)));
 });
 route('GET', '/guilds/:guild/roles', 'bot', ({ state, params }) =>
-  state.guilds.has(params.guild!) ? json(200, [state.apiEveryoneRole(params.guild!)]) : Errors.unknownGuild(),
+  state.guilds.has(params.guild!) ? json(200, state.apiRoles(params.guild!)) : Errors.unknownGuild(),
 );
 route('GET', '/guilds/:guild/members/:user', 'bot', ({ state, params }) => {
   if (!state.guilds.has(params.guild!)) return Errors.unknownGuild();
@@ -282,16 +289,19 @@ function channelDenied(state: DiscordState, channelId: string): Result | undefin
   return undefined;
 }
 
-/** Ephemeral replies exist only behind the interaction webhook: channel endpoints do not see them. */
-/** What Discord checks on any message write: upload size, the body's limits, and that something remains. */
+/**
+ * What Discord checks on any message write: upload size, the body's limits (Components V2 included), and
+ * that something remains.
+ */
 function refuseMessage(state: DiscordState, existing: FakeMessage | undefined, call: RecordedCall, uploadLimit: number): Result | undefined {
   return (
     state.checkUploadSize(call.files, uploadLimit) ??
-    messageBodyRefusal(call.body) ??
+    state.messageWriteRefusal(existing, call.body, call.files) ??
     (state.wouldBeEmpty(existing, call.body, call.files) ? Errors.cannotSendEmpty() : undefined)
   );
 }
 
+/** Ephemeral replies exist only behind the interaction webhook: channel endpoints do not see them. */
 function channelMessage(state: DiscordState, channelId: string, messageId: string): FakeMessage | Result {
   const ch = state.channels.get(channelId);
   if (!ch) return Errors.unknownChannel();
@@ -320,6 +330,17 @@ route('POST', '/attachments/refresh-urls', 'bot', ({ state, call }) => {
 
 // ---- interaction callback --------------------------------------------------------------------------------
 
+const responseTypeInvalid = (): Result =>
+  formError(['type'], 'INTERACTION_RESPONSE_TYPE_INVALID', 'Interaction response type is not valid for this interaction.');
+
+/** Which callback types each interaction type takes: autocomplete only 8; a modal (9) never after a modal submit. */
+const ALLOWED_CALLBACKS: Record<FakeInteraction['type'], number[]> = {
+  2: [4, 5, 9],
+  3: [4, 5, 6, 7, 9],
+  4: [8],
+  5: [4, 5, 6, 7],
+};
+
 route('POST', '/interactions/:id/:token/callback', 'none', ({ state, params, call }) => {
   const i = state.interactions.get(params.id!);
   if (!i || i.token !== params.token) return Errors.unknownInteraction();
@@ -327,29 +348,30 @@ route('POST', '/interactions/:id/:token/callback', 'none', ({ state, params, cal
   if (Date.now() - i.sentAt > ACK_WINDOW_MS) return Errors.unknownInteraction();
   const type = call.body?.type;
   const data = call.body?.data ?? {};
+  if (![4, 5, 6, 7, 8, 9].includes(type)) return formError(['type'], 'BASE_TYPE_CHOICES', `Value must be one of {4, 5, 6, 7, 8, 9}.`);
+  if (!ALLOWED_CALLBACKS[i.type].includes(type)) return responseTypeInvalid();
   const tooBig = state.checkUploadSize(call.files, i.attachmentSizeLimit);
   if (tooBig) return tooBig;
 
   let message: FakeMessage | undefined;
   switch (type) {
     case 4: {
-      const invalid = messageBodyRefusal(data);
+      const invalid = state.messageWriteRefusal(undefined, data, call.files);
       if (invalid) return prefixErrors(invalid, 'data');
       if (state.wouldBeEmpty(undefined, data, call.files)) return Errors.cannotSendEmpty();
       message = replyMessage(state, i, data, call, (data.flags ?? 0) & ~(1 << 7));
       break;
     }
     case 5:
-      message = replyMessage(state, i, {}, { ...call, files: [] }, ((data.flags ?? 0) & (1 << 6)) | (1 << 7));
+      // Deferring may already set IS_COMPONENTS_V2 (and ephemeral); the flag then stays for the edits.
+      message = replyMessage(state, i, {}, { ...call, files: [] }, ((data.flags ?? 0) & ((1 << 6) | (1 << 15))) | (1 << 7));
       break;
     case 6:
     case 7: {
-      if (i.type !== 3 || !i.componentMessageId) {
-        return formError(['type'], 'INTERACTION_RESPONSE_TYPE_INVALID', 'Interaction response type is not valid for this interaction.');
-      }
+      if (!i.componentMessageId) return responseTypeInvalid();
       const target = state.messages.get(i.componentMessageId);
       if (type === 7) {
-        const invalid = messageBodyRefusal(data);
+        const invalid = state.messageWriteRefusal(target, data, call.files);
         if (invalid) return prefixErrors(invalid, 'data');
         if (target) state.editMessage(target, data, call.files, 'webhook');
       }
@@ -357,12 +379,25 @@ route('POST', '/interactions/:id/:token/callback', 'none', ({ state, params, cal
       if (message) i.originalMessageId = message.id;
       break;
     }
-    case 9:
+    case 8: {
+      const invalid = autocompleteRefusal(data);
+      if (invalid) return invalid;
+      const answer = { interactionId: i.id, choices: data.choices, latencyMs: Date.now() - i.sentAt, at: Date.now() };
+      i.autocomplete = answer;
+      state.autocompleteAnswers.push(answer);
       break;
-    default:
-      return formError(['type'], 'BASE_TYPE_CHOICES', `Value must be one of {4, 5, 6, 7, 9}.`);
+    }
+    case 9: {
+      const invalid = modalRefusal(call.body?.data);
+      if (invalid) return invalid;
+      const modal = { interactionId: i.id, userId: i.userId, customId: data.custom_id, title: data.title, components: data.components, at: Date.now(), latencyMs: Date.now() - i.sentAt };
+      i.modal = modal;
+      state.modals.push(modal);
+      break;
+    }
   }
   i.ackType = type;
+  i.ackAt = Date.now();
 
   if (call.query.with_response !== 'true') return noContent();
   const response: any = {
@@ -387,7 +422,8 @@ function replyMessage(state: DiscordState, i: FakeInteraction, body: any, call: 
     channelId: i.channelId,
     body,
     files: call.files,
-    type: i.type === 2 ? 20 : 19,
+    // 20 chat input command, 23 context menu command, 19 reply (components and modal submits).
+    type: i.type === 2 ? (i.commandType === 3 ? 23 : 20) : 19,
     webhook: true,
     interactionId: i.id,
     flags,
@@ -414,7 +450,8 @@ function webhookInteraction(state: DiscordState, app: string, token: string): Fa
   const i = state.interactionByToken(token);
   if (!i || app !== state.applicationId) return Errors.unknownWebhook();
   if (Date.now() - i.createdAt > TOKEN_LIFETIME_MS) return Errors.invalidToken();
-  if (i.ackType === undefined) return Errors.unknownWebhook();
+  // Unanswered interactions have no webhook yet; autocomplete ones never have one (no follow-ups).
+  if (i.ackType === undefined || i.type === 4) return Errors.unknownWebhook();
   return i;
 }
 
@@ -520,6 +557,7 @@ export async function handleRest(
     at: Date.now(),
   };
 
+  if (!parsed.error) state.specFindings.push(...checkRequestBody(method, path, parsed.body));
   let result: Result;
   const injected = state.takeFailure(method, path) ?? state.injectedFault(call);
   if (injected) {

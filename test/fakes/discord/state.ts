@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Cdn, type HostedFile } from './cdn';
+import { buttonProblem, componentsV2Refusal, isV2Write } from './components';
+import { apiError, chars, FLAG_COMPONENTS_V2, FLAG_EPHEMERAL, FLAG_LOADING, formError, type Result } from './wire';
 import { fileIndex, type UploadedFile } from './multipart';
 import { newSnowflake, shardOfGuild, snowflakeFromTime, timeFromSnowflake } from './snowflake';
 import type {
+  AutocompleteAnswer,
   FailureSpec,
   FakeAttachment,
   FakeChannel,
@@ -12,6 +15,8 @@ import type {
   FakeUser,
   Ping,
   RecordedCall,
+  ShownModal,
+  SpecFinding,
   StartOptions,
 } from './types';
 
@@ -23,9 +28,6 @@ export const DEFAULT_INTERACTION_UPLOAD_LIMIT = 10 * MiB;
 export const TOKEN_LIFETIME_MS = 15 * 60 * 1000;
 export const ACK_WINDOW_MS = 3000;
 
-const FLAG_EPHEMERAL = 1 << 6;
-const FLAG_LOADING = 1 << 7;
-const FLAG_COMPONENTS_V2 = 1 << 15;
 
 /** Roughly what @everyone may do in a fresh server: see, send, embed, attach, read history, use commands. */
 export const DEFAULT_PERMISSIONS = (
@@ -44,22 +46,7 @@ export const DEFAULT_PERMISSIONS = (
   (1n << 38n) // send messages in threads
 ).toString();
 
-export interface Result {
-  status: number;
-  json?: unknown;
-  headers?: Record<string, string>;
-}
-
-export function apiError(status: number, code: number, message: string, extra?: Record<string, unknown>): Result {
-  return { status, json: { message, code, ...extra } };
-}
-
-/** 400/50035 with Discord's nested `errors` shape, so DiscordAPIError prints the offending field. */
-export function formError(path: (string | number)[], code: string, message: string): Result {
-  let errors: any = { _errors: [{ code, message }] };
-  for (const key of [...path].reverse()) errors = { [String(key)]: errors };
-  return apiError(400, 50035, 'Invalid Form Body', { errors });
-}
+export { apiError, formError, type Result } from './wire';
 
 export const Errors = {
   unauthorized: () => apiError(401, 0, '401: Unauthorized'),
@@ -115,6 +102,11 @@ export class DiscordState {
   /** Ids given to commands the tests invoke without the bot having registered them. */
   readonly unregisteredCommandIds = new Map<string, string>();
 
+  /** Modals the bot showed and autocomplete answers it gave, in order. */
+  readonly modals: ShownModal[] = [];
+  readonly autocompleteAnswers: AutocompleteAnswer[] = [];
+  /** What the request bodies checked against Discord's published spec gave (spec.ts). */
+  readonly specFindings: SpecFinding[] = [];
   readonly calls: RecordedCall[] = [];
   readonly pings: Ping[] = [];
   readonly cdnCalls: { method: string; path: string; query: Record<string, string>; status: number; at: number }[] =
@@ -128,6 +120,7 @@ export class DiscordState {
   /** Set by the gateway: announces state changes to connected shards. */
   onGuildAdded: (guildId: string) => void = () => {};
   onChannelAdded: (channelId: string) => void = () => {};
+  onRoleAdded: (guildId: string, roleId: string) => void = () => {};
 
   constructor(
     readonly origin: string,
@@ -245,7 +238,7 @@ export class DiscordState {
     return u;
   }
 
-  addGuild(id?: string, opts: { shard?: number; name?: string } = {}): string {
+  addGuild(id?: string, opts: { shard?: number; name?: string; locale?: string } = {}): string {
     let guildId = id;
     if (!guildId) {
       let t = Date.now();
@@ -262,6 +255,9 @@ export class DiscordState {
       name: opts.name ?? `Fake Guild ${this.guilds.size + 1}`,
       ownerId: owner.id,
       defaultChannelId: '',
+      locale: opts.locale ?? 'en-US',
+      roles: [],
+      memberRoles: new Map(),
     };
     this.guilds.set(guildId, guild);
     const channelId = newSnowflake();
@@ -282,6 +278,32 @@ export class DiscordState {
     this.channels.set(id, { id, type: 0, guildId, name: opts.name ?? `channel-${id.slice(-4)}`, lastMessageId: null });
     this.onChannelAdded(id);
     return id;
+  }
+
+  guild(guildId: string): FakeGuild {
+    const g = this.guilds.get(guildId);
+    if (!g) throw new Error(`unknown guild ${guildId}`);
+    return g;
+  }
+
+  /** A role of the guild (announced with GUILD_ROLE_CREATE), placed above the existing ones. */
+  addRole(guildId: string, opts: { id?: string; name?: string; permissions?: string; color?: number } = {}): string {
+    const g = this.guild(guildId);
+    const id = opts.id ?? newSnowflake();
+    if (id === guildId || g.roles.some((r) => r.id === id)) return id;
+    g.roles.push({ id, name: opts.name ?? `role-${id.slice(-4)}`, permissions: opts.permissions ?? '0', color: opts.color ?? 0, position: g.roles.length + 1 });
+    this.onRoleAdded(guildId, id);
+    return id;
+  }
+
+  /** Replaces the member's roles (ids of roles of that guild; @everyone is implied, as on Discord). */
+  setMemberRoles(guildId: string, userId: string, roleIds: string[]): void {
+    const g = this.guild(guildId);
+    const unknown = roleIds.filter((r) => !g.roles.some((x) => x.id === r));
+    if (unknown.length) throw new Error(`unknown role(s) ${unknown.join(', ')} in guild ${guildId}: addRole first`);
+    this.ensureUser(userId);
+    // No GUILD_MEMBER_UPDATE: it needs the privileged GuildMembers intent; interactions carry the roles.
+    g.memberRoles.set(userId, [...roleIds]);
   }
 
   dmChannelFor(userId: string): FakeChannel {
@@ -324,7 +346,7 @@ export class DiscordState {
       nick: null,
       avatar: null,
       banner: null,
-      roles: [],
+      roles: [...(this.guilds.get(guildId)?.memberRoles.get(userId) ?? [])],
       joined_at: joined,
       premium_since: null,
       deaf: false,
@@ -381,6 +403,17 @@ export class DiscordState {
     };
   }
 
+  apiRole(guildId: string, roleId: string): any | undefined {
+    if (roleId === guildId) return this.apiEveryoneRole(guildId);
+    const r = this.guilds.get(guildId)?.roles.find((x) => x.id === roleId);
+    if (!r) return undefined;
+    return { ...this.apiEveryoneRole(guildId), id: r.id, name: r.name, color: r.color, colors: { primary_color: r.color, secondary_color: null, tertiary_color: null }, position: r.position, permissions: r.permissions, mentionable: true };
+  }
+
+  apiRoles(guildId: string): any[] {
+    return [guildId, ...this.guild(guildId).roles.map((r) => r.id)].map((id) => this.apiRole(guildId, id));
+  }
+
   apiGuild(guildId: string, forGateway: boolean): any {
     const g = this.guilds.get(guildId)!;
     const base: any = {
@@ -398,7 +431,7 @@ export class DiscordState {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [this.apiEveryoneRole(g.id)],
+      roles: this.apiRoles(g.id),
       emojis: [],
       stickers: [],
       features: [],
@@ -413,7 +446,7 @@ export class DiscordState {
       premium_tier: 0,
       premium_subscription_count: 0,
       premium_progress_bar_enabled: false,
-      preferred_locale: 'en-US',
+      preferred_locale: g.locale,
       nsfw_level: 0,
       max_members: 500000,
       max_video_channel_users: 25,
@@ -470,7 +503,7 @@ export class DiscordState {
         type: i.type,
         user: this.apiUser(i.userId),
         authorizing_integration_owners: i.payload.authorizing_integration_owners,
-        ...(i.commandName ? { name: i.commandName, command_type: 1 } : {}),
+        ...(i.commandName ? { name: i.commandName, command_type: i.commandType ?? 1 } : {}),
         ...(i.componentMessageId ? { interacted_message_id: i.componentMessageId } : {}),
         ...(m.id !== i.originalMessageId && i.originalMessageId
           ? { original_response_message_id: i.originalMessageId }
@@ -518,6 +551,8 @@ export class DiscordState {
     webhook?: boolean;
     interactionId?: string;
     flags?: number;
+    /** Default: the bot. */
+    authorId?: string;
   }): FakeMessage {
     const body = input.body ?? {};
     const ch = this.channels.get(input.channelId);
@@ -543,7 +578,7 @@ export class DiscordState {
       components: body.components ?? [],
       attachments,
       flags: input.flags ?? (typeof body.flags === 'number' ? body.flags : 0),
-      authorId: this.botUser.id,
+      authorId: input.authorId ?? this.botUser.id,
       type: input.type,
       mentions: [],
       mentionRoles: [],
@@ -588,11 +623,13 @@ export class DiscordState {
       m.attachments = [...m.attachments, ...[...newFiles.values()].map((f) => this.hostUpload(m.channelId, f))];
     }
     // Ephemeral sticks; any edit ends the "thinking..." state of a deferred reply.
-    const keep = (m.flags ?? 0) & FLAG_EPHEMERAL;
+    // So does IS_COMPONENTS_V2 (an edit taking it off is refused before it gets here).
+    const keep = (m.flags ?? 0) & (FLAG_EPHEMERAL | FLAG_COMPONENTS_V2);
     const requested = typeof body.flags === 'number' ? body.flags : (m.flags ?? 0);
     m.flags = keep | (requested & ~(FLAG_EPHEMERAL | FLAG_LOADING));
     // Mentions are rebuilt from scratch when the content changes, and only then (Discord's docs, edit message).
-    if ('content' in body) this.setMentions(m, body, via);
+    // In a V2 message the text displays are what can mention.
+    if ('content' in body || (((m.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0 && 'components' in body)) this.setMentions(m, body, via);
     m.editedAt = Date.now();
     m.edits++;
     return m;
@@ -606,6 +643,44 @@ export class DiscordState {
     const components = 'components' in b ? b.components : m?.components;
     const keptAttachments = Array.isArray(b.attachments) ? b.attachments.length : (m?.attachments.length ?? 0);
     return !content && !(embeds?.length > 0) && !(components?.length > 0) && keptAttachments === 0 && files.length === 0;
+  }
+
+  /**
+   * The file names the message carries after this write, by the rules of `createMessage` and `editMessage`:
+   * what `attachment://name` in a V2 component may point at.
+   */
+  attachmentNamesAfter(existing: FakeMessage | undefined, body: any, files: UploadedFile[]): string[] {
+    const newFiles = this.indexFiles(files);
+    const nameOf = (file: UploadedFile, meta?: any): string => (typeof meta?.filename === 'string' ? meta.filename : file.filename);
+    const listed = Array.isArray(body?.attachments) ? (body.attachments as any[]) : undefined;
+    if (listed) {
+      const names: string[] = [];
+      const used = new Set<string>();
+      for (const a of listed) {
+        const id = String(a?.id);
+        const old = existing?.attachments.find((x) => x.id === id);
+        const file = newFiles.get(id);
+        if (old) names.push(old.filename);
+        else if (file) {
+          used.add(id);
+          names.push(nameOf(file, a));
+        }
+      }
+      // On creation a file nobody listed is still attached (see createMessage); an edit drops it.
+      if (!existing) for (const [n, f] of newFiles) if (!used.has(n)) names.push(f.filename);
+      return names;
+    }
+    const kept = body?.attachments === null ? [] : (existing?.attachments.map((a) => a.filename) ?? []);
+    return [...kept, ...[...newFiles.values()].map((f) => f.filename)];
+  }
+
+  /** Everything Discord checks in a message write's body: its limits, and Components V2's rules. */
+  messageWriteRefusal(existing: FakeMessage | undefined, body: any, files: UploadedFile[]): Result | undefined {
+    const v2 = isV2Write(body, existing);
+    return (
+      messageBodyRefusal(body, v2) ??
+      componentsV2Refusal({ body, existing, attachmentNames: this.attachmentNamesAfter(existing, body, files) })
+    );
   }
 
   private indexFiles(files: UploadedFile[]): Map<string, UploadedFile> {
@@ -630,13 +705,25 @@ export class DiscordState {
 
   /** Who this write notifies (`mentionsOf`); every write that notifies anyone is kept in `pings`. */
   private setMentions(m: FakeMessage, body: any, via: MentionContext): void {
-    const found = mentionsOf(m.content ?? '', body.allowed_mentions, via);
+    const found = mentionsOf([m.content ?? '', ...textDisplays(m)].join('\n'), body.allowed_mentions, via);
     m.mentions = found.users;
     m.mentionRoles = found.roles;
     m.mentionEveryone = found.everyone;
     for (const id of m.mentions) this.ensureUser(id);
     if (found.users.length || found.roles.length || found.everyone) this.pings.push({ messageId: m.id, channelId: m.channelId, ...found, at: Date.now() });
   }
+}
+
+/** The text displays of a Components V2 message, nested ones included. */
+function textDisplays(m: FakeMessage): string[] {
+  if (((m.flags ?? 0) & FLAG_COMPONENTS_V2) === 0) return [];
+  const out: string[] = [];
+  const visit = (c: any): void => {
+    if (c?.type === 10 && typeof c.content === 'string') out.push(c.content);
+    for (const child of Array.isArray(c?.components) ? c.components : []) visit(child);
+  };
+  for (const c of m.components ?? []) visit(c);
+  return out;
 }
 
 /** A failure as Discord answers it; 429s carry the rate-limit headers @discordjs/rest reads. */
@@ -693,8 +780,6 @@ function defaultMessage(status: number, code: number | undefined): string {
 
 // ---- what Discord refuses in a message body, and whom a message pings ------------------------------------
 
-/** Discord counts text limits in code points, not UTF-16 units (discord/discord-api-docs#1315). */
-const chars = (s: string): number => [...s].length;
 
 function embedChars(e: any): number {
   if (!e || typeof e !== 'object') return 0;
@@ -703,20 +788,6 @@ function embedChars(e: any): number {
   n += chars(e.author?.name ?? '');
   for (const f of e.fields ?? []) n += chars(f.name ?? '') + chars(f.value ?? '');
   return n;
-}
-
-/** Link buttons take these schemes only; anything else is refused as Discord words it. */
-const LINK_SCHEMES = ['http', 'https', 'discord'];
-
-function linkUrlProblem(url: unknown, at: (string | number)[]): Result | undefined {
-  if (typeof url !== 'string' || url === '') return formError([...at, 'url'], 'BASE_TYPE_REQUIRED', 'This field is required');
-  if (chars(url) > 512) return formError([...at, 'url'], 'BASE_TYPE_MAX_LENGTH', 'Must be 512 or fewer in length.');
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
-  if (scheme === undefined || !URL.canParse(url)) return formError([...at, 'url'], 'URL_TYPE_INVALID_URL', 'Not a well formed URL.');
-  if (!LINK_SCHEMES.includes(scheme.toLowerCase())) {
-    return formError([...at, 'url'], 'URL_TYPE_INVALID_SCHEME', `Scheme "${scheme}" is not supported. Scheme must be one of ('http', 'https', 'discord').`);
-  }
-  return undefined;
 }
 
 const MENTION_TYPES = ['users', 'roles', 'everyone'];
@@ -740,8 +811,12 @@ function allowedMentionsProblem(am: unknown): Result | undefined {
   return undefined;
 }
 
-/** The limits Discord enforces on a message body (docs/discord.md); the first violation as 400/50035. */
-export function messageBodyRefusal(body: any): Result | undefined {
+/**
+ * The limits Discord enforces on a message body (docs/discord.md); the first violation as 400/50035.
+ * `componentsV2`: whether the message is a V2 one after this write (an edit need not repeat the flag); V2
+ * components are checked by `componentsV2Refusal`.
+ */
+export function messageBodyRefusal(body: any, componentsV2 = ((body?.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0): Result | undefined {
   if (body === null || typeof body !== 'object') return undefined;
   if (typeof body.content === 'string' && chars(body.content) > 2000) {
     return formError(['content'], 'BASE_TYPE_MAX_LENGTH', 'Must be 2000 or fewer in length.');
@@ -753,7 +828,6 @@ export function messageBodyRefusal(body: any): Result | undefined {
   }
   const mentions = allowedMentionsProblem(body.allowed_mentions);
   if (mentions) return mentions;
-  const componentsV2 = ((body.flags ?? 0) & FLAG_COMPONENTS_V2) !== 0;
   if (Array.isArray(body.components) && !componentsV2) {
     if (body.components.length > 5) {
       return formError(['components'], 'BASE_TYPE_MAX_LENGTH', 'Must be 5 or fewer in length.');
@@ -766,25 +840,9 @@ export function messageBodyRefusal(body: any): Result | undefined {
         return formError(['components', r, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
       }
       for (const [c, comp] of items.entries()) {
-        const at = ['components', r, 'components', c];
         if (comp?.type !== 2) continue;
-        if (comp.style === 5) {
-          const bad = linkUrlProblem(comp.url, at);
-          if (bad) return bad;
-          if (comp.custom_id !== undefined) {
-            return formError([...at, 'custom_id'], 'COMPONENT_CUSTOM_ID_NOT_ALLOWED', 'A custom id is not allowed on link buttons');
-          }
-        } else if (comp.style !== 6) {
-          const id = comp.custom_id;
-          if (typeof id !== 'string' || chars(id) < 1 || chars(id) > 100) {
-            return formError([...at, 'custom_id'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-          }
-          if (customIds.has(id)) return formError([...at, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
-          customIds.add(id);
-        }
-        if (typeof comp.label === 'string' && chars(comp.label) > 80) {
-          return formError([...at, 'label'], 'BASE_TYPE_MAX_LENGTH', 'Must be 80 or fewer in length.');
-        }
+        const bad = buttonProblem(comp, ['components', r, 'components', c], customIds);
+        if (bad) return bad;
       }
     }
   }

@@ -92,12 +92,67 @@ export interface FakeGuild {
   name: string;
   ownerId: string;
   defaultChannelId: string;
+  /** `preferred_locale`, sent as `guild_locale` on interactions. */
+  locale: string;
+  /** Roles besides @everyone (whose id is the guild's). */
+  roles: FakeRole[];
+  /** Role ids per member (user id); members not listed have none. */
+  memberRoles: Map<string, string[]>;
+}
+
+export interface FakeRole {
+  id: string;
+  name: string;
+  /** Permission bitfield as a decimal string. */
+  permissions: string;
+  color: number;
+  position: number;
+}
+
+/** A modal the bot showed (interaction callback type 9), as sent. */
+export interface ShownModal {
+  /** The interaction the modal answered. */
+  interactionId: string;
+  userId: string;
+  customId: string;
+  title: string;
+  components: any[];
+  /** When the fake accepted it, and how long after the interaction's delivery. */
+  at: number;
+  latencyMs: number;
+  /** Set once a submit of it was dispatched: a modal is submitted once. */
+  submittedBy?: string;
+}
+
+/** An autocomplete answer (callback type 8). */
+export interface AutocompleteAnswer {
+  interactionId: string;
+  choices: { name: string; value: string | number; name_localizations?: Record<string, string> }[];
+  /** From the interaction's delivery to the answer; Discord gives 3 s. */
+  latencyMs: number;
+  at: number;
+}
+
+/** A request body checked against Discord's published OpenAPI spec (package discord-api-spec). */
+export interface SpecFinding {
+  /** error: the body contradicts the spec; warning: a field the spec does not (yet) describe. */
+  level: 'error' | 'warning';
+  /** The route as a template, e.g. `PATCH /webhooks/:app/:token/messages/:message`. */
+  route: string;
+  schema: string;
+  /** Where in the body, e.g. `data.components.0.type`. */
+  path: string;
+  message: string;
+  at: number;
 }
 
 export interface FakeInteraction {
   id: string;
   token: string;
-  type: 2 | 3;
+  /** 2 application command, 3 component, 4 autocomplete, 5 modal submit. */
+  type: 2 | 3 | 4 | 5;
+  /** Application commands and autocomplete: 1 slash, 2 user, 3 message command. */
+  commandType?: 1 | 2 | 3;
   /** Creation time encoded in the id; the token dies 15 minutes after it. */
   createdAt: number;
   /** When the fake dispatched it; the 3 s acknowledgement window starts here. */
@@ -110,8 +165,15 @@ export interface FakeInteraction {
   customId?: string;
   /** Component interactions: the message the component sits on. */
   componentMessageId?: string;
-  /** Callback type used to acknowledge it, once acknowledged. */
+  /** Callback type used to acknowledge it, once acknowledged, and when. */
   ackType?: number;
+  ackAt?: number;
+  /** The modal it was answered with (callback type 9). */
+  modal?: ShownModal;
+  /** The autocomplete answer (callback type 8). */
+  autocomplete?: AutocompleteAnswer;
+  /** Modal submits: the interaction whose modal was submitted. */
+  modalOf?: string;
   ephemeral: boolean;
   /** The message `@original` stands for, once acknowledged. */
   originalMessageId?: string;
@@ -129,31 +191,89 @@ export interface FailureSpec {
   retryAfter?: number;
 }
 
-export interface SendCommandOptions {
-  name: string;
-  /** Raw API options (`{name, type, value}`; subcommands nest `options`). */
-  options?: any[];
+/** Where and by whom an interaction happens; every `send*` takes these. */
+export interface InteractionOrigin {
   /** undefined: the first guild; null: a DM. */
   guildId?: string | null;
+  /** A channel of that guild (created and announced when new); default: the guild's first channel. */
   channelId?: string;
   user?: { id: string; username?: string };
   /** Member permission bitfield as a decimal string (guilds only). */
   memberPermissions?: string;
-  /** Placed in data.resolved.attachments; options of type 11 reference them by id. */
-  attachments?: FakeAttachment[];
+  /** Sets the member's roles (ids from `addRole`) before the interaction; they stay set. */
+  roles?: string[];
   /** Milliseconds since the Unix epoch, encoded in the interaction id. */
   createdAt?: number;
   /** interaction.attachment_size_limit (default 10 MiB). */
   attachmentSizeLimit?: number;
   appPermissions?: string;
+  /** The user's client language, `interaction.locale` (default en-US). */
+  locale?: string;
+  /** `guild_locale` for this interaction (default: the guild's preferred locale). */
+  guildLocale?: string;
+}
+
+export interface SendCommandOptions extends InteractionOrigin {
+  name: string;
+  /** Raw API options (`{name, type, value}`; subcommands nest `options`). */
+  options?: any[];
+  /** Placed in data.resolved.attachments; options of type 11 reference them by id. */
+  attachments?: FakeAttachment[];
+}
+
+/** A message context-menu command (type 3) used on a message. */
+export interface SendMessageCommandOptions extends InteractionOrigin {
+  name: string;
+  /** The target: a message the fake holds (`addMessage`, or one the bot posted); it lands in data.resolved.messages. */
+  messageId: string;
+}
+
+/** An autocomplete request: `options` as for a command, exactly one of them (maybe nested) with `focused: true`. */
+export interface SendAutocompleteOptions extends InteractionOrigin {
+  name: string;
+  options: any[];
+}
+
+/** A file a member uploads in a modal's File Upload. */
+export interface UploadSpec {
+  filename: string;
+  contentType?: string;
+  width?: number;
+  height?: number;
+  data: Buffer;
+}
+
+export interface SubmitModalOptions {
+  /** The interaction (id or token) whose modal is submitted. */
+  interaction: string;
+  /** Must equal the shown modal's custom id (default: it). */
+  customId?: string;
+  /**
+   * Values by input custom id: a string for a text input or radio group, string[] for selects and checkbox
+   * groups, a boolean for a checkbox, UploadSpec[] for a File Upload. Inputs not given submit what they were
+   * prefilled with (a text input's value, default options), else nothing.
+   */
+  values?: Record<string, string | string[] | boolean | UploadSpec[]>;
+  createdAt?: number;
   locale?: string;
 }
 
-export interface SendButtonOptions {
+/** A message a member posted, for message commands to target. */
+export interface AddMessageOptions {
+  /** Default: the first guild's first channel. */
+  channelId?: string;
+  author?: { id: string; username?: string };
+  content?: string;
+  /** Uploaded with the message (hosted on the fake CDN in that channel). */
+  files?: UploadSpec[];
+  /** Embeds as Discord stores them; `embedImages` adds one embed per image, hosted on the fake CDN. */
+  embeds?: any[];
+  embedImages?: UploadSpec[];
+}
+
+export interface SendButtonOptions extends InteractionOrigin {
   customId: string;
   messageId: string;
-  guildId?: string | null;
-  channelId?: string;
   user: { id: string; username?: string };
   memberPermissions?: string;
   createdAt?: number;
@@ -161,6 +281,9 @@ export interface SendButtonOptions {
   appPermissions?: string;
   /** interaction.locale (default en-US), as for commands. */
   locale?: string;
+  /** 2 button (default) or 3 string select, with the chosen `values`. */
+  componentType?: 2 | 3;
+  values?: string[];
 }
 
 export interface SentInteraction {
@@ -191,6 +314,11 @@ export interface StartOptions {
 }
 
 export interface FakeDiscord {
+  /*
+   * Driving each interaction kind: sendCommand (slash), sendButton (button or select), sendMessageCommand
+   * (message context menu, target from addMessage), sendAutocomplete, and submitModal after the bot showed a
+   * modal (modalFor / waitForModal).
+   */
   /** `http://127.0.0.1:P/api`, for discord.js `rest.api`. */
   apiUrl: string;
   /** `http://127.0.0.1:P`. */
@@ -216,6 +344,30 @@ export interface FakeDiscord {
 
   sendCommand(opts: SendCommandOptions): SentInteraction;
   sendButton(opts: SendButtonOptions): SentInteraction;
+  /** A message context-menu command (type 3) on a message the fake holds (see `addMessage`). */
+  sendMessageCommand(opts: SendMessageCommandOptions): SentInteraction;
+  /** An autocomplete request (type 4); the bot's answer appears in `autocompleteAnswer`. */
+  sendAutocomplete(opts: SendAutocompleteOptions): SentInteraction;
+  /**
+   * The member submits the modal shown for `opts.interaction` (MODAL_SUBMIT, type 5): text values, select
+   * values, uploaded files (hosted on the fake CDN, in data.resolved.attachments). Throws when no such modal
+   * was shown, it was already submitted, or the values break its inputs' rules.
+   */
+  submitModal(opts: SubmitModalOptions): SentInteraction;
+  /** Every modal the bot showed, in order. */
+  modals: ShownModal[];
+  /** The modal shown in answer to that interaction (undefined when none). */
+  modalFor(interactionIdOrToken: string): ShownModal | undefined;
+  /** Resolves once a modal answers that interaction. */
+  waitForModal(interactionIdOrToken: string, opts?: { timeoutMs?: number }): Promise<ShownModal>;
+  autocompleteAnswers: AutocompleteAnswer[];
+  autocompleteAnswer(interactionIdOrToken: string): AutocompleteAnswer | undefined;
+  waitForAutocomplete(interactionIdOrToken: string, opts?: { timeoutMs?: number }): Promise<AutocompleteAnswer>;
+
+  /** Request bodies checked against Discord's published spec: errors (a test asserts none) and warnings. */
+  specFindings: SpecFinding[];
+  specErrors(): SpecFinding[];
+  specWarnings(): SpecFinding[];
   interactions: Map<string, FakeInteraction>;
   /** The token of every interaction this fake issued: credentials that must never reach a log. */
   interactionTokens(): string[];
@@ -242,12 +394,24 @@ export interface FakeDiscord {
   attachmentData(url: string): Buffer | undefined;
 
   messages: Map<string, FakeMessage>;
-  /** Messages of a channel, oldest first, deleted ones excluded. */
+  /** Messages of a channel as its members see them, oldest first: deleted and ephemeral ones excluded. */
   channelMessages(channelId: string): FakeMessage[];
+  /** The interaction's own messages (its reply and follow-ups, ephemeral ones included), oldest first, deleted ones excluded. */
+  interactionMessages(interactionIdOrToken: string): FakeMessage[];
+  /** A message a member posted (not the bot), with files and embed images on the fake CDN: a target for message commands. */
+  addMessage(opts?: AddMessageOptions): FakeMessage;
 
   readonly guilds: { id: string; shard: number }[];
   /** Adds a guild (to the shard `opts.shard` if no id is given) and announces it with GUILD_CREATE. */
-  addGuild(id?: string, opts?: { shard?: number; name?: string }): string;
+  addGuild(id?: string, opts?: { shard?: number; name?: string; locale?: string }): string;
+  /** The guild's preferred locale, sent as `guild_locale`. */
+  setGuildLocale(guildId: string, locale: string): void;
+  /** A role in the guild (announced with GUILD_ROLE_CREATE); returns its id. */
+  addRole(guildId: string, opts?: { id?: string; name?: string; permissions?: string; color?: number }): string;
+  /** The member's role ids from now on (what `member.roles` carries in interactions and GET member). */
+  setMemberRoles(guildId: string, userId: string, roleIds: string[]): void;
+  /** Text channels of the guild, oldest first. */
+  guildChannels(guildId: string): string[];
   /** A text channel in the guild (announced with CHANNEL_CREATE when its shard is connected). */
   addChannel(guildId: string, opts?: { id?: string; name?: string }): string;
   defaultChannelId(guildId: string): string;

@@ -21,8 +21,10 @@ export const en = {
     resolution_over_cap: 'This server allows at most {{max}}; you asked for {{resolution}}.',
     aspect_ratio_unknown: 'Unknown aspect ratio "{{aspectRatio}}"; choose {{choices, list(type: unit; style: short)}}.',
     seed_out_of_range: 'The seed must be a whole number from 0 to {{max}}; you gave {{seed}}.',
-    images_missing: 'Attach at least one reference image.',
+    images_missing: 'Give at least one reference image: attach one (image1) or choose a saved set with refs (see /video-refs).',
     images_too_many: 'You attached {{count}} images; the limit is {{max}}.',
+    // `setImages` is a count of images (job.images).
+    images_too_many_set: 'The saved set has {{setImages}} and you attached {{attached}}: {{total}} in all; the limit is {{max}}.',
     image_not_recognised: '{{image}} is not a recognised image; use PNG, JPEG or WebP.',
     image_type: '{{image}} is of type {{contentType}}; use PNG, JPEG or WebP.',
     image_file_size_impossible: "{{image}} has an impossible file size ({{bytes}} bytes) in Discord's data; upload it again.",
@@ -51,6 +53,13 @@ export const en = {
     concurrent_full_other: 'You already have {{count}} videos generating (limit {{max}}). Wait for one to finish or cancel it.',
     cooldown_one: 'Please wait {{count}} more second between videos (cooldown {{cooldown}} s).',
     cooldown_other: 'Please wait {{count}} more seconds between videos (cooldown {{cooldown}} s).',
+    budget_daily: "This server's daily video budget has {{left}} s of {{max}} s left today; this video needs {{seconds}} s. It resets {{at}}.",
+    budget_monthly: "This server's monthly video budget has {{left}} s of {{max}} s left this month; this video needs {{seconds}} s. It resets {{at}} ({{date}}).",
+    server_concurrent_full_one: 'This server already has {{count}} video generating (limit {{max}} at once). Please try again when one has finished.',
+    server_concurrent_full_other: 'This server already has {{count}} videos generating (limit {{max}} at once). Please try again when one has finished.',
+    // `channels`: channel mentions.
+    channel_not_allowed: 'Videos are made in {{channels, list(type: unit; style: short)}} on this server, not here.',
+    channel_not_allowed_none: 'Videos cannot be made in this channel on this server.',
   },
 
   userError: {
@@ -154,6 +163,55 @@ export const en = {
     buttonInvalid: 'This button is no longer valid.',
   },
 
+  /** Counted things inside other messages (`{{videos}}`, `{{seconds}}`…), each with its plural forms. */
+  count: {
+    video_one: '{{count}} video',
+    video_other: '{{count}} videos',
+    second_one: '{{count}} second',
+    second_other: '{{count}} seconds',
+    set_one: '{{count}} set',
+    set_other: '{{count}} sets',
+    job_one: '{{count}} job',
+    job_other: '{{count}} jobs',
+  },
+
+  /** `{{images}}` is a count of images (job.images); `{{sets}}` of sets (count.set). */
+  refs: {
+    refusal: {
+      name_taken: 'You already have a set named `{{name}}`; choose another name, or delete that one first with /video-refs delete.',
+      name_taken_server: 'This server already has a set named `{{name}}`; choose another name, or delete that one first with /video-refs delete.',
+      member_full: 'You already keep {{sets}}, the most allowed; delete one with /video-refs delete first.',
+      member_full_none: 'This bot does not keep sets of members.',
+      server_full: 'This server already keeps {{sets}}, the most allowed; a moderator can delete one with /video-refs delete.',
+      server_full_none: 'This bot does not keep server sets.',
+    },
+    badName: '`{{name}}` cannot be a set name: use 1 to 32 letters, digits, - or _.',
+    serversOnly: 'Server sets exist in servers only; leave out server:true to save the set as your own.',
+    notModerator: 'Only members with the Manage Server permission can save server sets; leave out server:true to save the set as your own.',
+    problems_one: 'An image has a problem; nothing was saved',
+    problems_other: 'The images have {{count}} problems; nothing was saved',
+    saved: 'Saved your set `{{name}}` with {{images}}. Use it with /video refs:{{name}}.',
+    saved_server: 'Saved the server set `{{name}}` with {{images}}. Use it with /video refs:{{name}}.',
+    listMine: '**Your sets** ({{used}} of {{max}})',
+    listServer: "**This server's sets** ({{used}} of {{max}})",
+    listEntry: '`{{name}}` ({{images}})',
+    listNone: 'none yet; save one with /video-refs save',
+    notFound: 'There is no set named `{{name}}` among your sets; see /video-refs list.',
+    notFound_server: "There is no set named `{{name}}` among your sets or this server's; see /video-refs list.",
+    showTitle: 'Your set `{{name}}`, {{images}}:',
+    showTitle_server: 'Server set `{{name}}`, {{images}}:',
+    showImage: '{{n}}. {{filename}}, {{width}}x{{height}} px, {{size}} MB: {{url}}',
+    deleted: 'Deleted your set `{{name}}` and its images.',
+    deleted_server: 'Deleted the server set `{{name}}` and its images.',
+    deleteNotModerator: '`{{name}}` is a server set: only members with the Manage Server permission can delete it.',
+    // An autocomplete choice (at most 100 characters with the name).
+    choice: '{{name}} · yours · {{images}}',
+    choice_server: '{{name}} · server · {{images}}',
+    uploadFailed: "The saved set's images could not be handed to the video service right now; please try again in a minute.",
+    setGoneTitle: 'The saved set is gone',
+    setGone: 'The saved set this video was made from has been deleted. Please run /video again.',
+  },
+
   limits: {
     label: {
       dailyVideos: 'Videos per day',
@@ -161,7 +219,7 @@ export const en = {
       concurrent: 'Videos at once',
       cooldown: 'Cooldown between videos',
     },
-    source: { botDefault: 'bot default', serverDefault: 'server default', memberOverride: 'member override' },
+    source: { botDefault: 'bot default', serverDefault: 'server default', role: 'role', memberOverride: 'member override' },
     valueNone: 'none',
     valueSeconds: '{{value}} s',
     amount: { dailyVideos_one: '{{count}}', dailyVideos_other: '{{count}}', dailySeconds_one: '{{count}} s', dailySeconds_other: '{{count}} s', concurrent_one: '{{count}}', concurrent_other: '{{count}}' },
@@ -185,6 +243,102 @@ export const en = {
     notModerator: 'Only members with the Manage Server permission can change video limits. See your own with /video-usage.',
     noLimitGiven: 'Give at least one limit to set, e.g. daily_videos:3.',
     noValueGiven: 'Give at least one value to set, e.g. daily_videos:5 or max_resolution:720p.',
+    noBudgetGiven: 'Give daily_seconds or monthly_seconds, e.g. daily_seconds:600 (0 removes that budget).',
+    fromRole: 'role <@&{{roleId}}>',
+    rolesTitle: 'Role limits',
+    roleLine: '<@&{{roleId}}>: {{limits}}',
+    roleTitle: 'Limits of the role <@&{{roleId}}>',
+    roleCleared: 'Cleared: the role <@&{{roleId}}> has no limits of its own now.',
+    noRoles: 'no role has limits of its own',
+    channelsTitle: 'Channels',
+    channelsEverywhere: '/video works in every channel',
+    // `channels`: channel mentions.
+    channelsOnly: '/video works only in {{channels, list(type: unit; style: short)}}',
+    channelsExcept: '/video works everywhere except {{channels, list(type: unit; style: short)}}',
+    budgetTitle: 'Server budget',
+    budgetDay: 'Today: {{used}} s used of {{max}} s, {{left}} s left; resets {{at}}',
+    budgetDay_none: 'Today: {{used}} s used (no daily budget)',
+    budgetMonth: 'This month: {{used}} s used of {{max}} s, {{left}} s left; resets {{at}}',
+    budgetMonth_none: 'This month: {{used}} s used (no monthly budget)',
+    serverConcurrent: 'Videos at once in the whole server: **{{max}}** ({{active}} generating now)',
+    serverConcurrent_none: 'Videos at once in the whole server: no limit ({{active}} generating now)',
+    auditChannel: 'Audit channel: <#{{channelId}}>',
+    auditChannel_off: 'Audit channel: off',
+    // `status`: Discord's HTTP status, and its error code after a slash when it gave one.
+    auditFailed:
+      'Audit posts to <#{{channelId}}> have stopped: Discord refused the bot there ({{status}}, missing access or permission). Give the bot View Channel and Send Messages in that channel, then set it again with /video-limits audit.',
+    serverBudgetTitle: "This server's video budget",
+  },
+
+  /** Posts to the moderators' audit channel, in the server's language (src/discord/audit.ts). */
+  audit: {
+    setting: {
+      dailyVideos: 'videos per day',
+      dailySeconds: 'seconds per day',
+      concurrent: 'videos at once',
+      cooldown: 'cooldown',
+      maxDuration: 'longest video',
+      maxResolution: 'highest resolution',
+      models: 'models',
+      serverConcurrent: 'videos at once in the server',
+      budgetDaily: 'budget per day',
+      budgetMonthly: 'budget per month',
+      allowed: '/video allowed',
+      auditChannel: 'audit channel',
+    },
+    notSet: 'not set',
+    yes: 'yes',
+    no: 'no',
+    list: '{{values, list(type: unit; style: short)}}',
+    targetServer: 'server',
+    targetRole: 'role <@&{{roleId}}>',
+    change: '{{target}} · {{setting}}: {{before}} -> {{after}}',
+    limitsChanged: '**Video limits changed** by <@{{moderatorId}}>',
+    memberReset: '**Video limits reset** for <@{{userId}}> by <@{{moderatorId}}> (usage today cleared)',
+    budgetRefused_daily: '**Budget refusal**: <@{{userId}}>{{where}} asked for {{seconds}} s; {{left}} s of {{max}} s left today.',
+    budgetRefused_monthly: '**Budget refusal**: <@{{userId}}>{{where}} asked for {{seconds}} s; {{left}} s of {{max}} s left this month.',
+    // After the member's mention in budgetRefused, when it happened in a channel.
+    inChannel: ' in <#{{channelId}}>',
+  },
+
+  history: {
+    title: 'Your latest videos',
+    empty: 'You have no videos in the history yet. It lists the videos you start from now on.',
+    state: {
+      reserved: 'Starting',
+      submitting: 'Submitting',
+      queued: 'Queued',
+      generating: 'Generating',
+      completed: 'Made',
+      delivered: 'Delivered',
+      failed: 'Failed',
+      cancelled: 'Cancelled',
+      undeliverable: 'Made, not posted',
+    },
+    // `prompt` is already escaped and quoted as one line.
+    line: '**{{index}}.** {{state}} · {{at}} · [job message]({{link}})\n> {{prompt}}',
+    line_noLink: '**{{index}}.** {{state}} · {{at}}\n> {{prompt}}',
+    sendAgainButton: 'Send #{{index}} again',
+    missing: 'This video job no longer exists.',
+    notYours: 'This is not your video: only the person who made it can have it sent again.',
+    expired: 'The video service no longer keeps this video, so it cannot be sent again. Re-roll makes a new one.',
+    sentByDm: 'The video could not be shown here, so it was sent to you by DM.',
+    notSent: 'The video could not be sent here or by DM. Please try again in a minute.',
+  },
+
+  /** `{{videos}}`, `{{seconds}}`, `{{jobs}}` are counts (count.video, count.second, count.job). */
+  stats: {
+    title: 'Video stats of this server',
+    today: 'Today (UTC)',
+    month: 'This month (UTC)',
+    period: '**{{label}}**: {{videos}}, {{seconds}}',
+    topLine: '{{rank}}. <@{{userId}}>: {{seconds}} ({{videos}})',
+    budget: 'Budget left: {{parts, list(type: unit; style: short)}}',
+    budgetToday: '{{seconds}} today',
+    budgetMonth: '{{seconds}} this month',
+    csv: 'The attached CSV lists the {{jobs}} of the last {{days}} days. Videos and seconds count the jobs that use quota: running, made, or cancelled after the video service accepted them.',
+    serversOnly: '/video-stats works in servers only.',
+    notModerator: 'Only members with the Manage Server permission can see the video stats of this server. See your own with /video-usage.',
   },
 
   /**
@@ -193,9 +347,9 @@ export const en = {
    */
   commands: {
     video: {
-      description: 'Turn 1 to 7 reference images into a short AI video',
+      description: 'Turn 1 to 7 reference images (attached or a saved set) into a short AI video',
       prompt: 'Describe the motion and camera, not the looks (the images give those)',
-      image1: 'First reference image (PNG, JPEG or WebP)',
+      image1: 'First reference image (PNG, JPEG or WebP), or use refs',
       image: 'Reference image {{n}}',
       model: 'Model (default {{model}})',
       /** The model choices' names, by model id (src/models.ts). */
@@ -206,6 +360,7 @@ export const en = {
       aspectRatio: 'Aspect ratio (default {{aspectRatio}})',
       seed: 'Seed for similar results (optional)',
       preview: 'Quick, cheap take: {{model}}, lowest resolution, {{duration}} s unless given',
+      refs: 'A saved reference set (/video-refs): its images come first',
     },
     limits: {
       description: 'Moderators: limits on /video for this server and its members',
@@ -224,6 +379,34 @@ export const en = {
       models: 'Models members may use',
       modelsAll: 'all',
       modelsOnly: 'only {{model}}',
+      serverConcurrent: 'Videos generating at once in the whole server (0: no limit)',
+      role: 'Set a role\'s limits (members get their most generous role\'s); no value clears them',
+      theRole: 'The role',
+      channel: 'Allow or forbid /video in a channel (none set: everywhere)',
+      theChannel: 'The channel',
+      allowed: 'Whether /video may run there',
+      budget: 'The server\'s video seconds per UTC day and per UTC month (0 removes)',
+      budgetDaily: 'Video seconds per UTC day, whole server (0: no daily budget)',
+      budgetMonthly: 'Video seconds per UTC month, whole server (0: no monthly budget)',
+      audit: 'A channel for a log of limit changes and budget refusals (none: off)',
+      auditChannel: 'The log channel; leave out to turn the log off',
+    },
+    refs: {
+      description: 'Saved reference image sets for /video',
+      save: 'Save 1 to 7 reference images under a name',
+      name: '1 to 32 letters, digits, - or _',
+      image1: 'First reference image (PNG, JPEG or WebP)',
+      server: 'Save it as this server\'s set (Manage Server)',
+      list: 'Your sets and this server\'s',
+      show: 'A set\'s images',
+      theSet: 'The set',
+      delete: 'Delete a set (a server set needs Manage Server)',
+    },
+    history: {
+      description: 'Your last {{shown}} videos, with links, and Send again while the file exists',
+    },
+    stats: {
+      description: 'Moderators: this server\'s videos today and this month, top members, and a CSV of 30 days',
     },
     usage: {
       description: 'Your video usage today, what remains, and when it resets',
