@@ -111,7 +111,7 @@ async function childMain(): Promise<void> {
 
   // Warm-up: the same code paths with a small file, so the baseline includes loaded code and open sockets.
   let t = performance.now();
-  await delivery.deliver(jobFor(s, s.warmUrl));
+  await delivery.deliver([jobFor(s, s.warmUrl)]);
   const warmupMs = performance.now() - t;
 
   const rss = await startRssWorker(5);
@@ -120,11 +120,11 @@ async function childMain(): Promise<void> {
   const baselineRss = await rss.reset();
   afterDownload = () => rss.peak();
   t = performance.now();
-  const r = await delivery.deliver(jobFor(s, s.bigUrl));
+  const r = await delivery.deliver([jobFor(s, s.bigUrl)]);
   const totalMs = performance.now() - t;
   const peakRss = await rss.peak();
   await rss.stop();
-  const result: ChildResult = { route: r.route, attached: r.attached, downloadMs, totalMs, baselineRss, peakRss, downloadPeakRss, warmupMs };
+  const result: ChildResult = { route: r.route, attached: r.attached.length > 0, downloadMs, totalMs, baselineRss, peakRss, downloadPeakRss, warmupMs };
   process.send!(result, () => process.exit(0));
 }
 

@@ -1,6 +1,6 @@
 // End to end in real time, through the real app and both fakes: delivery lag (task completed at the fake ->
 // the reply edit carrying the video sent) for a batch of jobs, and API polls per job for one 60 s task.
-// Real time, no compression: about 75 s.
+// Then variations:4 against single jobs of the same lengths. Real time, no compression: about 2 minutes.
 import { performance } from 'node:perf_hooks';
 import { emitResult, percentile, printRows, seeded, sortedNumbers, type BenchRow } from './lib/common';
 import { startHarness } from '../test/support/harness';
@@ -50,6 +50,53 @@ const rows: BenchRow[] = [
   },
   { label: 'one 60 s task', figures: { 'API polls': h.apimart.polls(jobs[0]!.taskId!) } },
 ];
+
+// variations:4 against single jobs of the same lengths, side by side: 2 requests of 4 takes and 8 single jobs,
+// each take and its single twin lasting 30 s ± 2 s (the same request with another seed takes about as long).
+// Per task: API polls, and lag from the task's completion to the upload carrying it. A take is uploaded with
+// the others of its card, once none runs any more (docs/commands.md), so its lag includes the wait for the
+// slowest take of its request.
+const REQUESTS = 2;
+const durations = Array.from({ length: REQUESTS * 4 }, () => 28 + Math.round(rnd() * 4));
+const singles = durations.map((sec) => {
+  h.apimart.nextTask(script(sec));
+  return h.video();
+});
+const grouped = Array.from({ length: REQUESTS }, (_, r) => {
+  for (const sec of durations.slice(r * 4, r * 4 + 4)) h.apimart.nextTask(script(sec));
+  return h.video({ variations: 4 });
+});
+await Promise.all(singles.map((s) => h.waitForState(s.id, 'delivered', 120_000)));
+const deadline = Date.now() + 120_000;
+const takesOf = (id: string) => [...h.jobs.values()].filter((j) => j.interactionId === id);
+while (!grouped.every((g) => takesOf(g.id).length === 4 && takesOf(g.id).every((t) => t.state === 'delivered')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+function perTask(sent: { id: string; token: string }[], jobsOf: (id: string) => import('../src/jobs/record').Job[]): { polls: Float64Array; lags: Float64Array } {
+  const polls: number[] = [];
+  const lagsOf: number[] = [];
+  for (const s of sent) {
+    const upload = h.discord.calls.find((c) => c.method === 'PATCH' && c.path.includes(s.token) && c.files.length > 0);
+    for (const job of jobsOf(s.id)) {
+      polls.push(h.apimart.polls(job.taskId!));
+      const completedAt = h.apimart.completedAt(job.taskId!);
+      if (upload && completedAt) lagsOf.push(upload.at - completedAt);
+    }
+  }
+  return { polls: sortedNumbers(polls), lags: sortedNumbers(lagsOf) };
+}
+const singleFigures = perTask(singles, (id) => [...h.jobs.values()].filter((j) => j.interactionId === id));
+const takeFigures = perTask(grouped, takesOf);
+for (const [label, f] of [[`${REQUESTS * 4} single jobs, 28-32 s`, singleFigures], [`${REQUESTS} x variations:4, same lengths`, takeFigures]] as const) {
+  rows.push({
+    label,
+    figures: {
+      'polls/task p50': percentile(f.polls, 50),
+      'polls/task max': percentile(f.polls, 100),
+      'lag p50 ms': percentile(f.lags, 50),
+      'lag max ms': percentile(f.lags, 100),
+      delivered: f.lags.length,
+    },
+  });
+}
 console.log(`e2e benchmark: real app + fakes, real time (${((performance.now() - started) / 1000).toFixed(0)} s); cap 5 req/s; 256 KiB videos`);
 console.log('  lag = the fake Discord receiving the reply edit with the file - the task completing at the fake APIMart\n');
 printRows(rows);

@@ -10,7 +10,8 @@ import { findRefSet, refChoices, setUrls } from '../src/interactions/refs';
 import { isRefName, REF_NAME_MAX, type RefOwner, type RefSet } from '../src/refs';
 import { readImagesToKeep, type AttachmentMeta } from '../src/validation';
 import { clip } from '../src/util/clip';
-import { IMAGE_OPTIONS, attachmentMeta } from './video';
+import { attachmentMeta } from '../src/interactions/edge';
+import { IMAGE_OPTIONS } from './video';
 
 /**
  * `/video-refs`: docs/commands.md. Everyone; server sets need Manage Server, checked when the command runs

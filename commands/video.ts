@@ -1,5 +1,5 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX } from '../src/models';
+import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX, VARIATIONS } from '../src/models';
 import { renderProblems } from '../src/discord/render';
 import { messagesFor, wordProblem, wordRefusal } from '../src/discord/messages';
 import { choice, described } from '../src/discord/command-text';
@@ -8,7 +8,8 @@ import type { RefSet } from '../src/refs';
 import { findRefSet, refChoices, setUrls } from '../src/interactions/refs';
 import type { AppContext } from '../src/interactions/context';
 import type { JobOrigin } from '../src/interactions/defer';
-import { actorOf, portsOf } from '../src/interactions/edge';
+import { actorOf, attachmentMeta, portsOf } from '../src/interactions/edge';
+import { reserveAndStart } from '../src/interactions/takes';
 import { channelBeforeDeferral, videoChannelRefusal } from '../src/interactions/guards';
 import { refuse } from '../src/interactions/refusal';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
@@ -48,14 +49,11 @@ builder
   )
   .addStringOption((o) => described(o.setName('aspect_ratio'), 'video.aspectRatio', { aspectRatio: DEFAULTS.aspectRatio }).addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))))
   .addIntegerOption((o) => described(o.setName('seed'), 'video.seed').setMinValue(0).setMaxValue(SEED_MAX))
+  .addIntegerOption((o) => described(o.setName('variations'), 'video.variations', { default: VARIATIONS.default }).setMinValue(VARIATIONS.min).setMaxValue(VARIATIONS.max))
   .addBooleanOption((o) => described(o.setName('preview'), 'video.preview', { model: PREVIEW_DEFAULTS.model, duration: PREVIEW_DEFAULTS.duration }))
   .addStringOption((o) => described(o.setName('refs'), 'video.refs').setAutocomplete(true));
 
 export const data = builder;
-
-export function attachmentMeta(a: Attachment): AttachmentMeta {
-  return { url: a.url, filename: a.name, contentType: a.contentType, size: a.size, width: a.width, height: a.height };
-}
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: AppContext): Promise<void> {
   const o = interaction.options;
@@ -67,6 +65,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
     aspectRatio: o.getString('aspect_ratio'),
     seed: o.getInteger('seed'),
     preview: o.getBoolean('preview'),
+    variations: o.getInteger('variations'),
     refs: o.getString('refs'),
     images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
   };
@@ -101,7 +100,7 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
 }
 
 async function createJob({ images, refs: refsName, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
-  const { reply, probe, limits, jobs, refs, newJobId, newSeed, audit } = ports;
+  const { reply, probe, limits, refs, audit } = ports;
   const m = messagesFor(actor.locale);
   const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
   if (notHere) return refuse(actor, notHere, { reply, audit });
@@ -127,23 +126,22 @@ async function createJob({ images, refs: refsName, ...options }: VideoInput, act
     request.image_urls = [...urls, ...request.image_urls.slice(urls.length)];
   }
 
-  const jobId = newJobId();
-  const reserved = await limits.reserve({ guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds }, jobId, result.request.duration);
-  if (!reserved.ok) {
-    await refuse(actor, reserved.refusal, { reply, audit });
-    return;
-  }
-
-  await jobs.start({
-    ...origin,
-    id: jobId,
-    // A seed the user did not give is picked here and sent, so the result can be reproduced or upgraded.
-    request: { ...request, seed: request.seed ?? newSeed() },
-    imageNames: [...kept, ...images].map((a) => a.filename),
-    usage: reserved.usage,
-    rerollOf: null,
-    preview: options.preview === true,
-    refSet: set ? { id: set.id, images: kept.length } : null,
-  });
+  // A seed the user did not give is picked and sent, so the result can be reproduced or upgraded; with
+  // `variations`, every take gets its own (reserveAndStart).
+  const refusal = await reserveAndStart(
+    ports,
+    { guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds },
+    options.variations ?? VARIATIONS.default,
+    {
+      ...origin,
+      request,
+      imageNames: [...kept, ...images].map((a) => a.filename),
+      rerollOf: null,
+      preview: options.preview === true,
+      refSet: set ? { id: set.id, images: kept.length } : null,
+    },
+    request.seed,
+  );
+  if (refusal) await refuse(actor, refusal, { reply, audit });
 }
 

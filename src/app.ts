@@ -11,8 +11,10 @@ import { DiscordAuditLog } from './discord/audit';
 import { registerAll } from './boot';
 import { shardOfGuild } from './discord/platform';
 import { routeInteractions } from './interactions/router';
-import { buttonHandlers } from './interactions/buttons';
+import { buttonHandlers, buttonModalHandlers } from './interactions/buttons';
+import { MakeVideoDrafts } from './interactions/drafts';
 import { commands } from '../commands';
+import * as makeAVideo from '../commands/make-a-video';
 import { JobMessage } from './discord/job-message';
 import { downloadVideo } from './jobs/download';
 import { JobRepo } from './jobs/repo';
@@ -134,6 +136,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     newJobId: () => randomBytes(10).toString('hex'),
     afterDeferral: new Semaphore(AFTER_DEFERRAL_CONCURRENCY),
     now: () => clock.now(),
+    removeJobMessage: (job, at) => view.remove(job, at),
+    drafts: new MakeVideoDrafts(kv),
     history: repo,
     download,
     messenger,
@@ -144,7 +148,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       return { daily: left(budget.dailySeconds, used.daySeconds), monthly: left(budget.monthlySeconds, used.monthSeconds) };
     },
   };
-  routeInteractions(client, ctx, commands, buttonHandlers);
+  routeInteractions(client, ctx, commands, buttonHandlers, { ...buttonModalHandlers, make: makeAVideo.submit });
   client.on('error', (err) => logger.error({ err }, 'discord client error'));
   client.on('shardError', (err, shard) => logger.warn({ err: err.message, shard }, 'gateway shard error'));
 

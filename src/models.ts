@@ -39,6 +39,9 @@ export const DEFAULTS = {
 export const PREVIEW_DEFAULTS = { model: 'viduq3' as ModelId, duration: 3 };
 export const previewResolution = (rules: Pick<ModelRules, 'resolutions'>): Resolution => rules.resolutions[0] ?? DEFAULTS.resolution;
 
+/** `variations` (docs/commands.md): that many takes of one request, each with its own seed, in one job message. */
+export const VARIATIONS = { min: 1, max: 4, default: 1 } as const;
+
 export const PROMPT_MAX = 5000;
 export const SEED_MAX = 2_147_483_647;
 

@@ -4,6 +4,7 @@ import { startHarness, type Harness } from './support/harness';
 import { redisAvailable } from './support/redis';
 import type { FakeMessage } from './fakes/discord';
 import type { Job } from '../src/jobs/record';
+import { buttonsOf, textOf } from './support/card';
 
 /**
  * /video-history and /video-stats end to end through the fakes, on SQLite and on Redis (a db of this file's
@@ -45,7 +46,7 @@ describe.each([
     }
     // A job's end is stored a moment before its final message is shown: wait for the failed one's.
     const failed = jobs[2]!;
-    for (let t = 0; !h.discord.messages.get(failed.replyMessageId!)?.content?.includes('could not be made'); t++) {
+    for (let t = 0; !textOf(h.discord.messages.get(failed.replyMessageId!) ?? {}).includes('could not be made'); t++) {
       if (t > 100) throw new Error('the failed job never showed its final message');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -79,13 +80,12 @@ describe.each([
     return message;
   }
   const isEphemeral = (m: FakeMessage) => ((m.flags ?? 0) & 64) === 64;
-  const buttonsOf = (m: FakeMessage): { label: string; custom_id: string }[] => (m.components ?? []).flatMap((r: { components: unknown[] }) => r.components);
 
   it.skipIf(skip)('/video-history lists the jobs newest first with states, times and links, privately', async () => {
     const sent = h.discord.sendCommand({ name: 'video-history', options: [], user: member });
     const answer = await answerOf(sent);
     expect(isEphemeral(answer)).toBe(true);
-    const lines = answer.content!.split('\n');
+    const lines = textOf(answer).split('\n');
     const entries = lines.filter((l) => /^\*\*\d+\.\*\*/.test(l));
     expect(entries).toHaveLength(3);
     const [newest, middle, oldest] = [jobs[2]!, jobs[1]!, jobs[0]!];
@@ -94,7 +94,7 @@ describe.each([
     expect(entries[1]).toContain(`Delivered · <t:${Math.floor(middle.createdAt / 1000)}:R> · [job message](${link(middle)})`);
     expect(entries[2]).toContain(`[job message](${link(oldest)})`);
     // The link points at the job message itself.
-    expect(h.discord.messages.get(newest.replyMessageId!)?.content).toContain('could not be made');
+    expect(textOf(h.discord.messages.get(newest.replyMessageId!) ?? {})).toContain('could not be made');
     expect(lines).toContain('> second: \\*\\*bold\\*\\* move');
     expect(buttonsOf(answer).map((b) => b.label)).toEqual(['Send #2 again', 'Send #3 again']);
   });
@@ -104,12 +104,12 @@ describe.each([
     const button = buttonsOf(history).find((b) => b.label === 'Send #2 again')!;
     expect(button.custom_id).toBe(`vidu:resend:${jobs[1]!.id}`);
 
-    const refused = h.discord.sendButton({ customId: button.custom_id, messageId: history.id, user: stranger });
+    const refused = h.discord.sendButton({ customId: button.custom_id!, messageId: history.id, user: stranger });
     const callback = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${refused.id}/`));
     expect(callback.body.data.content).toContain('only the person who made it');
     expect(callback.body.data.flags & 64).toBe(64);
 
-    const press = h.discord.sendButton({ customId: button.custom_id, messageId: history.id, user: member });
+    const press = h.discord.sendButton({ customId: button.custom_id!, messageId: history.id, user: member });
     const upload = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${press.token}/messages/@original`), { timeoutMs: 10_000 });
     expect(upload.auth).toBeUndefined();
     expect(upload.files).toHaveLength(1);
@@ -120,7 +120,7 @@ describe.each([
     expect(upload.files[0]!.data.length).toBe(bytes[1]);
     const resent = h.discord.messages.get(h.discord.originalMessageId(press.id)!)!;
     expect(isEphemeral(resent)).toBe(true);
-    expect(resent.content).toContain('Your video is ready');
+    expect(textOf(resent)).toContain('Your video is ready');
   });
 
   it.skipIf(skip)("Send again gives the link with its expiry when the video is over the press's upload limit", async () => {
@@ -128,8 +128,8 @@ describe.each([
     const press = h.discord.sendButton({ customId: `vidu:resend:${jobs[1]!.id}`, messageId: history.id, user: member, attachmentSizeLimit: 4096 });
     const answer = await answerOf(press);
     expect(h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${press.token}/`)).every((c) => c.files.length === 0)).toBe(true);
-    expect(answer.content).toContain('too large to upload here (limit 0.0 MB)');
-    expect(answer.content).toMatch(/the link expires <t:\d+:R>/);
+    expect(textOf(answer)).toContain('too large to upload here (limit 0.0 MB)');
+    expect(textOf(answer)).toMatch(/the link expires <t:\d+:R>/);
     expect(buttonsOf(answer).map((b) => b.label)).toContain('Download video');
   });
 
@@ -142,7 +142,7 @@ describe.each([
     const dm = await h.discord.waitForCall('POST', new RegExp(`^/channels/${dmChannel}/messages$`), { timeoutMs: 10_000 });
     expect(dm.files[0]!.filename).toBe(`vidu-${jobs[0]!.id}.mp4`);
     expect(dm.files[0]!.data.length).toBe(bytes[0]);
-    expect(dm.body.content).toContain('Your video is ready');
+    expect(textOf(dm.body)).toContain('Your video is ready');
     await new Promise((r) => setTimeout(r, 300));
     expect(h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${press.token}/`))).toHaveLength(1);
   });
@@ -161,8 +161,8 @@ describe.each([
     const answer = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(isEphemeral(answer)).toBe(true);
     // The two delivered (3 s and 4 s); the failed one gave its quota back and counts nothing.
-    expect(answer.content).toContain('**Today (UTC)**: 2 videos, 7 seconds');
-    expect(answer.content).toContain(`1. <@${member.id}>: 7 seconds (2 videos)`);
+    expect(textOf(answer)).toContain('**Today (UTC)**: 2 videos, 7 seconds');
+    expect(textOf(answer)).toContain(`1. <@${member.id}>: 7 seconds (2 videos)`);
     expect(upload.body.allowed_mentions).toEqual({ parse: [] });
     expect(h.discord.pings.length).toBe(pingsBefore);
 
@@ -179,7 +179,7 @@ describe.each([
     await h.discord.waitForCall('POST', new RegExp(`^/interactions/${set.id}/`));
     const sent = h.discord.sendCommand({ name: 'video-stats', options: [], user: moderator, memberPermissions: MANAGE_GUILD });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { timeoutMs: 10_000 });
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toMatch(/Budget left: \d+ seconds today/);
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toMatch(/Budget left: \d+ seconds today/);
   });
 
   // On SQLite only: a Redis may hold this application's registration hash, and registration is then skipped.

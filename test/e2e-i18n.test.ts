@@ -5,6 +5,7 @@ import { registerCommands } from '../src/discord/registry';
 import { openStore } from '../src/store/kv';
 import { capturedLogger } from './support/log-capture';
 import { buttonId } from '../src/discord/custom-id';
+import { buttonsOf, textOf } from './support/card';
 
 /**
  * Languages end to end (docs/commands.md, languages): the commands as registered, and what members whose
@@ -47,8 +48,13 @@ describe('registered commands', () => {
 
   it('carry description localisations for all seven languages; names and choice values are unchanged', () => {
     const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
-    const body = put.body as Node[];
-    expect(body.map((c) => c.name)).toEqual(['video', 'video-limits', 'video-usage', 'video-refs', 'video-history', 'video-stats']);
+    const all = put.body as (Node & { type?: number })[];
+    expect(all.map((c) => c.name)).toEqual(['video', 'video-limits', 'video-usage', 'video-refs', 'video-history', 'video-stats', 'Make a video']);
+    // The message command has a name in every language and no description (Discord shows none).
+    const make = all.find((c) => c.type === 3)!;
+    expect(Object.keys(make.name_localizations as object).sort()).toEqual([...TRANSLATED].sort());
+    expect(make.description ?? '').toBe('');
+    const body = all.filter((c) => c.type !== 3);
     let described = 0;
     walk(body, (n, path) => {
       expect(n.name_localizations ?? null, `${path}: names are a contract`).toBeNull();
@@ -109,9 +115,9 @@ describe('a member in their own language', () => {
     expect(running).toMatch(/順番待ち|生成中/);
     expect(running).toContain('シード 7 · 画像1枚');
     const finished = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(finished.content).toContain('動画ができました');
-    expect(finished.content).toContain('viduq3 · 5秒 · 720p · 16:9 · シード 7 · 画像1枚');
-    expect(finished.components[0].components.map((b: { label: string }) => b.label)).toEqual(['作り直す', '元の動画']);
+    expect(textOf(finished)).toContain('動画ができました');
+    expect(textOf(finished)).toContain('viduq3 · 5秒 · 720p · 16:9 · シード 7 · 画像1枚');
+    expect(buttonsOf(finished).map((b) => b.label)).toEqual(['作り直す', 'アレンジ', '1080pで仕上げ', '削除', '元の動画']);
   });
 
   it('a message that outlives the interaction is in the language stored with the job: the channel post names the ja member in Japanese', async () => {
@@ -121,8 +127,8 @@ describe('a member in their own language', () => {
     h.discord.failNext('PATCH', new RegExp(`^/channels/\\d+/messages/${queued.replyMessageId}$`), { status: 404, code: 10008, message: 'Unknown Message', times: 10 });
     const job = await h.waitForState(sent.id, 'delivered');
     expect(job.delivery).toEqual({ route: 'channel', attached: true });
-    const posted = h.discord.channelMessages(job.channelId).filter((m) => m.createdAt >= job.createdAt && (m.content ?? '').includes(`<@${JA.id}>`));
-    expect(posted.map((m) => (m.content ?? '').split('\n')[0])).toEqual([`<@${JA.id}> ✅ **動画ができました**`]);
+    const posted = h.discord.channelMessages(job.channelId).filter((m) => m.createdAt >= job.createdAt && textOf(m).includes(`<@${JA.id}>`));
+    expect(posted.map((m) => textOf(m).split('\n')[0])).toEqual([`<@${JA.id}> ✅ **動画ができました**`]);
   });
 
   it("a pt-BR member's /video-usage is Portuguese, with the plural of each count", async () => {
@@ -169,6 +175,6 @@ describe('a member in their own language', () => {
     expect(polls(zh.taskId!).length).toBeGreaterThan(0);
     expect(new Set(polls(zh.taskId!))).toEqual(new Set(['zh']));
     expect(new Set(polls(en.taskId!))).toEqual(new Set(['en']));
-    expect(h.discord.messages.get(h.discord.originalMessageId(zh.interactionId)!)!.content).toContain('你的视频好了');
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(zh.interactionId)!)!)).toContain('你的视频好了');
   });
 });

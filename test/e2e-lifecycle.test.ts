@@ -5,6 +5,7 @@ import { startHarness, USER, type Harness } from './support/harness';
 import { jobState, storeFaults } from './support/store-faults';
 import { systemClock, type Clock } from '../src/util/clock';
 import type { Job } from '../src/jobs/record';
+import { buttonsOf, textOf } from './support/card';
 import { wordFailure } from '../src/discord/messages';
 
 /**
@@ -41,14 +42,14 @@ const fastTask = { timeline: [{ at: 0, status: 'pending' }, { at: 500, status: '
 const original = (sent: SentInteraction) => new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`);
 const messageOf = (sent: SentInteraction) => h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
 const uploadsFor = (sent: SentInteraction) => h.discord.callsTo('PATCH', original(sent)).filter((c) => c.files.length > 0 && c.status < 300);
-const buttonLabels = (sent: SentInteraction) => (messageOf(sent).components ?? []).flatMap((r: { components: { label: string }[] }) => r.components.map((b) => b.label));
+const buttonLabels = (sent: SentInteraction) => buttonsOf(messageOf(sent)).map((b) => b.label);
 
 /** The answer a button or command got: its immediate reply, or the edit of its deferral. */
 async function answerTo(sent: SentInteraction): Promise<string> {
   const callback = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${sent.id}/`));
   if (callback.body.type === 4) return String(callback.body.data?.content ?? '');
   const edit = await h.discord.waitForCall('PATCH', original(sent));
-  return String(edit.body.content ?? '');
+  return String(textOf(edit.body) ?? '');
 }
 
 const command = (name: string, options: unknown[], user: { id: string }, memberPermissions = '0') => answerTo(h.discord.sendCommand({ name, options, user, memberPermissions }));
@@ -86,13 +87,13 @@ describe('Cancel keeps the quota of a task the provider accepted', () => {
     expect(answer).toContain('still makes it');
     expect(answer).toContain('counts toward your limits');
     await h.waitForState(sent.id, 'cancelled');
-    expect(messageOf(sent).content).toContain('still makes it (it cannot be stopped there), so it counts toward your limits today');
+    expect(textOf(messageOf(sent))).toContain('still makes it (it cannot be stopped there), so it counts toward your limits today');
     expect(buttonLabels(sent)).toEqual([]);
 
     expect(await usageOf(m)).toContain('used 1, 0 left');
     const again = h.video({ user: m });
     await h.discord.waitForCall('PATCH', original(again));
-    expect(messageOf(again).content).toContain('Limit reached');
+    expect(textOf(messageOf(again))).toContain('Limit reached');
     expect(h.apimart.submitCount()).toBe(submits + 1);
   });
 
@@ -109,8 +110,8 @@ describe('Cancel keeps the quota of a task the provider accepted', () => {
     const cancelled = await h.waitForState(sent.id, 'cancelled');
     expect(cancelled.taskId).not.toBeNull();
     expect(h.app.ctx.jobs.poller.has(cancelled.id)).toBe(false);
-    await eventually(() => String(messageOf(sent).content).includes('Cancelled'), 'the Cancelled message');
-    expect(messageOf(sent).content).toContain('counts toward your limits today');
+    await eventually(() => String(textOf(messageOf(sent))).includes('Cancelled'), 'the Cancelled message');
+    expect(textOf(messageOf(sent))).toContain('counts toward your limits today');
     expect(await usageOf(m)).toContain('used 1, 0 left');
   });
 });
@@ -126,12 +127,12 @@ describe('no job ends with a message that says it still runs', () => {
     h.discord.forbidDM(m.id);
 
     const done = await h.waitForState(sent.id, 'undeliverable');
-    await eventually(() => String(messageOf(sent).content).includes('could not be posted'), 'the undeliverable message');
+    await eventually(() => String(textOf(messageOf(sent))).includes('could not be posted'), 'the undeliverable message');
     const message = messageOf(sent);
-    expect(message.content).toContain('Your video was made, but it could not be posted.** Discord refused every way the bot tried to post it');
-    expect(message.content).toContain('Use the button below to download it; the link expires <t:');
+    expect(textOf(message)).toContain('Your video was made, but it could not be posted.** Discord refused every way the bot tried to post it');
+    expect(textOf(message)).toContain('Use the button below to download it; the link expires <t:');
     expect(buttonLabels(sent)).toEqual(['Re-roll', 'Download video']);
-    expect(message.components[0].components[1]).toMatchObject({ url: done.videoUrl });
+    expect(buttonsOf(message)[1]).toMatchObject({ url: done.videoUrl });
     expect(await usageOf(m)).toContain('used 1,');
   });
 
@@ -161,8 +162,8 @@ describe('no job ends with a message that says it still runs', () => {
     const failed = await h.waitForState(sent.id, 'failed', 15_000);
     expect(wordFailure(failed.failure!)).toContain('had still not finished it after');
     expect(h.app.ctx.jobs.poller.has(failed.id)).toBe(false);
-    await eventually(() => String(messageOf(sent).content).includes('had still not finished it'), 'the failure message');
-    expect(messageOf(sent).content).toContain('gave your quota back');
+    await eventually(() => String(textOf(messageOf(sent))).includes('had still not finished it'), 'the failure message');
+    expect(textOf(messageOf(sent))).toContain('gave your quota back');
     expect(buttonLabels(sent)).toEqual(['Re-roll']);
     expect(await usageOf(m)).toContain('used 0,');
   });
@@ -219,7 +220,7 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     await h.waitForState(sent.id, ['queued', 'generating']);
     faults.add({ op: 'set', key: /^usage:/ });
     await h.waitForState(sent.id, 'failed', 20_000);
-    await eventually(() => String(messageOf(sent).content).includes('flagged'), 'the failure message');
+    await eventually(() => String(textOf(messageOf(sent))).includes('flagged'), 'the failure message');
     await eventually(async () => (await usageOf(m)).includes('used 0,'), 'the quota back');
   });
 
@@ -233,7 +234,7 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     expect(job.taskId).not.toBeNull();
     expect(h.apimart.submitCount()).toBe(submits + 1);
     expect(uploadsFor(sent)).toHaveLength(1);
-    expect(messageOf(sent).content).not.toContain('storage is not answering');
+    expect(textOf(messageOf(sent))).not.toContain('storage is not answering');
     expect(await h.app.ctx.limits.usage(job.guildId, m.id)).toMatchObject({ videos: 1, active: [] });
   });
 
@@ -243,8 +244,8 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     h.apimart.failSubmit(errors.badRequest('prompt rejected'));
     const sent = h.video({ user: m });
     const failed = await h.waitForState(sent.id, 'failed', 20_000);
-    await eventually(() => String(messageOf(sent).content).includes('prompt rejected'), 'the refusal');
-    expect(messageOf(sent).content).not.toContain('storage is not answering');
+    await eventually(() => String(textOf(messageOf(sent))).includes('prompt rejected'), 'the refusal');
+    expect(textOf(messageOf(sent))).not.toContain('storage is not answering');
     expect(await h.app.ctx.limits.usage(failed.guildId, m.id)).toMatchObject({ videos: 0, active: [] });
   });
 
@@ -254,7 +255,7 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     faults.add({ op: 'set', key: /^job:/, value: jobState('failed'), kind: 'throw-after' });
     const sent = h.video({ user: m });
     const failed = await h.waitForState(sent.id, 'failed', 20_000);
-    await eventually(() => String(messageOf(sent).content).includes('flagged'), 'the failure message', 20_000);
+    await eventually(() => String(textOf(messageOf(sent))).includes('flagged'), 'the failure message', 20_000);
     expect(h.app.ctx.jobs.poller.has(failed.id)).toBe(false);
     expect(await h.app.ctx.limits.usage(failed.guildId, m.id)).toMatchObject({ videos: 0, active: [] });
   });
@@ -266,11 +267,11 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     const first = await answerTo(press('cancel', job, sent, m));
     expect(first).toContain('Something went wrong on our side');
     expect((await h.app.ctx.jobs.get(job.id))!.state).not.toBe('cancelled');
-    expect(messageOf(sent).content).not.toContain('Cancelled');
+    expect(textOf(messageOf(sent))).not.toContain('Cancelled');
     expect(buttonLabels(sent)).toEqual(['Cancel']);
 
     expect(await answerTo(press('cancel', job, sent, m))).toContain('counts toward your limits');
-    await eventually(() => String(messageOf(sent).content).includes('Cancelled'), 'the Cancelled message');
+    await eventually(() => String(textOf(messageOf(sent))).includes('Cancelled'), 'the Cancelled message');
   });
 
   it('a Cancel stored by a write that then failed is finished by the next press: message edited, slot freed', async () => {
@@ -281,7 +282,7 @@ describe('store errors while polling or delivering lose nothing and do nothing t
     expect((await h.app.ctx.jobs.get(job.id))!.state).toBe('cancelled');
 
     expect(await answerTo(press('cancel', job, sent, m))).toContain('counts toward your limits');
-    await eventually(() => String(messageOf(sent).content).includes('Cancelled'), 'the Cancelled message');
+    await eventually(() => String(textOf(messageOf(sent))).includes('Cancelled'), 'the Cancelled message');
     expect(h.app.ctx.jobs.poller.has(job.id)).toBe(false);
     expect((await h.app.ctx.limits.usage(job.guildId, m.id)).active).not.toContain(job.id);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness';
+import { buttonsOf, textOf } from './support/card';
 
 let h: Harness;
 const MOD = { id: '333333333333333333' };
@@ -67,9 +68,9 @@ describe('/video-limits and refusals', () => {
     const second = h.video({ user: MEMBER });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${second.token}/messages/@original`));
     const reply = h.discord.messages.get(h.discord.originalMessageId(second.id)!)!;
-    expect(reply.content).toContain('Limit reached');
-    expect(reply.content).toMatch(/1 video.*limit 1/);
-    expect(reply.content).toMatch(/resets <t:\d+:R>/);
+    expect(textOf(reply)).toContain('Limit reached');
+    expect(textOf(reply)).toMatch(/1 video.*limit 1/);
+    expect(textOf(reply)).toMatch(/resets <t:\d+:R>/);
     expect(h.apimart.submitCount()).toBe(before);
 
     const usage = await command('video-usage', [], MEMBER);
@@ -87,13 +88,13 @@ describe('/video-limits and refusals', () => {
     const before = h.apimart.submitCount();
     const sent = h.video({ user: STRANGER, resolution: '1080p', duration: 10 });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-    const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content!;
+    const reply = textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)!;
     expect(reply).toContain('This server allows videos of at most 8 seconds; you asked for 10.');
     expect(reply).toContain('This server allows at most 720p; you asked for 1080p.');
     expect(h.apimart.submitCount()).toBe(before);
     const shown = await command('video-limits', [{ name: 'show', type: 1, options: [] }], MOD, MANAGE_GUILD);
-    expect(shown.content).toContain('Longest video: 8 s');
-    expect(shown.content).toContain('Highest resolution: 720p');
+    expect(textOf(shown)).toContain('Longest video: 8 s');
+    expect(textOf(shown)).toContain('Highest resolution: 720p');
   });
 });
 
@@ -105,7 +106,7 @@ describe('the job message buttons', () => {
     // The state is recorded before the job message is shown: wait for the message itself.
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => c.status < 300 && c.body?.components?.length > 0 });
     const messageId = h.discord.originalMessageId(sent.id)!;
-    const cancel = h.discord.messages.get(messageId)!.components[0].components[0];
+    const cancel = buttonsOf(h.discord.messages.get(messageId)!)[0]!;
     expect(cancel).toMatchObject({ label: 'Cancel', custom_id: `vidu:cancel:${job.id}` });
     return { sent, job, messageId };
   }
@@ -120,14 +121,14 @@ describe('the job message buttons', () => {
     expect((await h.app.ctx.jobs.get(job.id))!.state).not.toBe('cancelled');
 
     const own = await pressButton(`vidu:cancel:${job.id}`, messageId, MEMBER);
-    expect(own.content).toContain('Cancelled');
+    expect(textOf(own)).toContain('Cancelled');
     const cancelled = await h.waitForState(sent.id, 'cancelled');
     expect(h.app.ctx.jobs.poller.has(cancelled.id)).toBe(false);
     const usageAfter = await h.app.ctx.limits.usage(job.guildId, MEMBER.id);
     expect(usageAfter.videos).toBe(usageBefore.videos);
     expect(usageAfter.active).not.toContain(job.id);
-    expect(own.content).toContain('counts toward your limits');
-    expect(h.discord.messages.get(messageId)!.content).toContain('Cancelled');
+    expect(textOf(own)).toContain('counts toward your limits');
+    expect(textOf(h.discord.messages.get(messageId)!)).toContain('Cancelled');
   });
 
   it('Cancel by a moderator works on anyone’s job', async () => {
@@ -135,20 +136,20 @@ describe('the job message buttons', () => {
     const mod = await pressButton(`vidu:cancel:${job.id}`, messageId, MOD, MANAGE_GUILD);
     expect(mod.content).toContain('Cancelled');
     await h.waitForState(sent.id, 'cancelled');
-    expect(h.discord.messages.get(messageId)!.content).toContain(`Cancelled by <@${MOD.id}>`);
+    expect(textOf(h.discord.messages.get(messageId)!)).toContain(`Cancelled by <@${MOD.id}>`);
   });
 
   it('Cancel on a finished video and Re-roll on a running one explain themselves', async () => {
     const { sent, job, messageId } = await runningJob(STRANGER);
     const early = await pressButton(`vidu:reroll:${job.id}`, messageId, STRANGER);
-    expect(early.content).toContain('still being made');
+    expect(textOf(early)).toContain('still being made');
     await pressButton(`vidu:cancel:${job.id}`, messageId, STRANGER);
     await h.waitForState(sent.id, 'cancelled');
     h.apimart.nextTask(fastTask);
     const done = h.video({ user: STRANGER });
     const finished = await h.waitForState(done.id, 'delivered');
     const late = await pressButton(`vidu:cancel:${finished.id}`, h.discord.originalMessageId(done.id)!, STRANGER);
-    expect(late.content).toContain('already finished');
+    expect(textOf(late)).toContain('already finished');
   });
 
   it('/video-limits user without a value says what to give', async () => {
@@ -168,7 +169,7 @@ describe('the job message buttons', () => {
     const sent = h.video({ user: STRANGER, seed: 7, resolution: '720p', duration: 5 });
     const first = await h.waitForState(sent.id, 'delivered');
     const messageId = h.discord.originalMessageId(sent.id)!;
-    const reroll = h.discord.messages.get(messageId)!.components[0].components[0];
+    const reroll = buttonsOf(h.discord.messages.get(messageId)!)[0]!;
     expect(reroll).toMatchObject({ label: 'Re-roll', custom_id: `vidu:reroll:${first.id}` });
 
     h.apimart.nextTask(fastTask);
@@ -195,7 +196,7 @@ describe('the job message buttons', () => {
     const before = h.apimart.submitCount();
     const press = await pressButton(`vidu:reroll:${first.id}`, h.discord.originalMessageId(sent.id)!, OTHER);
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${press.sent.token}/messages/@original`));
-    expect(h.discord.messages.get(h.discord.originalMessageId(press.sent.id)!)!.content).toContain('Discord no longer has the images');
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(press.sent.id)!)!)).toContain('Discord no longer has the images');
     expect(h.apimart.submitCount()).toBe(before);
   });
 });

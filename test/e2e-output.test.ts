@@ -3,6 +3,7 @@ import { expectedVideoBytes } from './fakes/apimart';
 import type { RecordedCall } from './fakes/discord';
 import { startHarness, USER, type Harness } from './support/harness';
 import { liveMarkdown, shownText } from './support/markdown';
+import { buttonsOf, textOf, isCard } from './support/card';
 
 /**
  * What members see of hostile input: nobody is pinged but the requester on the channel fallback, member text
@@ -45,7 +46,7 @@ describe('mentions ping no one', () => {
     const edit = await h.discord.waitForCall('PATCH', original(sent.token));
     expect(edit.status).toBe(200);
     const reply = replyOf(sent.id);
-    expect(reply.content).toContain(`Unknown model "${model}"`);
+    expect(textOf(reply)).toContain(`Unknown model "${model}"`);
     expect(pingsIn([reply.id])).toEqual([]);
     expect([reply.mentions, reply.mentionRoles, reply.mentionEveryone]).toEqual([[], [], false]);
     expect(edit.body.allowed_mentions).toEqual({ parse: [] });
@@ -98,15 +99,16 @@ describe('member text shows as typed, within Discord limits', () => {
     const sent = h.video({ prompt });
     const job = await h.waitForState(sent.id, 'delivered');
     expect(job.request.prompt).toBe(prompt);
-    const edits = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => typeof c.body?.content === 'string');
+    const edits = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => textOf(c.body ?? {}) !== '');
     expect(edits.length).toBeGreaterThanOrEqual(2);
     for (const e of edits) {
       expect(e.status).toBe(200);
-      expect([...e.body.content].length).toBeLessThanOrEqual(2000);
-      expect(quotedPrompt(e.body.content)).toBe(clipped(prompt, 300));
+      // A card's text displays hold 4000 characters in all, plain content 2000 (docs/discord.md).
+      expect([...textOf(e.body)].length).toBeLessThanOrEqual(isCard(e.body) ? 4000 : 2000);
+      expect(quotedPrompt(textOf(e.body))).toBe(clipped(prompt, 300));
     }
     const reply = replyOf(sent.id);
-    expect(reply.content).toContain('Your video is ready');
+    expect(textOf(reply)).toContain('Your video is ready');
     expect(reply.attachments).toHaveLength(1);
     expect(pingsIn([reply.id])).toEqual([]);
   });
@@ -117,7 +119,7 @@ describe('member text shows as typed, within Discord limits', () => {
     const sent = h.video({ images: names.map((filename) => ({ filename, contentType: 'image/gif' })) });
     const edit = await h.discord.waitForCall('PATCH', original(sent.token));
     expect(edit.status).toBe(200);
-    const content: string = edit.body.content;
+    const content: string = textOf(edit.body);
     expect([...content].length).toBeLessThanOrEqual(2000);
     expect(content).toContain('This request has 7 problems');
     for (const line of content.split('\n').filter((l) => l.startsWith('• '))) expect(liveMarkdown(line), line).toEqual([]);
@@ -140,7 +142,7 @@ describe("the provider's video link", () => {
   /** The next poll answers completed with this video URL. */
   const completesWith = (url: string) =>
     h.apimart.failPoll({ status: 200, body: { code: 200, data: { status: 'completed', progress: 100, result: { videos: [{ url: [url], expires_at: Math.floor(Date.now() / 1000) + 86_400 }] } } } });
-  const linkButtons = (c: RecordedCall) => (c.body?.components ?? []).flatMap((r: { components: { style: number }[] }) => r.components).filter((b: { style: number }) => b.style === 5);
+  const linkButtons = (c: RecordedCall) => buttonsOf(c.body ?? {}).filter((b) => b.style === 5);
 
   it('648 characters: the video is delivered with no link button, and the message says why', async () => {
     const url = `${fileUrl}?sig=${'s'.repeat(648 - fileUrl.length - 5)}`;
@@ -154,7 +156,7 @@ describe("the provider's video link", () => {
     expect(upload.status).toBe(200);
     expect(upload.files[0]!.data.equals(expectedVideoBytes(32 * 1024))).toBe(true);
     expect(linkButtons(upload)).toEqual([]);
-    expect(replyOf(sent.id).content).toContain('The source link is not shown as a button: it is 648 characters long and Discord allows 512.');
+    expect(textOf(replyOf(sent.id))).toContain('The source link is not shown as a button: it is 648 characters long and Discord allows 512.');
   });
 
   it('a `javascript:` URL: nothing downloaded, no button, and the message says what happened', async () => {
@@ -168,8 +170,8 @@ describe("the provider's video link", () => {
     expect(linkButtons(last)).toEqual([]);
     const reply = replyOf(sent.id);
     // The address guard refuses the scheme before any fetch (jobs/download.ts), so the link is not shown either.
-    expect(reply.content).toContain("The video service's link points somewhere the bot does not fetch from, so there is no file or link to show");
-    expect(reply.content).not.toContain('javascript:');
+    expect(textOf(reply)).toContain("The video service's link points somewhere the bot does not fetch from, so there is no file or link to show");
+    expect(textOf(reply)).not.toContain('javascript:');
   });
 });
 

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness';
+import { buttonsOf, textOf } from './support/card';
 
 /**
  * Outside content through the real bot: provider links that point inside the machine, provider "videos" that
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 const fastTask = { timeline: [{ at: 0, status: 'pending' }, { at: 300, status: 'completed' }], estimatedTime: 1 };
 const reply = (sent: { id: string }) => h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-const buttons = (sent: { id: string }) => reply(sent).components.flatMap((r: { components: unknown[] }) => r.components) as { label: string; url?: string }[];
+const buttons = (sent: { id: string }) => buttonsOf(reply(sent));
 
 describe('a provider link that points inside', () => {
   it.each([
@@ -47,8 +48,9 @@ describe('a provider link that points inside', () => {
     expect(job.delivery).toEqual({ route: 'reply', attached: false });
     expect(hits).toEqual([]);
     expect(reply(sent).attachments).toHaveLength(0);
-    expect(reply(sent).content).toContain('Your video was made but could not be fetched');
-    expect(buttons(sent).map((b) => b.label)).toEqual(['Re-roll']);
+    expect(textOf(reply(sent))).toContain('Your video was made but could not be fetched');
+    // No link: only the buttons that remake or delete it.
+    expect(buttons(sent).map((b) => b.label)).toEqual(['Re-roll', 'Remix', 'Final 1080p', 'Delete']);
     // The address appears in nothing the bot sent to Discord.
     for (const c of h.discord.calls) expect(JSON.stringify(c.body ?? null)).not.toContain(`${host}:${ports[host]}`);
     expect(h.logs()).toContain('video link refused; neither attached nor linked');
@@ -69,7 +71,7 @@ describe('a provider "video" that is not an MP4', () => {
     expect(reply(sent).attachments).toHaveLength(0);
     const uploads = h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`)).filter((c) => c.files.length > 0);
     expect(uploads).toEqual([]);
-    expect(reply(sent).content).toContain('The video could not be attached here. Use the button below to download it');
+    expect(textOf(reply(sent))).toContain('The video could not be attached here. Use the button below to download it');
     expect(buttons(sent).find((b) => b.label === 'Download video')).toMatchObject({ url: job.videoUrl });
     expect(h.logs()).toContain(`not an MP4 (Content-Type ${contentType}`);
   });
@@ -99,7 +101,7 @@ describe('attachments whose metadata lies', () => {
       ],
     });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-    const content = reply(sent).content;
+    const content = textOf(reply(sent));
     expect(content).toContain('This request has 3 problems');
     expect(content).toContain('image1 (a.gif) is of type image/gif; use PNG, JPEG or WebP.');
     expect(content).toContain('image2 (evil.svg.png) is of type image/svg+xml; use PNG, JPEG or WebP.');

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness';
+import { buttonsOf, textOf } from './support/card';
 
 let h: Harness;
 let healthPort: number;
@@ -37,14 +38,17 @@ describe('progress and operations', () => {
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'delivered', 40_000);
     const edits = h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`)).filter((c) => c.status < 300);
-    const running = edits.filter((c) => c.files.length === 0 && !String(c.body.content).includes('ready'));
-    expect(running[0]!.body.content).toContain('Queued');
-    expect(running[0]!.body.components[0].components[0]).toMatchObject({ label: 'Cancel', custom_id: `vidu:cancel:${job.id}` });
-    const generating = running.filter((c) => String(c.body.content).includes('Generating'));
+    const running = edits.filter((c) => c.files.length === 0 && !String(textOf(c.body)).includes('ready'));
+    expect(textOf(running[0]!.body)).toContain('Queued');
+    expect(buttonsOf(running[0]!.body)[0]).toMatchObject({ label: 'Cancel', custom_id: `vidu:cancel:${job.id}` });
+    const generating = running.filter((c) => String(textOf(c.body)).includes('Generating'));
     expect(generating.length).toBeGreaterThanOrEqual(1);
-    expect(generating[0]!.body.content).toMatch(/Generating\*\* · \d+% `█+░*` · \d+s/);
+    expect(textOf(generating[0]!.body)).toMatch(/Generating\*\* · \d+% `█+░*` · \d+s/);
+    // Once the provider gave its estimate, the card says when it expects the video: submit + estimated_time.
+    const due = Math.floor((job.submittedAt! + 24_000) / 1000);
+    expect(textOf(generating[0]!.body)).toMatch(new RegExp(`· \\d+s · done <t:(${due - 1}|${due}|${due + 1}):R>`));
     for (let i = 1; i < running.length; i++) expect(running[i]!.at - running[i - 1]!.at).toBeGreaterThanOrEqual(10_000);
-    const contents = running.map((c) => `${String(c.body.content).split(' · ')[0]}${String(c.body.content).match(/\d+%/)?.[0] ?? ''}`);
+    const contents = running.map((c) => `${String(textOf(c.body)).split(' · ')[0]}${String(textOf(c.body)).match(/\d+%/)?.[0] ?? ''}`);
     expect(new Set(contents).size).toBe(contents.length);
     // Polls for a 24 s task: a handful, not one every 2-5 s.
     expect(h.apimart.polls(job.taskId!)).toBeLessThanOrEqual(8);

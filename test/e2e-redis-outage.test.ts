@@ -4,6 +4,7 @@ import { startHarness, type Harness } from './support/harness';
 import { redisServerInstalled, startOwnRedis, type OwnRedis } from './support/own-redis';
 import { expectedVideoBytes } from './fakes/apimart';
 import { en } from '../src/discord/messages';
+import { textOf } from './support/card';
 
 const STORE_DOWN_SENTENCE = en.router.storeDown;
 
@@ -79,8 +80,8 @@ describe.skipIf(skip)('a Redis outage', () => {
     const refused = h.video();
     const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${refused.token}/messages/@original`), { timeoutMs: 8_000 });
     const answeredInMs = Date.now() - started;
-    expect(String(edit.body.content)).toContain(STORE_DOWN_SENTENCE);
-    expect(String(edit.body.content)).toMatch(/Reference: `[0-9a-f]{8}`/);
+    expect(String(textOf(edit.body))).toContain(STORE_DOWN_SENTENCE);
+    expect(String(textOf(edit.body))).toMatch(/Reference: `[0-9a-f]{8}`/);
     expect(answeredInMs).toBeLessThan(5_000);
     expect(h.apimart.submitCount()).toBe(submits);
 

@@ -6,6 +6,7 @@ import { errors, expectedVideoBytes, startFakeApimart, type FakeApimart } from '
 import { startFakeDiscord, type FakeDiscord } from './fakes/discord';
 import { killAll, spawnBot, type BotProcess } from './support/bot-process';
 import { pngHeader } from './support/images';
+import { textOf } from './support/card';
 
 let apimart: FakeApimart;
 let discord: FakeDiscord;
@@ -88,11 +89,56 @@ describe('restart', () => {
 
     const second = await startBot();
     expect(second.output()).toMatch(/"unconfirmed":1/);
-    await discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('did not confirm') });
+    await discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('did not confirm') });
     await new Promise((r) => setTimeout(r, 500));
     expect(apimart.submitCount() - submitsBefore).toBe(1);
     await second.kill('SIGTERM');
   });
+
+  it('kill -9 between the 2nd and 3rd submit of variations:4: after the restart 4 tasks in all, each delivered once', async () => {
+    // One request a second: the takes' submits are spaced, so the test can act between them. Four at once
+    // need four concurrent slots (each take counts as a video).
+    const takesEnv = { ...env(), APIMART_MAX_RPS: '1', DEFAULT_CONCURRENT: '4' };
+    const first = spawnBot(takesEnv, dir);
+    bots.push(first);
+    await first.waitFor('"msg":"bot started"');
+    const sizes = [20_000, 20_001, 20_002, 20_003];
+    for (const size of sizes) apimart.nextTask({ timeline: [{ at: 0, status: 'pending' }, { at: 1_000, status: 'processing', progress: 30 }, { at: 5_000, status: 'completed' }], estimatedTime: 5, videoBytes: size });
+    const submitsBefore = apimart.submits().length;
+    const a = discord.addAttachment({ filename: 'ref.png', contentType: 'image/png', width: 640, height: 480, data: pngHeader(640, 480) });
+    const sent = discord.sendCommand({
+      name: 'video',
+      options: [{ name: 'prompt', type: 3, value: 'slow pan' }, { name: 'image1', type: 11, value: a.id }, { name: 'variations', type: 4, value: 4 }],
+      attachments: [a],
+      user: { id: '222222222222222223' },
+    });
+    const original = new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`);
+    // The card after the 1st take's submit; the one after the 2nd is held (429, retry in 5 s): the 2nd take is
+    // recorded as accepted, the 3rd and 4th are written but never sent. Then the process dies.
+    await discord.waitForCall('PATCH', original);
+    discord.failNext('PATCH', original, { status: 429, retryAfter: 5 });
+    await discord.waitForCall('PATCH', original, { predicate: (c) => c.status === 429 });
+    expect(apimart.submits().length - submitsBefore).toBe(2);
+    expect(await first.kill('SIGKILL')).toBeNull();
+
+    const second = spawnBot(takesEnv, dir);
+    bots.push(second);
+    await second.waitFor('"msg":"bot started"');
+    expect(second.output()).toMatch(/"resumed":2/);
+    expect(second.output()).toMatch(/"submitted":2/);
+    await discord.waitForCall('PATCH', original, { predicate: (c) => c.files.length > 0 && c.status < 300, timeoutMs: 30_000 });
+    const submits = apimart.submits().slice(submitsBefore);
+    expect(submits).toHaveLength(4);
+    // Four distinct takes: four Idempotency-Keys, four seeds.
+    expect(new Set(submits.map((r) => r.headers['idempotency-key'])).size).toBe(4);
+    expect(new Set(submits.map((r) => (r.body as { seed: number }).seed)).size).toBe(4);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const uploads = uploadsFor(sent.token);
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]!.files.map((f) => f.data.length).sort()).toEqual(sizes);
+    expect(second.output().match(/"msg":"video delivered"/g)).toHaveLength(4);
+    await second.kill('SIGTERM');
+  }, 60_000);
 
   it('npm run deploy-commands registers in DEV_GUILD_ID, even when unchanged', async () => {
     const guildId = discord.guilds[0]!.id;
@@ -103,7 +149,7 @@ describe('restart', () => {
       expect(await bot.exited).toBe(0);
       expect(discord.callsTo('PUT', route)).toHaveLength(expected);
     }
-    expect(discord.callsTo('PUT', route)[0]!.body.map((c: { name: string }) => c.name)).toEqual(['video', 'video-limits', 'video-usage', 'video-refs', 'video-history', 'video-stats']);
+    expect(discord.callsTo('PUT', route)[0]!.body.map((c: { name: string }) => c.name)).toEqual(['video', 'video-limits', 'video-usage', 'video-refs', 'video-history', 'video-stats', 'Make a video']);
   });
 
   it('a wrong bot token stops the start with one clear line', async () => {

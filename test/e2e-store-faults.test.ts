@@ -3,6 +3,7 @@ import sqlite3 from 'sqlite3';
 import { startHarness, USER, type Harness } from './support/harness';
 import { StoreError } from '../src/store/kv';
 import { en } from '../src/discord/messages';
+import { textOf } from './support/card';
 
 const STORE_DOWN_SENTENCE = en.router.storeDown;
 
@@ -47,7 +48,7 @@ describe('a store that fails at run time', () => {
     try {
       const sent = h.video({ user: MEMBER });
       const edit = await h.discord.waitForCall('PATCH', original(sent.token), { timeoutMs: 10_000 });
-      content = String(edit.body.content);
+      content = String(textOf(edit.body));
     } finally {
       await release();
     }
@@ -72,9 +73,9 @@ describe('a store that fails at run time', () => {
     } finally {
       await release();
     }
-    expect(reply.content).toContain(STORE_DOWN_SENTENCE);
+    expect(textOf(reply)).toContain(STORE_DOWN_SENTENCE);
     expect(reply.flags & 64).toBe(64);
-    referenceIn(reply.content);
+    referenceIn(textOf(reply));
     expect(h.apimart.submitCount()).toBe(before);
     expect((await h.app.ctx.limits.usage(h.discord.guilds[0]!.id, MEMBER.id)).videos).toBe(1);
   });
@@ -95,8 +96,8 @@ describe('a store that fails at run time', () => {
       try {
         const sent = h.video({ user });
         const edit = await h.discord.waitForCall('PATCH', original(sent.token), { timeoutMs: 10_000 });
-        expect(String(edit.body.content)).toContain(STORE_DOWN_SENTENCE);
-        referenceIn(String(edit.body.content));
+        expect(String(textOf(edit.body))).toContain(STORE_DOWN_SENTENCE);
+        referenceIn(String(textOf(edit.body)));
       } finally {
         restore();
       }

@@ -3,6 +3,7 @@ import { expectedVideoBytes } from './fakes/apimart';
 import { startHarness, USER, type Harness } from './support/harness';
 import { LimitSettings } from '../src/limits/settings';
 import { shownText } from './support/markdown';
+import { buttonsOf, galleryOf, isCard, textOf } from './support/card';
 import { wordFailure } from '../src/discord/messages';
 
 let h: Harness;
@@ -25,13 +26,14 @@ describe('/video end to end', () => {
   it('registers the commands with the contract option names', async () => {
     const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
     const video = put.body.find((c: { name: string }) => c.name === 'video');
-    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'preview', 'refs']);
+    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'variations', 'preview', 'refs']);
     expect(video.options[0]).toMatchObject({ type: 3, required: true, max_length: 5000 });
     // Optional since `refs` exists (DESIGN section 1): validation asks for an image from either.
     expect(video.options[1]).toMatchObject({ type: 11, required: false, file_types: ['image'] });
     expect(video.options.find((o: { name: string }) => o.name === 'refs')).toMatchObject({ type: 3, autocomplete: true });
     expect(video.options.find((o: { name: string }) => o.name === 'model').choices.map((c: { value: string }) => c.value)).toEqual(['viduq3', 'viduq3-mix']);
     expect(video.options.find((o: { name: string }) => o.name === 'seed')).toMatchObject({ min_value: 0, max_value: 2147483647 });
+    expect(video.options.find((o: { name: string }) => o.name === 'variations')).toMatchObject({ type: 4, min_value: 1, max_value: 4 });
     // Servers, the bot's DMs and private channels; installable by servers and by members as their own app.
     expect(video.contexts).toEqual([0, 1, 2]);
     expect(video.integration_types).toEqual([0, 1]);
@@ -62,12 +64,16 @@ describe('/video end to end', () => {
 
     const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(original.attachments).toHaveLength(1);
-    expect(original.content).toContain('Your video is ready');
-    expect(original.content).toContain('viduq3-mix · 2 s · 1080p · 9:16 · seed 42 · 2 images');
+    expect(textOf(original)).toContain('Your video is ready');
+    expect(textOf(original)).toContain('viduq3-mix · 2 s · 1080p · 9:16 · seed 42 · 2 images');
     const upload = h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`)).find((c) => c.files.length > 0)!;
     expect(upload.files[0]!.data.equals(expectedVideoBytes(64 * 1024))).toBe(true);
-    const buttons = original.components[0].components;
-    expect(buttons.map((b: { label: string }) => b.label)).toEqual(['Re-roll', 'Source video']);
+    const buttons = buttonsOf(original);
+    // 1080p: no Final (docs/commands.md, buttons).
+    expect(buttons.map((b) => b.label)).toEqual(['Re-roll', 'Remix', 'Delete', 'Source video']);
+    // A Components V2 card: the MP4 plays in its media gallery, backed by the uploaded file.
+    expect(isCard(original)).toBe(true);
+    expect(galleryOf(original).map((i) => i.media.url)).toEqual([`attachment://${original.attachments[0]!.filename}`]);
   });
 });
 
@@ -79,7 +85,7 @@ describe('seeds and previews', () => {
     const seed = (h.apimart.submits().at(-1)!.body as { seed: number }).seed;
     expect(Number.isInteger(seed) && seed >= 0 && seed <= 2147483647).toBe(true);
     const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(original.content).toContain(`seed ${seed} ·`);
+    expect(textOf(original)).toContain(`seed ${seed} ·`);
   });
 
   it('preview:true is viduq3, 540p, 3 s, and the card marks it as a preview', async () => {
@@ -88,7 +94,7 @@ describe('seeds and previews', () => {
     await h.waitForState(sent.id, 'delivered');
     expect(h.apimart.submits().at(-1)!.body).toMatchObject({ model: 'viduq3', resolution: '540p', duration: 3 });
     const original = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(original.content).toContain('preview · viduq3 · 3 s · 540p');
+    expect(textOf(original)).toContain('preview · viduq3 · 3 s · 540p');
   });
 
   it('preview keeps the options given: duration:8 stays 8', async () => {
@@ -122,13 +128,13 @@ describe('/video refusals cost nothing', () => {
     });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(reply.content).toContain('This request has 5 problems');
-    expect(reply.content).toContain('viduq3-mix does not offer 540p; choose 720p or 1080p.');
-    expect(reply.content).toContain('image1 (ref1.png) is 100x100 px; images must be at least 128x128 px.');
-    expect(reply.content).toContain('image2 (anim.gif) is of type image/gif; use PNG, JPEG or WebP.');
-    expect(reply.content).toContain('image3 (ref3.png) is 50.0 MB; each image can be at most 50 MB.');
-    expect(reply.content).toContain('image4 (ref4.png) is 1000x200 px, too wide; the aspect ratio must be between 1:4 and 4:1.');
-    expect(reply.content).toContain('Nothing was submitted and no quota was used.');
+    expect(textOf(reply)).toContain('This request has 5 problems');
+    expect(textOf(reply)).toContain('viduq3-mix does not offer 540p; choose 720p or 1080p.');
+    expect(textOf(reply)).toContain('image1 (ref1.png) is 100x100 px; images must be at least 128x128 px.');
+    expect(textOf(reply)).toContain('image2 (anim.gif) is of type image/gif; use PNG, JPEG or WebP.');
+    expect(textOf(reply)).toContain('image3 (ref3.png) is 50.0 MB; each image can be at most 50 MB.');
+    expect(textOf(reply)).toContain('image4 (ref4.png) is 1000x200 px, too wide; the aspect ratio must be between 1:4 and 4:1.');
+    expect(textOf(reply)).toContain('Nothing was submitted and no quota was used.');
     expect(h.apimart.submitCount()).toBe(before);
   });
 
@@ -141,7 +147,7 @@ describe('/video refusals cost nothing', () => {
     const sent = h.video({ model, duration });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
     if (problem) {
-      expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain(problem);
+      expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain(problem);
       expect(h.apimart.submitCount()).toBe(before);
     } else {
       expect((await h.waitForState(sent.id, 'delivered')).request.duration).toBe(duration);
@@ -153,7 +159,7 @@ describe('/video refusals cost nothing', () => {
     const before = h.apimart.submitCount();
     const sent = h.video({ images: [{ noDimensions: true, width: 64, height: 64 }] });
     await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('image1 (ref1.png) is 64x64 px');
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain('image1 (ref1.png) is 64x64 px');
     expect(h.apimart.submitCount()).toBe(before);
   });
 });
@@ -176,9 +182,9 @@ describe('/video failures say why in one sentence', () => {
     const usage = await h.app.ctx.limits.usage(job.guildId, job.userId);
     expect(usage.active).not.toContain(job.id);
     // The provider's words are escaped on the wire (`image\_urls\[0]`): compare what Discord shows.
-    const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => shownText(String(c.body?.content)).includes(sentence) });
-    expect(edit.body.content).toContain('The video could not be made.');
-    expect(shownText(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content ?? '')).toContain(sentence);
+    const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => shownText(String(textOf(c.body ?? {}))).includes(sentence) });
+    expect(textOf(edit.body)).toContain('The video could not be made.');
+    expect(shownText(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!) ?? '')).toContain(sentence);
   });
 
   it('a task that fails at the provider', async () => {
@@ -186,8 +192,8 @@ describe('/video failures say why in one sentence', () => {
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'failed');
     expect(wordFailure(job.failure!)).toBe('The video service could not make it: the content was flagged by moderation');
-    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('flagged') });
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('the content was flagged by moderation');
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('flagged') });
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain('the content was flagged by moderation');
   });
 });
 
@@ -202,8 +208,8 @@ describe('/video when the bot itself fails', () => {
       const before = h.apimart.submitCount();
       const sent = h.video();
       const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-      expect(edit.body.content).toContain('Something went wrong on our side. Please try again.');
-      const reference = String(edit.body.content).match(/Reference: `([0-9a-f]{8})`/)?.[1];
+      expect(textOf(edit.body)).toContain('Something went wrong on our side. Please try again.');
+      const reference = String(textOf(edit.body)).match(/Reference: `([0-9a-f]{8})`/)?.[1];
       expect(reference).toBeDefined();
       expect(h.logs()).toContain(`"reference":"${reference}"`);
       expect(h.apimart.submitCount()).toBe(before);
@@ -222,7 +228,7 @@ describe('/video with a damaged limits record', () => {
       const before = h.apimart.submitCount();
       const sent = h.video();
       const edit = await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`));
-      const content = String(edit.body.content);
+      const content = String(textOf(edit.body));
       expect(content).toContain("This server's saved video limits could not be read");
       expect(content).toContain('/video-limits server');
       expect(content).not.toContain('Something went wrong');
@@ -261,7 +267,7 @@ describe('/video polling failures', () => {
     h.apimart.failPoll({ status: 400, body: { error: { code: 400, message: 'invalid task ID', type: 'invalid_request_error' } } });
     const job = await h.waitForState(sent.id, 'failed', 15_000);
     expect(wordFailure(job.failure!)).toContain('lost track of this job');
-    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(c.body?.content).includes('lost track') });
+    await h.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`), { predicate: (c) => String(textOf(c.body ?? {})).includes('lost track') });
     expect((await h.app.ctx.limits.usage(job.guildId, job.userId)).active).not.toContain(job.id);
   });
 });
@@ -274,9 +280,9 @@ describe('/video delivery routes', () => {
     expect(job.delivery).toEqual({ route: 'reply', attached: false });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(reply.attachments).toHaveLength(0);
-    expect(reply.content).toContain('The video (2.0 MB) is too large to upload here (limit 1.0 MB). Use the button below to download it; the link expires <t:');
-    expect(reply.content).toMatch(/the link expires <t:\d+:R>/);
-    const link = reply.components[0].components.find((b: { style: number }) => b.style === 5);
+    expect(textOf(reply)).toContain('The video (2.0 MB) is too large to upload here (limit 1.0 MB). Use the button below to download it; the link expires <t:');
+    expect(textOf(reply)).toMatch(/the link expires <t:\d+:R>/);
+    const link = buttonsOf(reply).find((b) => b.style === 5);
     expect(link).toMatchObject({ label: 'Download video', url: job.videoUrl });
   });
 
@@ -289,7 +295,7 @@ describe('/video delivery routes', () => {
     h.discord.failNext('PATCH', original, { status: 413, code: 40005, message: 'Request entity too large', times: 1 });
     const done = await h.waitForState(sent.id, 'delivered');
     expect(done.delivery?.attached).toBe(false);
-    expect(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content).toContain('The video (0.3 MB) is too large to upload here. Use the button below');
+    expect(textOf(h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!)).toContain('The video (0.3 MB) is too large to upload here. Use the button below');
   });
 
   it('a video that cannot be downloaded is delivered as its link, never dropped', async () => {
@@ -298,8 +304,8 @@ describe('/video delivery routes', () => {
     const job = await h.waitForState(sent.id, 'delivered');
     expect(job.delivery).toEqual({ route: 'reply', attached: false });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-    expect(reply.content).toContain('The video could not be attached here. Use the button below to download it');
-    expect(reply.components[0].components.find((b: { style: number }) => b.style === 5)).toMatchObject({ url: job.videoUrl });
+    expect(textOf(reply)).toContain('The video could not be attached here. Use the button below to download it');
+    expect(buttonsOf(reply).find((b) => b.style === 5)).toMatchObject({ url: job.videoUrl });
   });
 
   it('an expired token: the same message is edited through the channel, with the file', async () => {
@@ -309,6 +315,8 @@ describe('/video delivery routes', () => {
     expect(job.delivery).toEqual({ route: 'channel-edit', attached: true });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(reply.attachments).toHaveLength(1);
+    // The same card by the channel endpoint: the video plays in its gallery.
+    expect(galleryOf(reply).map((i) => i.media.url)).toEqual([`attachment://${reply.attachments[0]!.filename}`]);
     // The expired token was never used after the deferral: no 401 counted toward Discord's ban.
     expect(h.discord.callsTo('*', new RegExp(`/webhooks/\\d+/${sent.token}`)).filter((c) => c.status === 401)).toHaveLength(0);
   });
@@ -322,8 +330,10 @@ describe('/video delivery routes', () => {
     expect(job.delivery).toEqual({ route: 'channel', attached: true });
     const post = h.discord.callsTo('POST', new RegExp(`^/channels/${job.channelId}/messages$`)).at(-1)!;
     expect(post.body.allowed_mentions).toEqual({ parse: [], users: [USER.id] });
-    expect(post.body.content).toContain(`<@${USER.id}>`);
+    expect(textOf(post.body)).toContain(`<@${USER.id}>`);
     expect(post.files).toHaveLength(1);
+    expect(isCard(post.body)).toBe(true);
+    expect(galleryOf(post.body)).toHaveLength(1);
   });
 
   it('channel posting forbidden: the video arrives by DM', async () => {
@@ -336,6 +346,8 @@ describe('/video delivery routes', () => {
       expect(job.delivery).toEqual({ route: 'dm', attached: true });
       const dm = h.discord.channelMessages(h.discord.dmChannelId(USER.id)!).at(-1)!;
       expect(dm.attachments).toHaveLength(1);
+      expect(isCard(dm)).toBe(true);
+      expect(galleryOf(dm).map((i) => i.media.url)).toEqual([`attachment://${dm.attachments[0]!.filename}`]);
     } finally {
       h.discord.allowChannel(queued.channelId);
     }

@@ -6,7 +6,12 @@ import { jobSchema, newJob, JOB_RECORD_VERSION, type Job } from '../src/jobs/rec
 import { JobRepo } from '../src/jobs/repo';
 import { openStore } from '../src/store/kv';
 import { en, wordFailure, type ByCode, type Messages } from '../src/discord/messages';
-import { renderFailed, renderUndeliverable } from '../src/discord/render';
+import { renderCard } from '../src/discord/card';
+import type { Failure as JobFailure } from '../src/jobs/failure';
+import { textOf } from './support/card';
+
+const renderFailed = (job: Job, reason: JobFailure) => ({ text: textOf(renderCard([job], { kind: 'ended', ending: { kind: 'failed', reason, retryable: true } })) });
+const renderUndeliverable = (job: Job) => ({ text: textOf(renderCard([job], { kind: 'ended', ending: { kind: 'undeliverable' } })) });
 import { capturedLogger } from './support/log-capture';
 
 /**

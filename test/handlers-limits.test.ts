@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { unused } from './support/unused';
+import { openMakeAVideo } from '../commands/make-a-video';
 import { requestVideo, type VideoInput } from '../commands/video';
 import { manageLimits } from '../commands/video-limits';
 import { showUsage } from '../commands/video-usage';
@@ -84,12 +85,20 @@ async function world(opts: { auditFails?: Error } = {}) {
       deferPrivately: async () => void seen.push({ thinking: 'private' }),
       reply: async (text) => void seen.push({ reply: text }),
       edit: async (message) => void seen.push({ edit: message.text }),
+      showModal: async () => {
+        throw new Error('a form shown unexpectedly');
+      },
     },
     jobs: {
       get: async () => undefined,
       start: async (input) => (started.push(input), newJob(input, NOW)),
+      startTakes: async (inputs) => (started.push(...inputs), inputs.map((i) => newJob(i, NOW, 'reserved'))),
       cancel: async () => ({ outcome: 'missing' }),
+      claimFinal: async () => false,
+      releaseFinal: async () => undefined,
     },
+    removeJobMessage: unused<HandlerPorts['removeJobMessage']>('deleting a job message'),
+    drafts: unused<HandlerPorts['drafts']>('Make a video drafts'),
     limits,
     audit,
     probe: async (a) => a,
@@ -159,6 +168,16 @@ describe('/video-limits channel', () => {
     // A thread of the allowed channel is allowed too.
     await requestVideo(video(5), { ...member, channelId: '800000000000000099', parentChannelId: VIDEOS }, w.ports);
     expect(w.started).toHaveLength(2);
+  });
+
+  it('"Make a video" elsewhere is refused privately, before its form and before anything is kept', async () => {
+    const w = await world();
+    await w.limitsCommand({ sub: 'channel', channelId: VIDEOS, allowed: true });
+    w.seen.length = 0;
+    const image = { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png', filename: 'cat.png', contentType: 'image/png', size: 40_000, width: 512, height: 512 };
+    // The drafts port is `unused` here: keeping the images would fail the test.
+    await openMakeAVideo({ images: [image], total: 1 }, '700000000000000001', member, w.ports);
+    expect(w.seen).toEqual([{ reply: `Videos are made in <#${VIDEOS}> on this server, not here.` }]);
   });
 
   it('a rule that cannot be read before the deferral is checked after it, and a store error there reaches the router', async () => {

@@ -3,14 +3,19 @@ import { unused } from './support/unused';
 import { requestVideo, type VideoInput } from '../commands/video';
 import { manageLimits } from '../commands/video-limits';
 import { showUsage } from '../commands/video-usage';
-import { cancelJob, rerollJob } from '../src/interactions/buttons';
+import { ComponentType, type Attachment, type Embed } from 'discord.js';
+import { cancelJob, deleteJob, openFinal, openRemix, rerollJob, submitFinal, submitRemix } from '../src/interactions/buttons';
+import { messageImages, openMakeAVideo, submitMakeAVideo } from '../commands/make-a-video';
+import type { FormAnswers } from '../src/interactions/forms';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type Job, type NewJob } from '../src/jobs/record';
 import type { CancelOutcome } from '../src/jobs/service';
-import type { Reserve } from '../src/limits/service';
+import type { Reserve, ReserveTakes } from '../src/limits/service';
 import { emptyServerSettings, resolveLimits, type UsageSnapshot } from '../src/limits/policy';
 import { StoreError } from '../src/store/errors';
+import type { Modal } from '../src/discord/modals';
+import type { Draft } from '../src/interactions/drafts';
 import { manageRefs } from '../commands/video-refs';
 import { refChoices } from '../src/interactions/refs';
 import { RefStore } from '../src/refs';
@@ -58,7 +63,7 @@ function job(over: Partial<Job>): Job {
 }
 
 /** What the member sees, in order. */
-type Seen = { thinking: 'public' | 'private' } | { reply: string } | { edit: string };
+type Seen = { thinking: 'public' | 'private' } | { reply: string } | { edit: string } | { modal: Modal };
 
 interface World {
   jobs?: Job[];
@@ -68,6 +73,10 @@ interface World {
   /** The renewed link of each image Discord still has. */
   refreshed?: Map<string, string>;
   usage?: UsageSnapshot;
+  removeFails?: boolean;
+  reserveTakes?: ReserveTakes;
+  /** Seeds newSeed returns, in turn (then 42). */
+  seeds?: number[];
   /** Saved sets (/video-refs); a store over memory in the tests that use them. */
   refs?: HandlerPorts['refs'];
   /** The bytes behind each image link, for /video-refs save. */
@@ -82,6 +91,7 @@ function world(w: World = {}) {
   const did: string[] = [];
   const started: NewJob[] = [];
   const stored = new Map((w.jobs ?? []).map((j) => [j.id, j]));
+  const drafts = new Map<string, Draft>();
   const bot = { dailyVideos: 3, dailySeconds: 60, concurrent: 1, cooldown: 0 };
   const reservation = { key: `${GUILD}:${MEMBER}`, day: '2025-01-15', seconds: 5 };
   let ids = 0;
@@ -91,11 +101,28 @@ function world(w: World = {}) {
       deferPrivately: async () => void seen.push({ thinking: 'private' }),
       reply: async (text) => void seen.push({ reply: text }),
       edit: async (message) => void seen.push({ edit: message.text }),
+      showModal: async (modal) => void seen.push({ modal }),
     },
     jobs: {
       get: async (id) => stored.get(id),
       start: async (input) => (did.push('start'), started.push(input), newJob(input, NOW)),
+      startTakes: async (inputs) => (did.push(`start ${inputs.length} takes`), started.push(...inputs), inputs.map((i) => newJob(i, NOW, 'reserved'))),
       cancel: async (id, by) => (did.push(`cancel ${id} by ${by}`), w.cancel ?? { outcome: 'missing' }),
+      claimFinal: async (id, finalId) => {
+        const j = stored.get(id);
+        if (!j || j.finalJobId !== undefined) return false;
+        stored.set(id, { ...j, finalJobId: finalId });
+        return true;
+      },
+      releaseFinal: async (id, finalId) => {
+        const j = stored.get(id);
+        if (j?.finalJobId === finalId) stored.set(id, { ...j, finalJobId: undefined });
+      },
+    },
+    removeJobMessage: async (j, at) => (did.push(`remove ${j.id} at ${at.messageId}`), w.removeFails !== true),
+    drafts: {
+      put: async (id, d) => void (did.push(`draft ${id}`), drafts.set(id, d)),
+      get: async (id) => drafts.get(id),
     },
     limits: {
       caps: async () => {
@@ -103,6 +130,9 @@ function world(w: World = {}) {
         return {};
       },
       reserve: async (who, jobId, seconds) => (did.push(`reserve ${seconds} s for ${who.userId} as ${jobId}`), w.reserve ?? { ok: true, usage: reservation }),
+      reserveTakes: async (who, jobIds, seconds) => (
+        did.push(`reserve ${jobIds.length} x ${seconds} s for ${who.userId} as ${jobIds.join(',')}`), w.reserveTakes ?? { ok: true, usage: jobIds.map(() => reservation) }
+      ),
       effective: async () => resolveLimits(bot, undefined, undefined),
       serverEffective: async () => resolveLimits(bot, undefined, undefined),
       usage: async () => w.usage ?? { day: '2025-01-15', videos: 0, seconds: 0, active: [], lastSubmitAt: null },
@@ -124,12 +154,12 @@ function world(w: World = {}) {
       return data.subarray(0, max);
     },
     newJobId: () => `new${String(++ids).padStart(16, '0')}`,
-    newSeed: () => 42,
+    newSeed: () => w.seeds?.shift() ?? 42,
     now: () => NOW,
     afterDeferral: { run: (task) => task() },
     logger: { info: () => undefined, warn: () => undefined },
   };
-  return { ports, seen, did, started };
+  return { ports, seen, did, started, stored };
 }
 
 describe('/video', () => {
@@ -174,6 +204,24 @@ describe('/video', () => {
     await requestVideo({ ...video, preview: true }, member, w.ports);
     expect(w.did).toEqual([`reserve 3 s for ${MEMBER} as new0000000000000001`, 'start']);
     expect(w.started[0]).toMatchObject({ request: { resolution: '540p', duration: 3, seed: 42 }, preview: true });
+  });
+
+  it('variations:3 reserves three videos at once and starts three takes with distinct seeds, the given one first', async () => {
+    // The seed picker repeats itself: a repeated seed moves to the next free number.
+    const w = world({ seeds: [99, 7] });
+    await requestVideo({ ...video, seed: 7, variations: 3 }, member, w.ports);
+    const ids = ['new0000000000000001', 'new0000000000000002', 'new0000000000000003'];
+    expect(w.did).toEqual([`reserve 3 x 5 s for ${MEMBER} as ${ids.join(',')}`, 'start 3 takes']);
+    expect(w.started.map((t) => t.request.seed)).toEqual([7, 99, 8]);
+    expect(w.started.map((t) => t.group)).toEqual(ids.map((_, i) => ({ id: ids[0], index: i + 1, jobIds: ids })));
+  });
+
+  it('variations refused by the limits starts nothing and says why with the numbers', async () => {
+    const w = world({ reserveTakes: { ok: false, refusal: { code: 'daily_videos_left', limit: 'dailyVideos', takes: 4, left: 3, max: 10, resetAt: NOW + 3_600_000 } } });
+    await requestVideo({ ...video, variations: 4 }, member, w.ports);
+    expect(w.started).toEqual([]);
+    const text = (w.seen.at(-1) as { edit: string }).edit;
+    expect(text).toContain('variations:4 makes 4 videos, and you have 3 videos left today (limit 10)');
   });
 
   it('a store error reaches the router, which words it; nothing is reserved or answered here', async () => {
@@ -264,6 +312,266 @@ describe('/video-limits and /video-usage', () => {
     expect(text).toContain('Your video usage today');
     expect(text).toContain('Videos per day: **3** (bot default) · used 2, 1 left');
     expect(text).toContain('Seconds of video per day: **60 s** (bot default) · used 10 s, 50 s left');
+  });
+});
+
+/** A submit's answers, by field id (src/discord/modals.ts FIELD). */
+function answers(a: { prompt?: string; model?: string; duration?: string; aspect?: string; images?: (typeof image)[] }): FormAnswers {
+  return {
+    text: (id) => (id === 'prompt' ? (a.prompt ?? null) : null),
+    choice: (id) => (id === 'model' ? a.model : id === 'duration' ? a.duration : id === 'aspect' ? a.aspect : undefined) ?? null,
+    files: (id) => (id === 'images' ? (a.images ?? []) : []),
+  };
+}
+
+type Shown = Modal['components'][number];
+const modalOf = (seen: Seen[]): Modal => (seen.find((s) => 'modal' in s) as { modal: Modal }).modal;
+/** A form's input by custom id, inside its Label. */
+function input(modal: Modal, id: string): Record<string, unknown> | undefined {
+  for (const c of modal.components as Shown[]) if (c.type === ComponentType.Label && (c.component as { custom_id: string }).custom_id === id) return c.component as unknown as Record<string, unknown>;
+  return undefined;
+}
+const texts = (modal: Modal) => (modal.components as Shown[]).filter((c) => c.type === ComponentType.TextDisplay).map((c) => (c as { content: string }).content);
+const defaults = (component: Record<string, unknown> | undefined) => (component?.options as { value: string; default?: boolean }[]).filter((o) => o.default).map((o) => o.value);
+
+/** What Discord refuses in a form (docs/discord.md): checked on every form a test opens. */
+function expectDiscordTakes(modal: Modal) {
+  expect(modal.components.length).toBeGreaterThanOrEqual(1);
+  expect(modal.components.length).toBeLessThanOrEqual(5);
+  expect([...modal.title].length).toBeLessThanOrEqual(45);
+  expect(modal.custom_id.length).toBeLessThanOrEqual(100);
+  for (const c of modal.components as Shown[]) {
+    if (c.type !== ComponentType.Label) continue;
+    expect([...c.label].length).toBeLessThanOrEqual(45);
+    const inner = c.component as { type: ComponentType; value?: string; max_length?: number; options?: unknown[] };
+    if (inner.type === ComponentType.TextInput) {
+      expect([...(inner.value ?? '')].length).toBeLessThanOrEqual(4000);
+      expect(inner.max_length ?? 0).toBeLessThanOrEqual(4000);
+    }
+    if (inner.options) expect(inner.options.length).toBeLessThanOrEqual(25);
+  }
+}
+
+const SOURCE = 'job0000000000000001';
+const finished = (over: Partial<Job> = {}) => job({ state: 'delivered', request: { ...job({}).request, seed: 1234 }, ...over });
+const pressed = { channelId: origin.channelId, messageId: '600000000000000009' };
+
+describe('Remix', () => {
+  it('opens a form holding the prompt and options, after nothing but reading the job', async () => {
+    const w = world({ jobs: [finished({ request: { ...finished().request, model: 'viduq3-mix', duration: 8, resolution: '1080p', aspect_ratio: '9:16' } })] });
+    await openRemix(SOURCE, stranger, w.ports);
+    expect(w.seen).toHaveLength(1);
+    const modal = modalOf(w.seen);
+    expectDiscordTakes(modal);
+    expect(modal.title).toBe('Remix this video');
+    expect(input(modal, 'prompt')).toMatchObject({ value: 'The cat turns its head', required: true });
+    expect(defaults(input(modal, 'model'))).toEqual(['viduq3-mix|1080p']);
+    expect(defaults(input(modal, 'duration'))).toEqual(['8']);
+    expect(defaults(input(modal, 'aspect'))).toEqual(['9:16']);
+    expect(w.did).toEqual([]);
+  });
+
+  it('a prompt longer than a form field holds is not prefilled, the form says so, and an empty field keeps it', async () => {
+    const long = 'slow pan '.repeat(500).trim();
+    const w = world({ jobs: [finished({ request: { ...finished().request, prompt: long } })] });
+    await openRemix(SOURCE, member, w.ports);
+    const modal = modalOf(w.seen);
+    expectDiscordTakes(modal);
+    expect(input(modal, 'prompt')).not.toHaveProperty('value');
+    expect(input(modal, 'prompt')).toMatchObject({ required: false });
+    expect(texts(modal)[0]).toContain(`The prompt is ${long.length} characters, more than a form field holds (4000)`);
+
+    await submitRemix(SOURCE, answers({ model: 'viduq3|720p', duration: '5', aspect: '16:9' }), member, w.ports, pressed);
+    expect(w.started[0]?.request.prompt).toBe(long);
+  });
+
+  it('starts a new job with the edited prompt and options, the renewed images, charged to the presser and linking its source', async () => {
+    const w = world({ jobs: [finished()] });
+    await submitRemix(SOURCE, answers({ prompt: 'The cat jumps', model: 'viduq3|540p', duration: '4', aspect: '1:1' }), stranger, w.ports, pressed);
+    expect(w.seen).toEqual([{ thinking: 'public' }]);
+    expect(w.did).toEqual([`reserve 4 s for ${STRANGER} as new0000000000000001`, 'start']);
+    expect(w.started[0]).toMatchObject({
+      request: { prompt: 'The cat jumps', model: 'viduq3', resolution: '540p', duration: 4, aspect_ratio: '1:1', image_urls: [`${image.url}?renewed`], seed: 42 },
+      cameFrom: { kind: 'remix', jobId: SOURCE, messageUrl: `https://discord.com/channels/${GUILD}/${origin.channelId}/600000000000000009` },
+      rerollOf: null,
+    });
+  });
+
+  it('answers every problem of the edited options at once and reserves nothing', async () => {
+    const w = world({ jobs: [finished()] });
+    await submitRemix(SOURCE, answers({ prompt: '   ', model: 'viduq3-mix|540p', duration: '5', aspect: '16:9' }), member, w.ports, pressed);
+    const text = (w.seen.at(-1) as { edit: string }).edit;
+    expect(text).toContain('This remix has 2 problems');
+    expect(text).toContain('The prompt is empty');
+    expect(text).toContain('viduq3-mix does not offer 540p');
+    expect(w.did).toEqual([]);
+  });
+
+  it('tells the member when Discord no longer has the images, before any quota is reserved', async () => {
+    const w = world({ jobs: [finished()], refreshed: new Map() });
+    await submitRemix(SOURCE, answers({ prompt: 'The cat jumps', model: 'viduq3|720p', duration: '5', aspect: '16:9' }), member, w.ports, pressed);
+    expect((w.seen.at(-1) as { edit: string }).edit).toContain('The reference images are gone');
+    expect(w.did).toEqual([]);
+  });
+
+  it('is refused while the video is still being made, without a form', async () => {
+    const w = world({ jobs: [job({ state: 'generating' })] });
+    await openRemix(SOURCE, member, w.ports);
+    expect(w.seen).toEqual([{ reply: 'This video is still being made; use this once it is finished.' }]);
+  });
+});
+
+describe('Final', () => {
+  it('asks the duration, starting from the original, and says what stays', async () => {
+    const w = world({ jobs: [finished({ request: { ...finished().request, duration: 7 } })] });
+    await openFinal(SOURCE, member, w.ports);
+    const modal = modalOf(w.seen);
+    expectDiscordTakes(modal);
+    expect(defaults(input(modal, 'duration'))).toEqual(['7']);
+    expect(texts(modal)[0]).toBe('Same images, prompt, seed 1234, model viduq3 and aspect ratio 16:9, at 1080p. Choose the duration.');
+  });
+
+  it("remakes the take at 1080p with its seed, images, prompt, model and aspect, charged to the presser", async () => {
+    const w = world({ jobs: [finished({ preview: true, request: { ...finished().request, resolution: '540p', duration: 3 } })] });
+    await submitFinal(SOURCE, answers({ duration: '6' }), stranger, w.ports, pressed);
+    expect(w.did).toEqual([`reserve 6 s for ${STRANGER} as new0000000000000001`, 'start']);
+    expect(w.started[0]).toMatchObject({
+      request: { prompt: 'The cat turns its head', model: 'viduq3', resolution: '1080p', duration: 6, aspect_ratio: '16:9', seed: 1234, image_urls: [`${image.url}?renewed`] },
+      cameFrom: { kind: 'final', jobId: SOURCE },
+      preview: false,
+    });
+  });
+
+  it('is one per take: a second press says so, before and after the form', async () => {
+    const w = world({ jobs: [finished()] });
+    await submitFinal(SOURCE, answers({ duration: '5' }), member, w.ports, pressed);
+    await openFinal(SOURCE, member, w.ports);
+    expect(w.seen.at(-1)).toEqual({ reply: 'This take already has its Final (one per take); look for it in this channel.' });
+    await submitFinal(SOURCE, answers({ duration: '5' }), member, w.ports, pressed);
+    expect((w.seen.at(-1) as { edit: string }).edit).toContain('This take already has its Final');
+    expect(w.started).toHaveLength(1);
+  });
+
+  it('a Final refused by the limits is not used up', async () => {
+    const refusal = { code: 'concurrent_full', limit: 'concurrent', active: 1, max: 1 } as const;
+    const w = world({ jobs: [finished()], reserve: { ok: false, refusal } });
+    await submitFinal(SOURCE, answers({ duration: '5' }), member, w.ports, pressed);
+    expect((w.seen.at(-1) as { edit: string }).edit).toContain('Limit reached');
+    expect(w.stored.get(SOURCE)?.finalJobId).toBeUndefined();
+  });
+
+  it('is refused on a 1080p video, without a form', async () => {
+    const w = world({ jobs: [finished({ request: { ...finished().request, resolution: '1080p' } })] });
+    await openFinal(SOURCE, member, w.ports);
+    expect(w.seen).toEqual([{ reply: 'This video is already 1080p; Final makes a 1080p version of a smaller take.' }]);
+  });
+});
+
+describe('Delete', () => {
+  it('is refused to someone else, privately, and removes nothing', async () => {
+    const w = world({ jobs: [finished()] });
+    await deleteJob(SOURCE, stranger, w.ports, pressed);
+    expect(w.seen).toEqual([{ reply: 'Only the person who made this video or a moderator can delete it.' }]);
+    expect(w.did).toEqual([]);
+  });
+
+  it("removes the pressed message for the requester, and for a moderator of the job's server", async () => {
+    for (const who of [member, { ...stranger, moderator: true }]) {
+      const w = world({ jobs: [finished()] });
+      await deleteJob(SOURCE, who, w.ports, pressed);
+      expect(w.did).toEqual([`remove ${SOURCE} at ${pressed.messageId}`]);
+      expect(w.seen).toEqual([{ thinking: 'private' }, { edit: 'Deleted.' }]);
+    }
+  });
+
+  it('says so when Discord refused the deletion', async () => {
+    const w = world({ jobs: [finished()], removeFails: true });
+    await deleteJob(SOURCE, member, w.ports, pressed);
+    expect(w.seen.at(-1)).toEqual({ edit: 'Discord did not let the bot delete that message; it may already be gone.' });
+  });
+});
+
+describe('Make a video', () => {
+  const attachment = (name: string, contentType: string | null) =>
+    ({ url: `https://cdn.discordapp.com/attachments/1/2/${name}`, name, contentType, size: 40_000, width: 512, height: 512 }) as unknown as Attachment;
+  const embedImage = (n: number) => ({ url: `https://example.com/e${n}.png`, width: 256, height: 256 });
+
+  it("takes the image attachments, then the embeds' images and thumbnails, in order, skipping other files", () => {
+    const found = messageImages({
+      attachments: [attachment('a.png', 'image/png'), attachment('notes.txt', 'text/plain'), attachment('b.jpg', null)],
+      embeds: [{ image: embedImage(1), thumbnail: embedImage(2) } as unknown as Embed, { image: null, thumbnail: embedImage(1) } as unknown as Embed],
+    });
+    expect(found.images.map((i) => i.url)).toEqual([
+      'https://cdn.discordapp.com/attachments/1/2/a.png',
+      'https://cdn.discordapp.com/attachments/1/2/b.jpg',
+      'https://example.com/e1.png',
+      'https://example.com/e2.png',
+    ]);
+    // An embed's type and size come from its bytes: the probe reads them.
+    expect(found.images[2]).toMatchObject({ filename: 'e1.png', contentType: null, width: null });
+    expect(found.total).toBe(4);
+  });
+
+  it('keeps the first 7 of more, and the form says so instead of offering an upload', async () => {
+    const found = messageImages({ attachments: Array.from({ length: 9 }, (_, i) => attachment(`${i}.png`, 'image/png')), embeds: [] });
+    expect(found).toMatchObject({ total: 9 });
+    expect(found.images).toHaveLength(7);
+    const w = world();
+    await openMakeAVideo(found, '700000000000000001', member, w.ports);
+    const modal = modalOf(w.seen);
+    expectDiscordTakes(modal);
+    expect(input(modal, 'images')).toBeUndefined();
+    expect(texts(modal)).toEqual(['This message has 9 images; the first 7 are used (a video takes at most 7), so no more can be added.']);
+  });
+
+  it('a message without images gets a private answer saying what was looked for, and no form', async () => {
+    const w = world();
+    await openMakeAVideo(messageImages({ attachments: [attachment('notes.txt', 'text/plain')], embeds: [] }), '700000000000000001', member, w.ports);
+    expect(w.seen).toHaveLength(1);
+    const text = (w.seen[0] as { reply: string }).reply;
+    expect(text).toContain('no images');
+    expect(text).toContain('attachments');
+    expect(text).toContain('embeds');
+    expect(text).toContain('/video');
+    expect(w.did).toEqual([]);
+  });
+
+  it('opens a form with the defaults and room for the rest of the 7, the images kept for its submit', async () => {
+    const w = world();
+    await openMakeAVideo({ images: [image, image, image], total: 3 }, '700000000000000001', member, w.ports);
+    expect(w.did).toEqual(['draft 700000000000000001']);
+    const modal = modalOf(w.seen);
+    expectDiscordTakes(modal);
+    expect(modal.title).toBe('Make a video from 3 images');
+    expect(modal.custom_id).toBe('vidu-modal:make:700000000000000001');
+    expect(input(modal, 'prompt')).toMatchObject({ required: true, max_length: 4000 });
+    expect(defaults(input(modal, 'model'))).toEqual(['viduq3|720p']);
+    expect(defaults(input(modal, 'duration'))).toEqual(['5']);
+    expect(defaults(input(modal, 'aspect'))).toEqual(['16:9']);
+    expect(input(modal, 'images')).toMatchObject({ type: ComponentType.FileUpload, min_values: 0, max_values: 4, required: false });
+  });
+
+  it("submits the message's images, then the uploaded ones, through /video's pipeline", async () => {
+    const w = world();
+    const upload = { ...image, url: 'https://cdn.discordapp.com/attachments/9/9/up.png', filename: 'up.png' };
+    await openMakeAVideo({ images: [image], total: 1 }, '700000000000000001', member, w.ports);
+    await submitMakeAVideo('700000000000000001', answers({ prompt: 'The cat waves', model: 'viduq3|1080p', duration: '6', aspect: '9:16', images: [upload] }), member, w.ports);
+    expect(w.did).toEqual(['draft 700000000000000001', `reserve 6 s for ${MEMBER} as new0000000000000001`, 'start']);
+    expect(w.started[0]).toMatchObject({ request: { prompt: 'The cat waves', resolution: '1080p', duration: 6, aspect_ratio: '9:16', image_urls: [image.url, upload.url], seed: 42 }, imageNames: ['cat.png', 'up.png'] });
+  });
+
+  it('2 uploads on a message with 6 images: refused (8 > 7), nothing reserved or submitted', async () => {
+    const w = world();
+    await openMakeAVideo({ images: Array(6).fill(image), total: 6 }, '700000000000000001', member, w.ports);
+    await submitMakeAVideo('700000000000000001', answers({ prompt: 'The cat waves', model: 'viduq3|720p', duration: '5', aspect: '16:9', images: [image, image] }), member, w.ports);
+    expect((w.seen.at(-1) as { edit: string }).edit).toContain('You attached 8 images; the limit is 7.');
+    expect(w.did).toEqual(['draft 700000000000000001']);
+  });
+
+  it('a form whose images are no longer kept says to run it again', async () => {
+    const w = world();
+    await submitMakeAVideo('700000000000000001', answers({ prompt: 'x' }), member, w.ports);
+    expect(w.seen).toEqual([{ reply: 'This form has expired. Run "Make a video" on the message again.' }]);
   });
 });
 

@@ -5,7 +5,8 @@ import { sendAgain } from '../src/interactions/resend';
 import type { Actor, HistoryPorts } from '../src/interactions/ports';
 import type { VideoFile } from '../src/discord/messenger';
 import type { BudgetLeft } from '../src/discord/render-stats';
-import type { ButtonRow } from '../src/discord/render';
+import type { Outgoing } from '../src/discord/outgoing';
+import { buttonsOf, textOf } from './support/card';
 import { parseButtonId } from '../src/discord/custom-id';
 import type { Download } from '../src/jobs/download';
 import { newJob, type Job } from '../src/jobs/record';
@@ -69,7 +70,7 @@ function world(w: World = {}) {
   const downloads: { url: string; max: number }[] = [];
   const csv: string[] = [];
   const stored = new Map((w.jobs ?? []).map((j) => [j.id, j]));
-  const labels = (rows: ButtonRow[]) => rows.flatMap((r) => r.components.map((c) => `${'label' in c ? c.label : ''}|${'custom_id' in c ? c.custom_id : 'link'}`));
+  const labels = (m: Outgoing) => buttonsOf(m).map((c) => `${c.label ?? ''}|${c.custom_id ?? 'link'}`);
   const ports: HistoryPorts = {
     reply: {
       deferForJob: async () => {
@@ -79,13 +80,21 @@ function world(w: World = {}) {
       reply: async (text) => void seen.push({ reply: text }),
       edit: async (message) => {
         if (w.failEdit) throw w.failEdit;
-        seen.push({ edit: message.text, buttons: labels(message.rows) });
+        seen.push({ edit: textOf(message), buttons: labels(message) });
+      },
+      showModal: async () => {
+        throw new Error('a form shown unexpectedly');
       },
       uploadLimit: w.uploadLimit ?? 10 * MiB,
-      editWithFile: async (message, file: VideoFile) => {
+      editWithFile: async (message, file?: VideoFile) => {
+        // A card without a file (the link) is an edit like any other.
+        if (!file) {
+          if (w.failEdit) throw w.failEdit;
+          return void seen.push({ edit: textOf(message), buttons: labels(message) });
+        }
         if (w.failFile) throw w.failFile;
         if (file.contentType === 'text/csv') csv.push(file.data.toString('utf8'));
-        seen.push({ file: file.name, bytes: file.data.length, text: message.text });
+        seen.push({ file: file.name, bytes: file.data.length, text: textOf(message) });
       },
     },
     jobs: { get: async (id) => stored.get(id) },
@@ -96,7 +105,7 @@ function world(w: World = {}) {
     download: async (url, max) => (downloads.push({ url, max }), w.download ?? { ok: true, data: Buffer.alloc(4096) }),
     dm: async (userId, message, file) => {
       if (w.failDm) throw w.failDm;
-      seen.push({ dm: message.text, ...(file ? { file: file.name } : {}) });
+      seen.push({ dm: textOf(message), ...(file ? { file: file.name } : {}) });
     },
     budgetLeft: async () => w.budget,
     now: () => NOW,

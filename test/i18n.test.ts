@@ -92,7 +92,7 @@ describe('messages in a language', () => {
   });
 
   it('formats sizes and lists for the locale; Discord timestamps stay timestamps', () => {
-    const tooLarge = (lng: string) => messagesFor(lng).job.tooLarge({ sizeBytes: 2 * 1024 * 1024, limitBytes: 1024 * 1024 });
+    const tooLarge = (lng: string) => messagesFor(lng).job.tooLarge({ what: messagesFor(lng).job.theVideo, sizeBytes: 2 * 1024 * 1024, limitBytes: 1024 * 1024 });
     expect(tooLarge('en-US')).toBe('The video (2.0 MB) is too large to upload here (limit 1.0 MB)');
     expect(tooLarge('de')).toBe('Das Video (2,0 MB) ist zu groß, um es hier hochzuladen (Limit 1,0 MB)');
     expect(tooLarge('fr')).toContain('(2,0 Mo)');

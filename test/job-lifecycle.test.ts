@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskView } from '../src/apimart/parse';
 import type { Messenger } from '../src/discord/messenger';
-import type { MessagePayload } from '../src/discord/render';
+import type { Outgoing } from '../src/discord/outgoing';
+import { textOf } from './support/card';
 import { createLogger } from '../src/log';
 import { JobMessage } from '../src/discord/job-message';
 import { giveUpAt, OVERDUE } from '../src/jobs/overdue';
@@ -60,20 +61,27 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
   const kv = await openStore('memory:');
   const repo = new JobRepo(kv, logger);
   const clock = scaledClock(20);
-  const edits: { target: string; payload: MessagePayload; file: boolean }[] = [];
+  const edits: { target: string; payload: Outgoing; file: boolean }[] = [];
   const messenger: Messenger = {
-    editOriginal: async (_t, payload, file) => void edits.push({ target: 'reply', payload, file: file !== undefined }),
-    editChannelMessage: async (_c, _m, payload, file) => void edits.push({ target: 'channel-edit', payload, file: file !== undefined }),
-    sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: file !== undefined }), '1'),
-    sendDm: async (_u, payload, file) => void edits.push({ target: 'dm', payload, file: file !== undefined }),
+    editOriginal: async (_t, payload, file) => void edits.push({ target: 'reply', payload, file: (file?.length ?? 0) > 0 }),
+    editChannelMessage: async (_c, _m, payload, file) => void edits.push({ target: 'channel-edit', payload, file: (file?.length ?? 0) > 0 }),
+    sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: (file?.length ?? 0) > 0 }), '1'),
+    sendDm: async (_u, payload, file) => void edits.push({ target: 'dm', payload, file: (file?.length ?? 0) > 0 }),
+    deleteOriginal: async () => undefined,
+    deleteChannelMessage: async () => undefined,
     refreshAttachmentUrls: async () => new Map(),
   };
   const settled: string[] = [];
   const quota = { commit: async (j: Job) => void settled.push(`commit ${j.id}`), release: async (j: Job) => void settled.push(`release ${j.id}`) };
   const download = opts.download ?? (async () => ({ ok: true as const, data: Buffer.alloc(16) }));
   const view = new JobMessage({ messenger, download, logger, clock });
+  const counts = { submits: 0, onSubmit: undefined as ((key: string) => Promise<void>) | undefined };
   const apimart = {
-    submit: async () => ({ taskId: 'task1', status: 'submitted' }),
+    submit: async (_r: unknown, o: { idempotencyKey: string }) => {
+      counts.submits++;
+      await counts.onSubmit?.(o.idempotencyKey);
+      return { taskId: `task${counts.submits}`, status: 'submitted' };
+    },
     getTask: async (taskId: string): Promise<TaskView> => ({ taskId, state: 'completed', rawStatus: 'completed', known: true, progress: 100, createdAt: undefined, estimatedTimeSec: undefined, videoUrl: 'https://cdn.example/v.mp4', expiresAt: undefined, error: undefined }),
   };
   const jobs = new JobService({ repo, apimart, view, quota, logger, maxRps: 10, clock });
@@ -98,7 +106,20 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
       },
       clock.now(),
     );
-  return { kv, repo, jobs, edits, settled, job };
+  return {
+    kv,
+    repo,
+    jobs,
+    edits,
+    settled,
+    job,
+    get submits() {
+      return counts.submits;
+    },
+    set onSubmit(f: (key: string) => Promise<void>) {
+      counts.onSubmit = f;
+    },
+  };
 }
 
 describe('JobService', () => {
@@ -108,7 +129,7 @@ describe('JobService', () => {
     // The process wrote the Cancel and died before editing the message.
     await s.repo.update('job00009', (j) => ({ ...j, state: 'cancelled', taskId: 't9', finishedAt: 1, announced: false }));
     expect(await s.jobs.resume([0])).toMatchObject({ announced: 1 });
-    expect(s.edits.at(-1)!.payload.text).toContain('Cancelled');
+    expect(textOf(s.edits.at(-1)!.payload)).toContain('Cancelled');
     expect((await s.repo.get('job00009'))!.announced).toBe(true);
     expect(await s.repo.listActive(0)).toEqual([]);
     await s.jobs.stop();
@@ -120,7 +141,40 @@ describe('JobService', () => {
     await s.repo.create(s.job('job00001'));
     expect(await s.jobs.cancel('job00001', '3')).toEqual({ outcome: 'cancelled', quotaKept: false });
     expect(s.settled).toEqual(['release job00001']);
-    expect(s.edits.at(-1)!.payload.text).toContain('It never reached the video service; your quota for it was given back.');
+    expect(textOf(s.edits.at(-1)!.payload)).toContain('It never reached the video service; your quota for it was given back.');
+    await s.jobs.stop();
+  });
+
+  it('takes: a store error writing the 3rd record submits nothing and gives every reservation back', async () => {
+    const s = await service();
+    let creates = 0;
+    const create = s.repo.create.bind(s.repo);
+    s.repo.create = async (job) => {
+      if (++creates === 3) throw new Error('store down');
+      return create(job);
+    };
+    const ids = ['take0001', 'take0002', 'take0003', 'take0004'];
+    const takes = ids.map((id, i) => ({ ...s.job(id), group: { id: ids[0]!, index: i + 1, jobIds: ids } }));
+    await expect(s.jobs.startTakes(takes)).rejects.toThrow('store down');
+    expect(s.submits).toBe(0);
+    expect(s.settled).toEqual(ids.map((id) => `release ${id}`));
+    for (const id of ids.slice(0, 2)) expect((await s.repo.get(id))?.state).toBe('failed');
+    await s.jobs.stop();
+  });
+
+  it('takes: all written as reserved before the first submit; each then submitted once with its own key', async () => {
+    const s = await service();
+    const ids = ['take0011', 'take0012', 'take0013'];
+    const seen: string[][] = [];
+    s.onSubmit = async (key) => void seen.push([key, ...(await Promise.all(ids.map(async (id) => (await s.repo.get(id))!.state)))]);
+    const takes = ids.map((id, i) => ({ ...s.job(id), group: { id: ids[0]!, index: i + 1, jobIds: ids } }));
+    const started = await s.jobs.startTakes(takes);
+    expect(started.map((j) => j.state)).toEqual(['queued', 'queued', 'queued']);
+    expect(seen).toEqual([
+      ['take0011', 'submitting', 'reserved', 'reserved'],
+      ['take0012', 'queued', 'submitting', 'reserved'],
+      ['take0013', 'queued', 'queued', 'submitting'],
+    ]);
     await s.jobs.stop();
   });
 

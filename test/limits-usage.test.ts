@@ -56,6 +56,23 @@ describe.each(stores)('UsageLedger on $name', ({ url, skip }) => {
       expect(await ledger.get(scope, user)).toEqual({ day: '2026-03-10', videos: 3, seconds: 15, active: ['j1', 'j2', 'j3'], lastSubmitAt: T0 });
     });
 
+    it('reserves the takes of one request together, or none of them, and each settles on its own', async () => {
+      const { ledger, scope, user } = setup();
+      const eff = { ...open, dailyVideos: 5, concurrent: 4 };
+      await ledger.reserve(scope, user, eff, 'j0', 5);
+      const refused = await ledger.reserveTakes(scope, user, eff, ['t1', 't2', 't3', 't4', 't5'], 5);
+      expect(refused).toMatchObject({ ok: false, refusal: { code: 'daily_videos_left', takes: 5, left: 4, max: 5 } });
+      expect(await ledger.get(scope, user)).toMatchObject({ videos: 1, seconds: 5, active: ['j0'] });
+      expect(await ledger.reserveTakes(scope, user, eff, ['t1', 't2', 't3', 't4'], 5)).toMatchObject({ ok: false, refusal: { code: 'concurrent_full', takes: 4, active: 1, max: 4 } });
+      const ok = await ledger.reserveTakes(scope, user, { ...eff, dailyVideos: 10, concurrent: 5 }, ['t1', 't2', 't3', 't4'], 5);
+      if (!ok.ok) throw new Error('refused');
+      expect(ok.reservations).toHaveLength(4);
+      expect(await ledger.get(scope, user)).toMatchObject({ videos: 5, seconds: 25, active: ['j0', 't1', 't2', 't3', 't4'] });
+      // One take failing gives back one video and its seconds; the others keep theirs.
+      await ledger.release(ok.reservations[1]!, 't2');
+      expect(await ledger.get(scope, user)).toMatchObject({ videos: 4, seconds: 20, active: ['j0', 't1', 't3', 't4'] });
+    });
+
     it('returns what settling needs', async () => {
       const { ledger, scope, user } = setup();
       const r = await ledger.reserve(scope, user, open, 'j1', 8);
@@ -362,7 +379,7 @@ describe.each(budgetStores)('the server budget on $name', ({ url, skip }) => {
     it("a store error on the member's share gives the server's share back", async () => {
       const { budget, settings, guild, who } = setup();
       const down = new Error('store down');
-      const failing = { reserve: async () => Promise.reject(down) } as unknown as UsageLedger;
+      const failing = { reserve: async () => Promise.reject(down), reserveTakes: async () => Promise.reject(down) } as unknown as UsageLedger;
       const service = new LimitsService(open, settings, failing, budget);
       await expect(service.reserve(who, 'x', 5)).rejects.toBe(down);
       expect(await budget.get(guild)).toMatchObject({ daySeconds: 0, active: [] });

@@ -3,7 +3,11 @@ import { escapeMarkdown } from 'discord.js';
 import { newJob, type Job } from '../src/jobs/record';
 import { literal } from '../src/discord/markdown';
 import { apiBody, ephemeral, replyOptions } from '../src/discord/outgoing';
-import { renderCancelled, renderDelivered, renderError, renderFailed, renderProblems, renderRunning, type MessagePayload } from '../src/discord/render';
+import { renderError, renderProblems } from '../src/discord/render';
+import { renderCard, type CardPayload, type NotAttached } from '../src/discord/card';
+import type { Outgoing } from '../src/discord/outgoing';
+import { buttonsOf, textOf } from './support/card';
+import type { Failure } from '../src/jobs/failure';
 import { messageBodyRefusal, mentionsOf } from './fakes/discord/state';
 import { liveMarkdown, shownText } from './support/markdown';
 
@@ -55,6 +59,15 @@ function job(over: Partial<Job> = {}): Job {
   return { ...base, state: 'generating', progress: 42, submittedAt: 0, videoUrl: 'https://files.example/v.mp4', videoExpiresAt: 86_400_000, ...over };
 }
 
+/** The card of one job in each of its moments (src/discord/card.ts). */
+const renderRunning = (j: Job, now: number) => renderCard([j], { kind: 'running', now });
+function renderDelivered(j: Job, o: { attached: boolean; mention?: string; tooLarge?: { sizeBytes: number; limitBytes: number } }): CardPayload {
+  const why: NotAttached | undefined = o.attached ? undefined : o.tooLarge ? { code: 'too_large', ...o.tooLarge } : { code: 'not_downloaded' };
+  return renderCard([{ ...j, state: 'completed' }], { kind: 'delivered', notAttached: new Map(why ? [[j.id, why]] : []) }, { mention: o.mention });
+}
+const renderFailed = (j: Job, reason: Failure, o: { retryable: boolean }) => renderCard([{ ...j, state: 'failed' }], { kind: 'ended', ending: { kind: 'failed', reason, retryable: o.retryable } });
+const renderCancelled = (j: Job, by: string) => renderCard([{ ...j, state: 'cancelled' }], { kind: 'ended', ending: { kind: 'cancelled', by } });
+
 /** The quoted prompt of a rendered message, as Discord shows it. */
 function quoted(text: string): string {
   return text
@@ -98,7 +111,7 @@ describe('rendered messages', () => {
     job({ videoUrl: 'https://files.example/has space.mp4' }),
     job({ videoUrl: 'not a url' }),
   ];
-  const renders = (j: Job): [string, MessagePayload][] => [
+  const renders = (j: Job): [string, Outgoing][] => [
     ['running', renderRunning(j, 60_000)],
     ['delivered', renderDelivered(j, { attached: true })],
     ['delivered, not attached', renderDelivered(j, { attached: false })],
@@ -113,15 +126,17 @@ describe('rendered messages', () => {
     for (const [name, m] of renders(j)) {
       const body = apiBody(m);
       expect(messageBodyRefusal(body), name).toBeUndefined();
-      expect([...body.content].length, name).toBeLessThanOrEqual(2000);
-      for (const line of body.content.split('\n').filter((l) => l.startsWith('> '))) expect(liveMarkdown(line.slice(2)), `${name}: ${line}`).toEqual([]);
-      const shown = quoted(body.content);
+      const content = textOf(m);
+      // A card's text displays hold 4000 characters in all, plain content 2000 (docs/discord.md).
+      expect([...content].length, name).toBeLessThanOrEqual('card' in m ? 4000 : 2000);
+      for (const line of content.split('\n').filter((l) => l.startsWith('> '))) expect(liveMarkdown(line.slice(2)), `${name}: ${line}`).toEqual([]);
+      const shown = quoted(content);
       if (shown) expect(j.request.prompt.startsWith(shown.replace(/…$/, '')), name).toBe(true);
     }
   });
 
   it('quotes the prompt escaped: the masked link, heading and fence stay text', () => {
-    const text = renderRunning(job({ request: { ...job().request, prompt: '# Big\n[click](https://evil.example)\n```\nx\n```' } }), 0).text;
+    const text = textOf(renderRunning(job({ request: { ...job().request, prompt: '# Big\n[click](https://evil.example)\n```\nx\n```' } }), 0));
     expect(text).toContain('> \\# Big\n> \\[click](https://evil.example)\n> \\`\\`\\`\n> x\n> \\`\\`\\`');
   });
 
@@ -135,7 +150,7 @@ describe('rendered messages', () => {
 });
 
 describe('link buttons', () => {
-  const linkOf = (m: MessagePayload) => m.rows.flatMap((r) => r.components).find((b) => 'url' in b);
+  const linkOf = (m: CardPayload) => buttonsOf(m).find((b) => 'url' in b);
 
   it('an http(s) URL of at most 512 characters is a button', () => {
     const url = `https://files.example/v.mp4?sig=${'a'.repeat(512 - 32)}`;
@@ -147,25 +162,25 @@ describe('link buttons', () => {
     const url = `https://files.example/v.mp4?sig=${'a'.repeat(648 - 32)}`;
     const attached = renderDelivered(job({ videoUrl: url }), { attached: true });
     expect(linkOf(attached)).toBeUndefined();
-    expect(attached.text).toContain('The source link is not shown as a button: it is 648 characters long and Discord allows 512.');
+    expect(textOf(attached)).toContain('The source link is not shown as a button: it is 648 characters long and Discord allows 512.');
     const link = renderDelivered(job({ videoUrl: url }), { attached: false });
     expect(linkOf(link)).toBeUndefined();
-    expect(link.text).toContain('its download link cannot be a button: it is 648 characters long and Discord allows 512. Here it is; the link expires <t:86400:R>: <https://files.example/v.mp4?sig=aaa');
-    expect(link.text).toContain(`<${url}>`);
+    expect(textOf(link)).toContain('its download link cannot be a button: it is 648 characters long and Discord allows 512. Here it is; the link expires <t:86400:R>: <https://files.example/v.mp4?sig=aaa');
+    expect(textOf(link)).toContain(`<${url}>`);
   });
 
   it('a link too long for the message too is described, not cut', () => {
     const url = `https://files.example/v.mp4?sig=${'a'.repeat(3000)}`;
     const m = renderDelivered(job({ videoUrl: url }), { attached: false });
-    expect(m.text).not.toContain('sig=');
-    expect(m.text).toContain('Discord allows 512, and it is too long to show here.');
+    expect(textOf(m)).not.toContain('sig=');
+    expect(textOf(m)).toContain('Discord allows 512, and it is too long to show here.');
   });
 
   it.each(['javascript:alert(1)', 'data:video/mp4;base64,AAAA', 'ftp://files.example/v.mp4', 'https://files.example/a b.mp4', 'files.example/v.mp4'])('%s is no button and not shown', (url) => {
     const m = renderDelivered(job({ videoUrl: url }), { attached: false });
     expect(linkOf(m)).toBeUndefined();
-    expect(m.text).toContain('The video could not be attached here, and its download link cannot be a button: the video service sent a link that is not a web (http or https) address.');
-    expect(m.text).not.toContain(url);
+    expect(textOf(m)).toContain('The video could not be attached here, and its download link cannot be a button: the video service sent a link that is not a web (http or https) address.');
+    expect(textOf(m)).not.toContain(url);
     expect(messageBodyRefusal(apiBody(m))).toBeUndefined();
   });
 });
@@ -176,17 +191,49 @@ describe('who a message notifies', () => {
 
   it('REST bodies carry allowed_mentions, discord.js options allowedMentions; only the requester, only on the fallback post', () => {
     expect(apiBody(running).allowed_mentions).toEqual({ parse: [] });
-    expect(replyOptions(running).allowedMentions).toEqual({ parse: [] });
     expect(apiBody(delivered).allowed_mentions).toEqual({ parse: [], users: [MEMBER] });
-    expect(replyOptions(delivered).allowedMentions).toEqual({ parse: [], users: [MEMBER] });
+    const plain = { text: `<@${OTHER}>`, rows: [] };
+    expect(replyOptions(plain).allowedMentions).toEqual({ parse: [] });
+    expect(replyOptions({ ...plain, ping: MEMBER }).allowedMentions).toEqual({ parse: [], users: [MEMBER] });
     expect(ephemeral(`Limits of <@${OTHER}>`)).toMatchObject({ allowedMentions: { parse: [] }, flags: 64 });
-    expect('allowed_mentions' in replyOptions(running)).toBe(false);
+    expect('allowed_mentions' in replyOptions(plain)).toBe(false);
   });
 
   it('as Discord works it out: the prompt pings nobody, the requester is pinged on the fallback', () => {
-    const content = apiBody(delivered).content;
+    const content = textOf(delivered);
     expect(content).toContain(`<@${OTHER}>`);
     expect(mentionsOf(content, apiBody(delivered).allowed_mentions, 'message')).toEqual({ users: [MEMBER], roles: [], everyone: false });
-    expect(mentionsOf(apiBody(running).content, apiBody(running).allowed_mentions, 'webhook')).toEqual({ users: [], roles: [], everyone: false });
+    expect(mentionsOf(textOf(running), apiBody(running).allowed_mentions, 'webhook')).toEqual({ users: [], roles: [], everyone: false });
+  });
+});
+
+describe('a finished video\'s buttons and a remake\'s source', () => {
+  const labels = (m: CardPayload) => buttonsOf(m).map((b) => b.label ?? '');
+
+  it('Re-roll, Remix, Final (below 1080p, seed known) and Delete, then the link in its own row', () => {
+    const seeded = job({ state: 'delivered', request: { ...job().request, seed: 9 } });
+    expect(labels(renderDelivered(seeded, { attached: true }))).toEqual(['Re-roll', 'Remix', 'Final 1080p', 'Delete', 'Source video']);
+    expect(labels(renderDelivered({ ...seeded, request: { ...seeded.request, resolution: '1080p' } }, { attached: true }))).toEqual(['Re-roll', 'Remix', 'Delete', 'Source video']);
+    // A record of an earlier build without a seed cannot be reproduced at 1080p.
+    expect(labels(renderDelivered(job({ state: 'delivered' }), { attached: true }))).not.toContain('Final 1080p');
+    const ids = buttonsOf(renderDelivered(seeded, { attached: true })).map((b) => b.custom_id);
+    expect(ids.slice(0, 4)).toEqual(['reroll', 'remix', 'final', 'delete'].map((a) => `vidu:${a}:${seeded.id}`));
+  });
+
+  it('takes get one Final each, naming the take, in a row of their own', () => {
+    const ids = ['take000000000000001a', 'take000000000000002b'];
+    const takes = ids.map((id, i) => job({ id, state: 'completed', request: { ...job().request, seed: 10 + i }, group: { id: ids[0]!, index: i + 1, jobIds: ids } }));
+    const card = renderCard(takes, { kind: 'delivered', notAttached: new Map() });
+    const finals = buttonsOf(card).filter((b) => b.custom_id?.startsWith('vidu:final:'));
+    expect(finals.map((b) => [b.label, b.custom_id])).toEqual(ids.map((id, i) => [`Final 1080p · Take ${i + 1}`, `vidu:final:${id}`]));
+    expect(labels(card).slice(0, 3)).toEqual(['Re-roll', 'Remix', 'Delete']);
+  });
+
+  it("a Remix's or Final's message links the message it came from, while running and when finished", () => {
+    const url = 'https://discord.com/channels/123456789012345678/223456789012345678/623456789012345678';
+    const remix = job({ cameFrom: { kind: 'remix', jobId: 'src0000000000000001', messageUrl: url } });
+    expect(textOf(renderRunning(remix, 0))).toContain(`-# Remix of ${url}`);
+    expect(textOf(renderDelivered({ ...remix, state: 'delivered', cameFrom: { kind: 'final', jobId: 'src0000000000000001', messageUrl: url } }, { attached: true }))).toContain(`-# Final of ${url}`);
+    expect(textOf(renderRunning(job(), 0))).not.toMatch(/(Remix|Final) of/);
   });
 });

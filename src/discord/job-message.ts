@@ -1,12 +1,14 @@
 import type { Logger } from '../log';
 import type { Clock } from '../util/clock';
 import type { Download } from '../jobs/download';
-import type { DeliveryResult, JobEnding, JobView } from '../jobs/ports';
+import type { DeliveryResult, JobEnding, JobView, Takes } from '../jobs/ports';
 import type { DeliveryRoute, Job } from '../jobs/record';
 import { discordErrorCode, DiscordCodes, type Messenger, type VideoFile } from './messenger';
 import { DEFAULT_UPLOAD_LIMIT } from './platform';
 import { messagesFor } from './messages';
-import { mentioning, renderCancelled, renderDelivered, renderFailed, renderRunning, renderUndeliverable, type MessagePayload } from './render';
+import { renderCard, videoFileName } from './card';
+import type { NotAttached } from './card-reasons';
+import type { Outgoing } from './outgoing';
 
 /**
  * A job's message on Discord: where it lives, whether its interaction token still works, and the one chain of
@@ -14,7 +16,8 @@ import { mentioning, renderCancelled, renderDelivered, renderFailed, renderRunni
  * then the same message through the channel endpoint (the reply's message id, kept from the deferral); then a
  * new channel message mentioning the requester; then a DM. Progress only ever edits the message in place (a
  * new post every few seconds would be spam); the final message and the video take the whole chain, so a job
- * never ends in silence. A file too large for a route becomes a link on that same route.
+ * never ends in silence. A file too large for a route becomes a link on that same route. The message is a
+ * Components V2 card (./card.ts) holding every take of a request made with `variations`.
  */
 
 /** A token this close to its end is treated as expired: an upload or an edit takes time (docs/discord.md). */
@@ -32,11 +35,11 @@ export function isTooLarge(err: unknown): boolean {
   return status === 413 || code === DiscordCodes.EntityTooLarge;
 }
 
-type Send = (payload: MessagePayload, file?: VideoFile) => Promise<unknown>;
+type Send = (payload: Outgoing, files?: readonly VideoFile[]) => Promise<unknown>;
 
 interface Route {
   route: DeliveryRoute;
-  /** Largest file this route takes. */
+  /** Largest file this route takes, and the most its files may weigh together (docs/discord.md, upload limits). */
   limit: number;
   /** A new message the requester would not otherwise see: the one mention the bot ever makes. */
   mention: boolean;
@@ -56,19 +59,22 @@ export class JobMessage implements JobView {
 
   constructor(private readonly deps: JobMessageDeps) {}
 
-  async showRunning(job: Job, now: number): Promise<boolean> {
+  async showRunning(takes: Takes, now: number): Promise<boolean> {
+    const job = takes[0]!;
+    const card = renderCard(takes, { kind: 'running', now }, {}, messagesFor(job.locale));
     for (const r of this.routes(job, 'in place')) {
-      if (await this.trySend(job, r, () => r.send(renderRunning(job, now, messagesFor(job.locale))).then(() => true))) return true;
+      if (await this.trySend(job, r, () => r.send(card).then(() => true))) return true;
     }
     return false;
   }
 
-  async showEnded(job: Job, ending: JobEnding): Promise<void> {
+  async showEnded(takes: Takes, ending: JobEnding): Promise<void> {
+    const job = takes[0]!;
     // The requester's language, stored with the job: this message may outlive their interaction.
     const m = messagesFor(job.locale);
-    const payload = ending.kind === 'failed' ? renderFailed(job, ending.reason, ending, m) : ending.kind === 'cancelled' ? renderCancelled(job, ending.by, m) : renderUndeliverable(job, m);
     for (const r of this.routes(job, 'anywhere')) {
-      if (await this.trySend(job, r, () => r.send(r.mention ? mentioning(payload, job.userId) : payload).then(() => true))) return;
+      const card = renderCard(takes, { kind: 'ended', ending }, { mention: r.mention ? job.userId : undefined }, m);
+      if (await this.trySend(job, r, () => r.send(card).then(() => true))) return;
     }
     this.log(job).error(
       { state: job.state, tokenExpired: !this.tokenUsable(job), tokenDead: this.deadTokens.has(job.interactionToken), channelMessage: job.replyMessageId !== null },
@@ -76,45 +82,102 @@ export class JobMessage implements JobView {
     );
   }
 
-  async deliver(job: Job): Promise<DeliveryResult> {
+  /**
+   * Downloads every finished take (each capped at the interaction's upload limit), then sends the card by the
+   * first route that takes it. On each route the takes are attached in order while each file, and all of them
+   * together, fit that route's limit (Discord limits the whole request too); the others are links in the card,
+   * with why and when the link expires. A 413 on the upload sends the same card with links only.
+   */
+  async deliver(takes: Takes): Promise<DeliveryResult> {
+    const job = takes[0]!;
     const log = this.log(job);
-    const got = await this.deps.download(job.videoUrl!, job.attachmentSizeLimit);
-    const file: VideoFile | undefined = got.ok ? { name: `vidu-${job.id}.mp4`, data: got.data } : undefined;
-    // A link the address guard refused is not shown either: the member would be sent where the bot would not go.
-    const linkRefused = !got.ok && got.reason === 'refused';
-    if (!got.ok) {
-      log.warn({ reason: got.reason, detail: got.reason === 'too_large' ? got.size : got.detail }, linkRefused ? 'video link refused; neither attached nor linked' : 'video not attached; sending the link');
+    const ready = takes.filter((t) => t.state === 'completed');
+    const got = new Map<string, { file?: VideoFile; why?: NotAttached }>();
+    // The files of one message weigh at most the upload limit together, so no more than that is held in
+    // memory: each take is downloaded up to what is left of it (a single job: the limit, as before).
+    let left = job.attachmentSizeLimit;
+    for (const t of ready) {
+      const d = await this.deps.download(t.videoUrl!, left);
+      if (d.ok) {
+        got.set(t.id, { file: { name: videoFileName(t), data: d.data } });
+        left -= d.data.length;
+        continue;
+      }
+      // A link the address guard refused is not shown either: the member would be sent where the bot would not go.
+      log.warn({ take: t.group?.index, reason: d.reason, detail: d.reason === 'too_large' ? d.size : d.detail }, d.reason === 'refused' ? 'video link refused; neither attached nor linked' : 'video not attached; sending the link');
+      const why: NotAttached =
+        d.reason === 'refused'
+          ? { code: 'link_refused' }
+          : d.reason !== 'too_large'
+            ? { code: 'not_downloaded' }
+            : d.size !== undefined && d.size <= job.attachmentSizeLimit
+              ? { code: 'no_room', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit }
+              : { code: 'too_large', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit };
+      got.set(t.id, { why });
     }
-    const sizeBytes = got.ok ? got.data.length : got.reason === 'too_large' ? got.size : undefined;
-    const refusedAtDownload = !got.ok && got.reason === 'too_large';
 
     const m = messagesFor(job.locale);
     for (const r of this.routes(job, 'anywhere')) {
-      const fits = file !== undefined && file.data.length <= r.limit;
-      const render = (attached: boolean, tooLarge?: { sizeBytes: number | undefined; limitBytes?: number }) =>
-        renderDelivered(job, { attached, mention: r.mention ? job.userId : undefined, tooLarge, linkRefused }, m);
-      let refusedByDiscord = false;
+      const files: VideoFile[] = [];
+      const notAttached = new Map<string, NotAttached>();
+      let total = 0;
+      for (const t of ready) {
+        const { file, why } = got.get(t.id)!;
+        const limitBytes = Math.min(r.limit, job.attachmentSizeLimit);
+        if (!file) notAttached.set(t.id, why!.code === 'too_large' ? { ...why!, limitBytes } : why!.code === 'no_room' ? { ...why!, limitBytes: r.limit } : why!);
+        else if (file.data.length > r.limit) notAttached.set(t.id, { code: 'too_large', sizeBytes: file.data.length, limitBytes });
+        else if (total + file.data.length > r.limit) notAttached.set(t.id, { code: 'no_room', sizeBytes: file.data.length, limitBytes: r.limit });
+        else {
+          files.push(file);
+          total += file.data.length;
+        }
+      }
+      const mention = r.mention ? job.userId : undefined;
       const sent = await this.trySend(job, r, async () => {
-        if (fits) {
+        if (files.length) {
           try {
-            await r.send(render(true), file);
-            return true;
+            await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }, m), files);
+            return ready.filter((t) => !notAttached.has(t.id)).map((t) => t.id);
           } catch (err) {
-            // Discord's stated limit has been seen to overstate what it accepts: fall back to the link here.
+            // Discord's stated limit has been seen to overstate what it accepts: fall back to the links here.
             if (!isTooLarge(err)) throw err;
-            refusedByDiscord = true;
-            log.warn({ route: r.route, bytes: file.data.length }, 'upload refused as too large; sending the link');
+            log.warn({ route: r.route, bytes: total, files: files.length }, 'upload refused as too large; sending the links');
+            for (const t of ready) if (!notAttached.has(t.id)) notAttached.set(t.id, { code: 'refused', sizeBytes: got.get(t.id)!.file?.data.length });
           }
         }
-        // Not attached: too large for this route's limit, refused by Discord below it, or not downloaded at all.
-        const limitBytes = Math.min(r.limit, job.attachmentSizeLimit);
-        await r.send(render(false, refusedByDiscord ? { sizeBytes } : file || refusedAtDownload ? { sizeBytes, limitBytes } : undefined));
-        return false;
+        await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }, m));
+        return [] as string[];
       });
-      if (sent !== undefined) return { route: r.route, attached: sent === true };
+      if (sent !== undefined) return { route: r.route, attached: sent };
     }
     log.error('every delivery route failed; the video is undeliverable');
-    return { route: null, attached: false };
+    return { route: null, attached: [] };
+  }
+
+  /**
+   * Delete (docs/commands.md, buttons): removes the job's message, the one pressed in `at`. While the job's
+   * token lives and that message is the interaction's reply, through the webhook (it works where the bot cannot
+   * read the channel, as a user-installed app); else, or when that fails, through the channel endpoint (the
+   * bot may always delete its own messages). False when both refused.
+   */
+  async remove(job: Job, at: { channelId: string; messageId: string }): Promise<boolean> {
+    const { messenger } = this.deps;
+    if ((job.replyMessageId === null || job.replyMessageId === at.messageId) && this.tokenUsable(job)) {
+      try {
+        await messenger.deleteOriginal(job);
+        return true;
+      } catch (err) {
+        if (isDeadToken(err)) this.deadTokens.add(job.interactionToken);
+        this.log(job).warn({ ...discordErrorCode(err), err: (err as Error).message }, 'deleting the job message through the webhook failed; trying the channel');
+      }
+    }
+    try {
+      await messenger.deleteChannelMessage(at.channelId, at.messageId);
+      return true;
+    } catch (err) {
+      this.log(job).warn({ ...discordErrorCode(err), err: (err as Error).message }, 'deleting the job message failed');
+      return false;
+    }
   }
 
   forget(job: Job): void {

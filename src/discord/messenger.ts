@@ -1,6 +1,5 @@
 import { REST, Routes, DiscordAPIError, type RawFile } from 'discord.js';
-import type { MessagePayload } from './render';
-import { apiBody } from './outgoing';
+import { apiBody, type Outgoing } from './outgoing';
 
 /**
  * The bot's outgoing Discord calls about jobs, as raw REST. Interaction webhook calls go with `auth: false`:
@@ -20,11 +19,14 @@ export interface VideoFile {
   contentType?: string;
 }
 
+/** The calls about a job message; `files` are uploaded with it (an edit keeps only the files it sends). */
 export interface Messenger {
-  editOriginal(target: ReplyTarget, payload: MessagePayload, file?: VideoFile): Promise<void>;
-  editChannelMessage(channelId: string, messageId: string, payload: MessagePayload, file?: VideoFile): Promise<void>;
-  sendChannel(channelId: string, payload: MessagePayload, file?: VideoFile): Promise<string>;
-  sendDm(userId: string, payload: MessagePayload, file?: VideoFile): Promise<void>;
+  editOriginal(target: ReplyTarget, payload: Outgoing, files?: readonly VideoFile[]): Promise<void>;
+  editChannelMessage(channelId: string, messageId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<void>;
+  sendChannel(channelId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<string>;
+  sendDm(userId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<void>;
+  deleteOriginal(target: ReplyTarget): Promise<void>;
+  deleteChannelMessage(channelId: string, messageId: string): Promise<void>;
   /** Renews expired Discord CDN links; links Discord no longer has are absent from the map. */
   refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>>;
 }
@@ -45,12 +47,13 @@ export function discordErrorCode(err: unknown): { status: number | undefined; co
   return { status: typeof e?.status === 'number' ? e.status : undefined, code: e?.code };
 }
 
-function body(payload: MessagePayload, file?: VideoFile) {
-  return { ...apiBody(payload), attachments: file ? [{ id: '0', filename: file.name }] : [] };
+function body(payload: Outgoing, files: readonly VideoFile[]) {
+  // Attachment ids are strings in Discord's spec (and in discord.js).
+  return { ...apiBody(payload), attachments: files.map((f, i) => ({ id: String(i), filename: f.name })) };
 }
 
-function files(file?: VideoFile): RawFile[] | undefined {
-  return file ? [{ name: file.name, data: file.data, contentType: file.contentType ?? 'video/mp4' }] : undefined;
+function raw(files: readonly VideoFile[]): RawFile[] | undefined {
+  return files.length ? files.map((f) => ({ name: f.name, data: f.data, contentType: f.contentType ?? 'video/mp4' })) : undefined;
 }
 
 export class RestMessenger implements Messenger {
@@ -64,26 +67,34 @@ export class RestMessenger implements Messenger {
     private readonly uploads: REST,
   ) {}
 
-  private via(file?: VideoFile): REST {
-    return file ? this.uploads : this.rest;
+  private via(files: readonly VideoFile[]): REST {
+    return files.length ? this.uploads : this.rest;
   }
 
-  async editOriginal(t: ReplyTarget, payload: MessagePayload, file?: VideoFile): Promise<void> {
-    await this.via(file).patch(Routes.webhookMessage(t.applicationId, t.interactionToken, '@original'), { body: body(payload, file), files: files(file), auth: false });
+  async editOriginal(t: ReplyTarget, payload: Outgoing, files: readonly VideoFile[] = []): Promise<void> {
+    await this.via(files).patch(Routes.webhookMessage(t.applicationId, t.interactionToken, '@original'), { body: body(payload, files), files: raw(files), auth: false });
   }
 
-  async editChannelMessage(channelId: string, messageId: string, payload: MessagePayload, file?: VideoFile): Promise<void> {
-    await this.via(file).patch(Routes.channelMessage(channelId, messageId), { body: body(payload, file), files: files(file) });
+  async editChannelMessage(channelId: string, messageId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<void> {
+    await this.via(files).patch(Routes.channelMessage(channelId, messageId), { body: body(payload, files), files: raw(files) });
   }
 
-  async sendChannel(channelId: string, payload: MessagePayload, file?: VideoFile): Promise<string> {
-    const msg = (await this.via(file).post(Routes.channelMessages(channelId), { body: body(payload, file), files: files(file) })) as { id: string };
+  async sendChannel(channelId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<string> {
+    const msg = (await this.via(files).post(Routes.channelMessages(channelId), { body: body(payload, files), files: raw(files) })) as { id: string };
     return msg.id;
   }
 
-  async sendDm(userId: string, payload: MessagePayload, file?: VideoFile): Promise<void> {
+  async sendDm(userId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<void> {
     const channel = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
-    await this.sendChannel(channel.id, payload, file);
+    await this.sendChannel(channel.id, payload, files);
+  }
+
+  async deleteOriginal(t: ReplyTarget): Promise<void> {
+    await this.rest.delete(Routes.webhookMessage(t.applicationId, t.interactionToken, '@original'), { auth: false });
+  }
+
+  async deleteChannelMessage(channelId: string, messageId: string): Promise<void> {
+    await this.rest.delete(Routes.channelMessage(channelId, messageId));
   }
 
   async refreshAttachmentUrls(urls: string[]): Promise<Map<string, string>> {

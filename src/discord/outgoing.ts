@@ -1,5 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import type { MessagePayload } from './render';
+import { IS_COMPONENTS_V2, type CardPayload } from './card';
 
 /**
  * The one place a rendered message becomes a request, and so the one place that decides who it may notify.
@@ -16,12 +17,19 @@ type Mentions = { parse: []; users?: [string] };
 /** The client's default for a discord.js call that names no mentions: nothing notifies anyone. */
 export const NO_MENTIONS: Mentions = { parse: [] };
 
-function allowedMentions(m: MessagePayload): Mentions {
+/** What the bot sends: a plain message (answers, problems) or a job message's card (Components V2). */
+export type Outgoing = MessagePayload | CardPayload;
+
+function allowedMentions(m: Outgoing): Mentions {
   return m.ping ? { parse: [], users: [m.ping] } : { parse: [] };
 }
 
-/** For raw REST calls (the job message, deliveries): the API's field names. */
-export function apiBody(m: MessagePayload) {
+/**
+ * For raw REST calls (the job message, deliveries): the API's field names. A card carries the Components V2 flag
+ * and no `content` (Discord refuses both together, docs/discord.md).
+ */
+export function apiBody(m: Outgoing) {
+  if ('card' in m) return { flags: IS_COMPONENTS_V2, components: [m.card], allowed_mentions: allowedMentions(m) };
   return { content: m.text, components: m.rows, allowed_mentions: allowedMentions(m) };
 }
 

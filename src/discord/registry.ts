@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { Routes, type REST, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { Routes, type REST, type RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
 import type { KV } from '../store/kv';
 import type { Logger } from '../log';
 
-/** What registration needs of a command: its definition as Discord takes it. */
+/** What registration needs of a command (slash or message command): its definition as Discord takes it. */
 export interface CommandDefinition {
-  data: { toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  data: { toJSON(): RESTPostAPIApplicationCommandsJSONBody };
 }
 
-export function commandPayload(commands: readonly CommandDefinition[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+export function commandPayload(commands: readonly CommandDefinition[]): RESTPostAPIApplicationCommandsJSONBody[] {
   return commands.map((c) => c.data.toJSON());
 }
 

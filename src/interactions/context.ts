@@ -10,6 +10,7 @@ import type { RefStore } from '../refs';
 import type { LimitsService } from '../limits/service';
 import type { AuditPort } from '../limits/audit';
 import type { Semaphore } from '../util/semaphore';
+import type { MakeVideoDrafts } from './drafts';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
 export interface AppContext {
@@ -35,6 +36,9 @@ export interface AppContext {
    */
   afterDeferral: Semaphore;
   now: () => number;
+  /** Delete: the job message, through its webhook or the channel (src/discord/job-message.ts). */
+  removeJobMessage: (job: Job, at: { channelId: string; messageId: string }) => Promise<boolean>;
+  drafts: MakeVideoDrafts;
   /** Each member's and each server's jobs (/video-history, /video-stats). */
   history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
   /** A finished video, for Send again (src/jobs/download.ts, through the address guard). */

@@ -1,4 +1,4 @@
-import type { ButtonInteraction, ChatInputCommandInteraction } from 'discord.js';
+import type { ButtonInteraction, ChatInputCommandInteraction, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import type { NewJob } from '../jobs/record';
 import { DEFAULT_UPLOAD_LIMIT, TOKEN_LIFETIME_MS } from '../discord/platform';
@@ -23,7 +23,12 @@ export type JobOrigin = Pick<
  * before any other I/O: Discord allows 3 s. The reply's message id is kept for channel-endpoint fallbacks
  * once the token has expired, so the deferral asks for the callback response.
  */
-export async function deferForJob(interaction: ChatInputCommandInteraction | ButtonInteraction, ctx: AppContext): Promise<JobOrigin> {
+export async function deferForJob(
+  interaction: ChatInputCommandInteraction | ButtonInteraction | MessageContextMenuCommandInteraction | ModalSubmitInteraction,
+  ctx: AppContext,
+): Promise<JobOrigin> {
+  // discord.js types a modal submit's channel as optional; Discord always sends it for one that can have a reply.
+  if (interaction.channelId === null) throw new Error('an interaction without a channel cannot start a job');
   const deferred = await interaction.deferReply({ withResponse: true });
   return {
     shard: ctx.shardOf(interaction.guildId),

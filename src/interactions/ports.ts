@@ -4,6 +4,10 @@ import type { LimitsService } from '../limits/service';
 import type { LimitSettings } from '../limits/settings';
 import type { AuditPort } from '../limits/audit';
 import type { MessagePayload } from '../discord/render';
+import type { Modal } from '../discord/modals';
+import type { Job } from '../jobs/record';
+import type { MakeVideoDrafts } from './drafts';
+import type { Outgoing } from '../discord/outgoing';
 import type { BudgetLeft } from '../discord/render-stats';
 import type { VideoFile } from '../discord/messenger';
 import type { Download } from '../jobs/download';
@@ -47,12 +51,24 @@ export interface Reply {
   reply(text: string): Promise<void>;
   /** The deferred reply, replaced by the answer. */
   edit(message: MessagePayload): Promise<void>;
+  /** A form, as the first answer to the interaction: Discord allows no deferral before it, and 3 s. */
+  showModal(modal: Modal): Promise<void>;
+}
+
+/** The message a button was pressed on. */
+export interface Pressed {
+  channelId: string;
+  messageId: string;
 }
 
 export interface HandlerPorts {
   reply: Reply;
-  jobs: Pick<JobService, 'get' | 'start' | 'cancel'>;
-  limits: Pick<LimitsService, 'caps' | 'reserve' | 'effective' | 'serverEffective' | 'usage' | 'resetMember' | 'server' | 'serverUsage'> & {
+  jobs: Pick<JobService, 'get' | 'start' | 'startTakes' | 'cancel' | 'claimFinal' | 'releaseFinal'>;
+  /** Removes a job's message, the one pressed (JobMessage.remove); false when Discord refused. */
+  removeJobMessage: (job: Job, at: Pressed) => Promise<boolean>;
+  /** "Make a video"'s images between its form and the form's submit (./drafts.ts). */
+  drafts: Pick<MakeVideoDrafts, 'put' | 'get'>;
+  limits: Pick<LimitsService, 'caps' | 'reserve' | 'reserveTakes' | 'effective' | 'serverEffective' | 'usage' | 'resetMember' | 'server' | 'serverUsage'> & {
     settings: Pick<LimitSettings, 'setMember' | 'setServer'>;
   };
   /** The moderators' audit channel (src/discord/audit.ts). */
@@ -76,8 +92,8 @@ export interface HandlerPorts {
 export interface FileReply extends Reply {
   /** The largest file this interaction's answer takes (Discord states it per interaction; 10 MiB when absent). */
   uploadLimit: number;
-  /** The deferred reply, replaced by the answer with the file attached. */
-  editWithFile(message: MessagePayload, file: VideoFile): Promise<void>;
+  /** The deferred reply, replaced by the answer (a plain message or a card) with the file attached when given. */
+  editWithFile(message: Outgoing, file?: VideoFile): Promise<void>;
 }
 
 /** What /video-history, its Send again button and /video-stats use. */
@@ -88,7 +104,7 @@ export interface HistoryPorts {
   /** The finished video, at most `maxBytes` (src/jobs/download.ts, through the address guard). */
   download: (url: string, maxBytes: number) => Promise<Download>;
   /** A DM to the member (bot token: the 10 MiB limit), with the file when given. */
-  dm: (userId: string, message: MessagePayload, file?: VideoFile) => Promise<void>;
+  dm: (userId: string, message: Outgoing, file?: VideoFile) => Promise<void>;
   /** The server's budget left; undefined while none is set (AppContext.budgetLeft). */
   budgetLeft: (guildId: string) => Promise<BudgetLeft | undefined>;
   now: () => number;

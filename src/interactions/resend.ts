@@ -2,7 +2,7 @@ import { messagesFor, type Messages } from '../discord/messages';
 import { isDeadToken, isTooLarge } from '../discord/job-message';
 import type { VideoFile } from '../discord/messenger';
 import { DEFAULT_UPLOAD_LIMIT } from '../discord/platform';
-import { renderDelivered, type MessagePayload } from '../discord/render';
+import { renderCard, videoFileName, type CardPayload, type NotAttached } from '../discord/card';
 import { canSendAgain } from '../discord/render-history';
 import type { Job } from '../jobs/record';
 import type { Actor, HistoryPorts } from './ports';
@@ -23,17 +23,27 @@ export async function sendAgain(jobId: string, actor: Actor, { reply, jobs, down
   await reply.deferPrivately();
   const got = await download(job.videoUrl!, reply.uploadLimit);
   if (!got.ok) logger.warn({ jobId, reason: got.reason }, 'send again: video not attached');
-  const file: VideoFile | undefined = got.ok ? { name: `vidu-${job.id}.mp4`, data: got.data } : undefined;
+  const file: VideoFile | undefined = got.ok ? { name: videoFileName(job), data: got.data } : undefined;
   const sizeBytes = got.ok ? got.data.length : got.reason === 'too_large' ? got.size : undefined;
   // Too large (for this route, or already at the download) says so with the numbers; a failed download says it is not attachable.
   const tooLarge = file !== undefined || (!got.ok && got.reason === 'too_large');
-  // `limitBytes` undefined: Discord refused the file below its stated limit, so no limit is quoted.
-  const asLink = (limitBytes: number | undefined): MessagePayload =>
-    renderDelivered(job, { attached: false, linkRefused: !got.ok && got.reason === 'refused', tooLarge: tooLarge ? { sizeBytes, limitBytes } : undefined }, words);
+  // `limitBytes` undefined: Discord refused the file below its stated limit, so no limit is quoted. The same card
+  // as the job message's, with this one video (a take of several is sent alone).
+  const asLink = (limitBytes: number | undefined): CardPayload => {
+    const why: NotAttached =
+      !got.ok && got.reason === 'refused'
+        ? { code: 'link_refused' }
+        : !tooLarge
+          ? { code: 'not_downloaded' }
+          : limitBytes === undefined
+            ? { code: 'refused', sizeBytes }
+            : { code: 'too_large', sizeBytes, limitBytes };
+    return renderCard([job], { kind: 'delivered', notAttached: new Map([[job.id, why]]) }, {}, words);
+  };
 
   let tokenDead: boolean;
   try {
-    await answer(job, file, reply.uploadLimit, (p, f) => (f ? reply.editWithFile(p, f) : reply.edit(p)), asLink, words);
+    await answer(job, file, reply.uploadLimit, (p, f) => reply.editWithFile(p, f), asLink, words);
     return;
   } catch (err) {
     logger.warn({ jobId, err: (err as Error).message }, 'send again: the answer could not be written; sending by DM');
@@ -56,13 +66,13 @@ async function answer(
   job: Job,
   file: VideoFile | undefined,
   limit: number,
-  send: (p: MessagePayload, f?: VideoFile) => Promise<void>,
-  asLink: (limit: number | undefined) => MessagePayload,
+  send: (p: CardPayload, f?: VideoFile) => Promise<void>,
+  asLink: (limit: number | undefined) => CardPayload,
   m: Messages,
 ): Promise<void> {
   if (file && file.data.length <= limit) {
     try {
-      return await send(renderDelivered(job, { attached: true }, m), file);
+      return await send(renderCard([job], { kind: 'delivered', notAttached: new Map() }, {}, m), file);
     } catch (err) {
       if (!isTooLarge(err)) throw err;
       return await send(asLink(undefined));

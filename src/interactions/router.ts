@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
 import type { AppContext } from './context';
-import type { CommandModule } from './command';
-import { parseButtonId, type ButtonAction } from '../discord/custom-id';
-import type { ButtonHandler } from './buttons';
+import type { CommandModule, MessageCommandModule, SlashCommandModule } from './command';
+import { parseButtonId, parseModalId, type ButtonAction, type ModalAction } from '../discord/custom-id';
+import type { ButtonHandler, ModalHandler } from './buttons';
 import { renderError } from '../discord/render';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import { StoreError } from '../store/kv';
@@ -11,13 +11,21 @@ import { UserError } from '../util/user-error';
 import { messagesFor, wordUserError } from '../discord/messages';
 
 /**
- * Routes interactions: slash commands and their autocomplete by name, buttons by custom id. A handler that throws a UserError gets
+ * Routes interactions: slash commands and their autocomplete by name, message commands by name, buttons and
+ * form submits by custom id. A handler that throws a UserError gets
  * the user its sentence as written: it says what to do, and a reference id would only suggest asking someone.
  * Any other failure gets the user a friendly sentence with a reference id; the log gets the detail under the
  * same id.
  */
-export function routeInteractions(client: Client, ctx: AppContext, commands: readonly CommandModule[], buttons: Record<ButtonAction, ButtonHandler>): void {
-  const byName = new Map(commands.map((c) => [c.data.name, c]));
+export function routeInteractions(
+  client: Client,
+  ctx: AppContext,
+  commands: readonly CommandModule[],
+  buttons: Record<ButtonAction, ButtonHandler>,
+  modals: Record<ModalAction, ModalHandler>,
+): void {
+  const byName = new Map(commands.filter((c): c is SlashCommandModule => c.kind !== 'message').map((c) => [c.data.name, c]));
+  const messageCommands = new Map(commands.filter((c): c is MessageCommandModule => c.kind === 'message').map((c) => [c.data.name, c]));
   client.on(Events.InteractionCreate, (interaction) => {
     void handle(interaction).catch(async (err: unknown) => {
       const who = { interactionId: interaction.id, user: interaction.user.id };
@@ -61,6 +69,20 @@ export function routeInteractions(client: Client, ctx: AppContext, commands: rea
         return;
       }
       await buttons[parsed.action](interaction, parsed.jobId, ctx);
+      return;
+    }
+    if (interaction.isMessageContextMenuCommand()) {
+      const command = messageCommands.get(interaction.commandName);
+      if (command) await command.execute(interaction, ctx);
+      return;
+    }
+    if (interaction.isModalSubmit()) {
+      const parsed = parseModalId(interaction.customId);
+      if (!parsed) {
+        await interaction.reply(ephemeral(messagesFor(interaction.locale).router.formInvalid));
+        return;
+      }
+      await modals[parsed.action](interaction, parsed.subject, ctx);
     }
   }
 }

@@ -14,20 +14,33 @@ export type JobEnding =
   | { kind: 'cancelled'; by: string }
   | { kind: 'undeliverable' };
 
+/**
+ * What one job message shows: a single job, or every take of a request made with `variations` (record.ts,
+ * TakeGroup), in take order, each as stored now. They share the message, so the view always gets them all.
+ */
+export type Takes = readonly Job[];
+
 export interface DeliveryResult {
   route: DeliveryRoute | null;
-  attached: boolean;
+  /** Ids of the takes sent as files; the others went as links. */
+  attached: readonly string[];
 }
 
 /** The job's message, wherever it lives now (src/discord/job-message.ts). */
 export interface JobView {
-  /** A running job's status. Edits the message in place only; false when it could not be edited. */
-  showRunning(job: Job, now: number): Promise<boolean>;
-  /** The end of a job without a video to deliver; every route is tried, and a failure is logged, never silent. */
-  showEnded(job: Job, ending: JobEnding): Promise<void>;
-  /** The finished video, by the first route that takes it; route null when none did. Throws only before sending anything. */
-  deliver(job: Job): Promise<DeliveryResult>;
-  /** The job is over: drop what was kept about its message. */
+  /** Running takes' status. Edits the message in place only; false when it could not be edited. */
+  showRunning(takes: Takes, now: number): Promise<boolean>;
+  /**
+   * The end of a message without a video to deliver; every route is tried, and a failure is logged, never silent.
+   * `ending` is how the last take ended; the others' endings are read from their records.
+   */
+  showEnded(takes: Takes, ending: JobEnding): Promise<void>;
+  /**
+   * The finished videos (the takes in `completed`), by the first route that takes the message; route null when
+   * none did. Throws only before sending anything.
+   */
+  deliver(takes: Takes): Promise<DeliveryResult>;
+  /** The message is over: drop what was kept about it. */
   forget(job: Job): void;
 }
 

@@ -29,12 +29,24 @@ const snowflake = z.string().regex(/^\d+$/);
 export const DELIVERY_ROUTES = ['reply', 'channel-edit', 'channel', 'dm'] as const;
 export type DeliveryRoute = (typeof DELIVERY_ROUTES)[number];
 
+const jobId = z.string().regex(/^[a-z0-9]{8,32}$/);
+
+/**
+ * One take of a request made with `variations` (docs/commands.md): the takes are separate jobs (own task, seed,
+ * quota, Idempotency-Key) that share one job message. `id` is the first take's job id, the key of that message;
+ * `jobIds` lists every take in order, so any take finds the others; `index` is this take's place, from 1.
+ */
+export const takeGroupSchema = z
+  .object({ id: jobId, index: z.number().int().min(1), jobIds: z.array(jobId).min(2) })
+  .refine((g) => g.index <= g.jobIds.length && g.jobIds[0] === g.id, { message: 'a take group lists its takes from the first' });
+export type TakeGroup = z.infer<typeof takeGroupSchema>;
+
 /** The version this build writes. v2: `failure` is a reason as data (failure.ts); v1 stored its sentence. */
 export const JOB_RECORD_VERSION = 2;
 
 const jobV2Schema = z.object({
   v: z.literal(JOB_RECORD_VERSION),
-  id: z.string().regex(/^[a-z0-9]{8,32}$/),
+  id: jobId,
   state: z.enum(JOB_STATES),
   shard: z.number().int().min(0),
   guildId: snowflake.nullable(),
@@ -70,6 +82,15 @@ const jobV2Schema = z.object({
    * Absent in records of earlier builds: English.
    */
   locale: z.string().max(16).optional(),
+  /**
+   * A Remix or Final of another job (docs/commands.md, buttons): which one, and where its message is, so this
+   * job's message links to it. Absent for /video, Re-roll and records of earlier builds.
+   */
+  cameFrom: z.object({ kind: z.enum(['remix', 'final']), jobId: z.string(), messageUrl: z.string().url().nullable() }).optional(),
+  /** The Final made of this job: one per take, claimed before it starts (JobService.claimFinal). */
+  finalJobId: z.string().optional(),
+  /** A take of a request with `variations`; absent for a single video (and in records of earlier builds). */
+  group: takeGroupSchema.optional(),
   /** Made with `preview:true` (docs/commands.md): the card says so. Absent in records of earlier builds. */
   preview: z.boolean().optional(),
   /**
@@ -128,15 +149,21 @@ export type NewJob = Pick<
   | 'rerollOf'
   | 'preview'
   | 'locale'
+  | 'cameFrom'
+  | 'group'
   | 'refSet'
 >;
 
-/** A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. */
-export function newJob(input: NewJob, now: number): Job {
+/**
+ * A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. The
+ * takes of a group are all written in `reserved` first (quota held, never sent) and each moves to `submitting`
+ * just before its own submit, so a restart knows which were never sent (JobService.resume).
+ */
+export function newJob(input: NewJob, now: number, state: 'submitting' | 'reserved' = 'submitting'): Job {
   return {
     ...input,
     v: JOB_RECORD_VERSION,
-    state: 'submitting',
+    state,
     taskId: null,
     providerStatus: null,
     progress: 0,

@@ -4,7 +4,7 @@ import type { Logger } from '../log';
 import { systemClock, type Clock } from '../util/clock';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
-import type { DeliveryResult, JobEnding, JobView, QuotaSettler } from './ports';
+import type { DeliveryResult, JobEnding, JobView, QuotaSettler, Takes } from './ports';
 import { isOperatorProblem, submitFailure, taskFailure, type Failure } from './failure';
 import { giveUpAt } from './overdue';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
@@ -39,6 +39,12 @@ function progressKey(job: Job): string {
   return `${job.state}:${Math.floor(job.progress)}`;
 }
 
+/** The key of a job's message: its own id, or its group's (every take of a request shares one message). */
+const messageKey = (job: Pick<Job, 'id' | 'group'>): string => job.group?.id ?? job.id;
+
+/** Not ended and not finished: the take still waits for the provider (or for its submit). */
+const inFlight = (job: Job): boolean => !isFinal(job.state) && job.state !== 'completed';
+
 /** Progress edits share the interaction's webhook bucket (about 5 per 5 s): at most one per job this often. */
 export const PROGRESS_EDIT_MIN_MS = 10_000;
 const MAX_CONCURRENT_DELIVERIES = 4;
@@ -65,7 +71,10 @@ export class JobService implements PollHandler {
    * moment, so one computed before a Cancel or a failure never lands over the final message.
    */
   private readonly live = new Set<string>();
-  /** A job's message edits (progress, the delivery, the final one) go out one at a time, in order. */
+  /**
+   * A message's edits (progress, the delivery, the final one) go out one at a time, in order, per message: the
+   * takes of a request share one (messageKey), and each edit renders all of them as stored when it goes out.
+   */
   private readonly edits = new KeyedMutex();
   /** start() in flight, by job: a Cancel waits for the submit's answer to know whether the task was accepted. */
   private readonly starting = new Map<string, Promise<unknown>>();
@@ -87,9 +96,29 @@ export class JobService implements PollHandler {
     return this.deps.repo.get(jobId);
   }
 
+  /**
+   * Claims the one Final of a take (docs/commands.md, buttons) for `finalId`; false when it already has one.
+   * Under the job's lock: two presses at once get one Final. A job's buttons are pressed on its guild's shard,
+   * which owns the job, so the lock of this process is the one that counts.
+   */
+  async claimFinal(jobId: string, finalId: string): Promise<boolean> {
+    let claimed = false;
+    await this.deps.repo.update(jobId, (j) => {
+      if (j.finalJobId !== undefined) return undefined;
+      claimed = true;
+      return { ...j, finalJobId: finalId };
+    });
+    return claimed;
+  }
+
+  /** Gives a claimed Final back when that Final did not start (refused by validation or limits, images gone). */
+  async releaseFinal(jobId: string, finalId: string): Promise<void> {
+    await this.deps.repo.update(jobId, ({ finalJobId, ...j }) => (finalJobId === finalId ? j : undefined));
+  }
+
   /** Submits a validated, quota-reserved request and shows the job message. */
   async start(input: NewJob): Promise<Job> {
-    const run = this.submitAndShow(input);
+    const run = this.createAndSubmit(input);
     this.starting.set(input.id, run);
     try {
       return await run;
@@ -98,27 +127,89 @@ export class JobService implements PollHandler {
     }
   }
 
-  private async submitAndShow(input: NewJob): Promise<Job> {
+  /**
+   * The takes of one request (`variations`), each quota-reserved, sharing one job message. Every record is
+   * written in `reserved` before the first submit, then the takes are submitted one after the other, each moved
+   * to `submitting` just before its own submit: a crash anywhere leaves takes a restart can tell apart (never
+   * sent: submitted then; maybe sent: unconfirmed), and none is submitted twice. One take failing does not stop
+   * the others. A store error before any submit throws, as start() does, with every reservation given back.
+   */
+  async startTakes(inputs: readonly NewJob[]): Promise<Job[]> {
+    const jobs = inputs.map((input) => newJob(input, this.clock.now(), 'reserved'));
+    const run = this.createAndSubmitTakes(jobs);
+    // Listed as starting until the last submit is answered: a resume in this process leaves them alone, and a
+    // Cancel of a take in `submitting` waits for its answer.
+    for (const job of jobs) this.starting.set(job.id, run);
+    try {
+      return await run;
+    } finally {
+      for (const job of jobs) this.starting.delete(job.id);
+    }
+  }
+
+  private async createAndSubmitTakes(jobs: Job[]): Promise<Job[]> {
+    try {
+      for (const job of jobs) await this.deps.repo.create(job);
+    } catch (err) {
+      // Nothing was submitted: every take's reservation comes back.
+      for (const job of jobs) await this.abandonUnwritten(job);
+      throw err;
+    }
+    for (const job of jobs) this.emit(job);
+    const submitted: Job[] = [];
+    for (const job of jobs) submitted.push(await this.submitReserved(job));
+    return submitted;
+  }
+
+  private async createAndSubmit(input: NewJob): Promise<Job> {
     const job = newJob(input, this.clock.now());
     try {
       await this.deps.repo.create(job);
     } catch (err) {
-      // Nothing was submitted. The reservation must not keep counting against the member, and a record that
-      // landed although its write was reported failed must not stay in `submitting`. Both are retried in
-      // the background until the store takes them; the member is told by the router (the store sentence).
-      const abandon = async () => {
-        const now = this.clock.now();
-        // No failure reason: this job's message is the router's store answer, never a rendered failure.
-        await this.deps.repo.update(job.id, (j) => (j.state === 'submitting' ? { ...j, state: 'failed', failure: null, finishedAt: now } : undefined));
-        await this.deps.quota.release(job);
-      };
-      await abandon().catch((abandonErr: unknown) => {
-        this.log(job).warn({ err: abandonErr, usage: job.usage }, 'the job could not be written and its reservation could not be given back yet; retrying');
-        this.track(this.retrying(job, 'giving back the reservation of a job that could not be written', abandon, 1));
-      });
+      await this.abandonUnwritten(job);
       throw err;
     }
     this.emit(job);
+    return this.submitWritten(job);
+  }
+
+  /**
+   * Nothing was submitted. The reservation must not keep counting against the member, and a record that landed
+   * although its write was reported failed must not stay waiting. Both are retried in the background until the
+   * store takes them; the member is told by the router (the store sentence).
+   */
+  private async abandonUnwritten(job: Job): Promise<void> {
+    const abandon = async () => {
+      const now = this.clock.now();
+      // No failure reason: this job's message is the router's store answer, never a rendered failure.
+      await this.deps.repo.update(job.id, (j) => (j.state === 'submitting' || j.state === 'reserved' ? { ...j, state: 'failed', failure: null, finishedAt: now } : undefined));
+      await this.deps.quota.release(job);
+    };
+    await abandon().catch((abandonErr: unknown) => {
+      this.log(job).warn({ err: abandonErr, usage: job.usage }, 'the job could not be written and its reservation could not be given back yet; retrying');
+      this.track(this.retrying(job, 'giving back the reservation of a job that could not be written', abandon, 1));
+    });
+  }
+
+  /** A take written in `reserved` (never sent): moved to `submitting`, then submitted; not when it was cancelled meanwhile. */
+  private async submitReserved(job: Job): Promise<Job> {
+    let moved = false;
+    const now = await this.retrying(job, 'moving the take to submitting', () =>
+      this.deps.repo.update(job.id, (j) => {
+        if (j.state !== 'reserved') return undefined;
+        moved = true;
+        return { ...j, state: 'submitting' };
+      }),
+    );
+    if (!now || !moved) {
+      // Cancelled before its turn (its quota is settled by the Cancel), or the service stopped.
+      return now ?? job;
+    }
+    return this.submitWritten(now);
+  }
+
+  /** Submits a job stored in `submitting`, records the task, shows the message and starts polling. */
+  private async submitWritten(job: Job): Promise<Job> {
     let taskId: string;
     try {
       taskId = (await this.deps.apimart.submit(job.request, { idempotencyKey: job.id })).taskId;
@@ -137,7 +228,7 @@ export class JobService implements PollHandler {
       this.deps.repo.update(job.id, (j) => (j.state === 'submitting' ? { ...j, state: 'queued', taskId, submittedAt } : undefined)),
     );
     if (!queued || queued.state !== 'queued') return queued ?? job;
-    this.log(queued).info({ model: job.request.model, duration: job.request.duration }, 'task submitted');
+    this.log(queued).info({ model: job.request.model, duration: job.request.duration, take: job.group?.index }, 'task submitted');
     this.emit(queued);
     this.live.add(queued.id);
     await this.showProgress(queued, true);
@@ -155,10 +246,11 @@ export class JobService implements PollHandler {
           : undefined,
       );
       if (completed?.state === 'completed') {
-        // From here the delivery owns the message.
+        // From here the delivery owns the message (a take's waits for the last take still running).
         this.live.delete(jobId);
         this.emit(completed);
-        this.deliverInBackground(completed);
+        if (completed.group) this.track(this.afterTake(completed));
+        else this.deliverInBackground(completed);
       } else if (completed) await this.recover(completed);
       return 'done';
     }
@@ -221,16 +313,39 @@ export class JobService implements PollHandler {
    * Cancel by the requester or a moderator: stops polling and tracking. The provider has no cancel, so a task
    * it accepted keeps its quota (keepsQuota); only a job cancelled before that gives it back. A submit still in
    * flight is waited for: its answer decides which of the two this is. A write that fails throws before
-   * anything is shown or settled.
+   * anything is shown or settled. On a take of a request with `variations`, every take still running is
+   * cancelled, each by the same rules; the answer is the group's (cancelled if any take was).
    */
   async cancel(jobId: string, byUserId: string): Promise<CancelOutcome> {
-    await this.starting.get(jobId)?.catch(() => undefined);
+    const job = await this.deps.repo.get(jobId);
+    if (!job?.group) return this.cancelOne(jobId, byUserId);
+    const outcomes: CancelOutcome[] = [];
+    for (const id of job.group.jobIds) outcomes.push(await this.cancelOne(id, byUserId));
+    const cancelled = outcomes.filter((o): o is Extract<CancelOutcome, { outcome: 'cancelled' }> => o.outcome === 'cancelled');
+    if (cancelled.length) return { outcome: 'cancelled', quotaKept: cancelled.some((o) => o.quotaKept) };
+    return outcomes.find((o) => o.outcome === 'finished') ?? outcomes[0] ?? { outcome: 'missing' };
+  }
+
+  private async cancelOne(jobId: string, byUserId: string): Promise<CancelOutcome> {
     let changed = false;
-    const after = await this.deps.repo.update(jobId, (j) => {
-      if (isFinal(j.state) || j.state === 'completed') return undefined;
-      changed = true;
-      return { ...j, state: 'cancelled', finishedAt: this.clock.now(), announced: false };
-    });
+    let after: Job | undefined;
+    for (;;) {
+      // A take still `reserved` is cancelled without waiting for its turn: it was never sent, so it never will be.
+      let inSubmit = false;
+      const stored = await this.deps.repo.get(jobId);
+      if (stored?.state !== 'reserved') await this.starting.get(jobId)?.catch(() => undefined);
+      after = await this.deps.repo.update(jobId, (j) => {
+        if (isFinal(j.state) || j.state === 'completed') return undefined;
+        // Its submit began meanwhile: wait for the answer, then decide.
+        if (j.state === 'submitting' && this.starting.has(jobId)) {
+          inSubmit = true;
+          return undefined;
+        }
+        changed = true;
+        return { ...j, state: 'cancelled', finishedAt: this.clock.now(), announced: false };
+      });
+      if (!inSubmit) break;
+    }
     if (!after) return { outcome: 'missing' };
     if (after.state === 'failed') return { outcome: 'failed' };
     if (after.state !== 'cancelled') return { outcome: 'finished' };
@@ -243,8 +358,8 @@ export class JobService implements PollHandler {
   }
 
   /** Picks up this process's unfinished jobs after a start. */
-  async resume(shards: number[]): Promise<{ resumed: number; unconfirmed: number; delivering: number; announced: number }> {
-    const counts = { resumed: 0, unconfirmed: 0, delivering: 0, announced: 0 };
+  async resume(shards: number[]): Promise<{ resumed: number; submitted: number; unconfirmed: number; delivering: number; announced: number }> {
+    const counts = { resumed: 0, submitted: 0, unconfirmed: 0, delivering: 0, announced: 0 };
     for (const shard of shards) {
       const jobs = await this.deps.repo.listActive(shard);
       // Spread the catch-up polls over the request budget instead of firing them all at once.
@@ -252,12 +367,18 @@ export class JobService implements PollHandler {
       for (const job of jobs) {
         // Interactions are served from before the login, so this process may already be submitting, polling
         // or delivering a job of its own here: those are not left over from a dead process.
-        if (this.starting.has(job.id) || this.live.has(job.id) || this.delivering.has(job.id)) continue;
+        if (this.starting.has(job.id) || this.live.has(job.id) || this.delivering.has(messageKey(job))) continue;
         if (isFinal(job.state)) {
           // Ended before a crash, its final message not shown yet (announced: false): show it now.
           counts.announced++;
           await this.recover(job, true);
-        } else if (job.state === 'reserved' || job.state === 'submitting') {
+        } else if (job.state === 'reserved') {
+          // A take written before the first submit of its request and never sent: send it now.
+          counts.submitted++;
+          const run = this.submitReserved(job);
+          this.starting.set(job.id, run);
+          this.track(run.finally(() => this.starting.delete(job.id)));
+        } else if (job.state === 'submitting') {
           // The process died between writing the job and recording the provider's answer: a second submit
           // could bill twice, so the job is reported as unconfirmed instead.
           counts.unconfirmed++;
@@ -265,7 +386,9 @@ export class JobService implements PollHandler {
           await this.fail(job.id, { code: 'unconfirmed' }, { retryable: true });
         } else if (job.state === 'completed') {
           counts.delivering++;
-          this.deliverInBackground(job);
+          // A take is delivered with the others, once none is running any more.
+          if (job.group) this.track(this.afterTake(job));
+          else this.deliverInBackground(job);
         } else if (job.taskId && job.submittedAt) {
           counts.resumed++;
           this.live.add(job.id);
@@ -308,18 +431,60 @@ export class JobService implements PollHandler {
 
   /**
    * What follows a final state that is stored: stop tracking the job, settle its quota, show the final message
-   * (none after a delivery: the delivery was it). Safe to run again for the same stored state.
+   * (none after a delivery: the delivery was it). A take of a request with `variations` shows its end in the
+   * message it shares (afterTake). Safe to run again for the same stored state.
    */
   private async finish(job: Job, ending: JobEnding | undefined): Promise<void> {
     this.ended(job);
     await this.settleQuota(job);
-    if (ending) {
-      await this.edits.run(job.id, () => this.deps.view.showEnded(job, ending));
-      // Shown (or logged as impossible): the job leaves the unfinished index. A store error here only means a
-      // restart shows the final message once more.
-      await this.deps.repo.update(job.id, (j) => (j.announced === false ? { ...j, announced: true } : undefined)).catch((err: unknown) => this.log(job).warn({ err }, 'marking the final message shown failed'));
+    if (job.group) {
+      if (ending) await this.afterTake(job, ending);
+      return;
     }
+    if (ending) await this.showFinal(job, ending);
     this.deps.view.forget(job);
+  }
+
+  /** The takes sharing a job's message, as stored now, in take order: the job alone when it has no group. */
+  private async takesOf(job: Job): Promise<Job[]> {
+    if (!job.group) return [job];
+    const takes = await Promise.all(job.group.jobIds.map((id) => this.deps.repo.get(id)));
+    return takes.filter((t): t is Job => t !== undefined);
+  }
+
+  /**
+   * A take reached `completed` or ended. What the shared message shows next depends on all the takes: progress
+   * while any still runs; then the videos, in one delivery (a message is uploaded once, docs/commands.md); or,
+   * when none was made, the final message. Takes ended alongside delivered ones were shown by the delivery.
+   */
+  private async afterTake(job: Job, ending?: JobEnding): Promise<void> {
+    const takes = await this.retrying(job, 'reading the takes of a job message', () => this.takesOf(job));
+    if (!takes) return;
+    if (takes.some(inFlight)) return this.showProgress(job, true);
+    if (takes.some((t) => t.state === 'completed')) return this.deliverInBackground(job);
+    if (!takes.some((t) => t.announced === false)) return;
+    if (takes.some((t) => t.state === 'delivered')) await this.markShown(takes);
+    else await this.showFinal(job, ending ?? endingOf(job) ?? { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true });
+    this.lastEdit.delete(messageKey(job));
+    this.deps.view.forget(job);
+  }
+
+  /** The final message, every take as stored when it goes out; then the ends leave the unfinished index. */
+  private async showFinal(job: Job, ending: JobEnding): Promise<void> {
+    const takes = await this.edits.run(messageKey(job), async () => {
+      const now = await this.takesOf(job).catch(() => [job]);
+      await this.deps.view.showEnded(now, ending);
+      return now;
+    });
+    await this.markShown(takes);
+  }
+
+  /** Shown (or logged as impossible). A store error here only means a restart shows the final message once more. */
+  private async markShown(takes: readonly Job[]): Promise<void> {
+    for (const t of takes) {
+      if (t.announced !== false) continue;
+      await this.deps.repo.update(t.id, (j) => (j.announced === false ? { ...j, announced: true } : undefined)).catch((err: unknown) => this.log(t).warn({ err }, 'marking the final message shown failed'));
+    }
   }
 
   /**
@@ -329,17 +494,7 @@ export class JobService implements PollHandler {
   private async recover(job: Job, afterRestart = false): Promise<void> {
     if (!isFinal(job.state) || !(afterRestart || this.live.has(job.id))) return;
     this.log(job).warn({ state: job.state, afterRestart }, 'finishing a job whose final state was stored but not shown');
-    // Only a job whose first write failed is failed without a reason (submitAndShow), and it is never left to be
-    // shown; should one be, it is the bot's fault.
-    const ending: JobEnding | undefined =
-      job.state === 'failed'
-        ? { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true }
-        : job.state === 'cancelled'
-          ? { kind: 'cancelled', by: job.userId }
-          : job.state === 'undeliverable'
-            ? { kind: 'undeliverable' }
-            : undefined;
-    await this.finish(job, ending);
+    await this.finish(job, endingOf(job));
   }
 
   /** Commits or returns the quota (keepsQuota); a store error is retried in the background, not lost. */
@@ -399,36 +554,58 @@ export class JobService implements PollHandler {
 
   /**
    * Delivery throws only before sending anything (every send is caught inside it), so a throw is retried
-   * whole; once something was sent, only its record is retried (recordDelivery).
+   * whole; once something was sent, only its records are retried (recordDelivery). The takes of a message are
+   * delivered together, read as stored when the delivery goes out.
    */
   private deliverInBackground(job: Job) {
-    if (this.delivering.has(job.id)) return;
-    this.delivering.add(job.id);
-    const send = () => this.deliveries.run(() => this.edits.run(job.id, () => this.deps.view.deliver(job)));
+    const key = messageKey(job);
+    if (this.delivering.has(key)) return;
+    this.delivering.add(key);
+    const send = () =>
+      this.deliveries.run(() =>
+        this.edits.run(key, async () => {
+          const takes = await this.takesOf(job);
+          return takes.some((t) => t.state === 'completed') ? { takes, result: await this.deps.view.deliver(takes) } : undefined;
+        }),
+      );
     this.track(
       this.retrying(job, 'delivery', send)
-        .then((result) => result && this.recordDelivery(job, result))
-        .finally(() => this.delivering.delete(job.id)),
+        .then((sent) => sent && this.recordDelivery(sent.takes, sent.result))
+        .finally(() => this.delivering.delete(key)),
     );
   }
 
-  private async recordDelivery(job: Job, result: DeliveryResult): Promise<void> {
+  private async recordDelivery(takes: readonly Job[], result: DeliveryResult): Promise<void> {
     const now = this.clock.now();
-    // The video is out (or nothing would take it): from here a store error retries the record, never the post.
-    const done = await this.retrying(job, 'recording the delivery', () =>
-      this.deps.repo.update(job.id, (j) =>
-        j.state !== 'completed'
-          ? undefined
-          : result.route
-            ? { ...j, state: 'delivered', delivery: { route: result.route, attached: result.attached }, finishedAt: now }
-            : { ...j, state: 'undeliverable', failure: { code: 'undeliverable' }, finishedAt: now, announced: false },
-      ),
-    );
-    if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) return;
-    this.log(done).info({ route: result.route, attached: result.attached }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
-    this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
+    const recorded: Job[] = [];
+    for (const job of takes.filter((t) => t.state === 'completed')) {
+      // The video is out (or nothing would take it): from here a store error retries the record, never the post.
+      const done = await this.retrying(job, 'recording the delivery', () =>
+        this.deps.repo.update(job.id, (j) =>
+          j.state !== 'completed'
+            ? undefined
+            : result.route
+              ? { ...j, state: 'delivered', delivery: { route: result.route, attached: result.attached.includes(j.id) }, finishedAt: now }
+              : { ...j, state: 'undeliverable', failure: { code: 'undeliverable' }, finishedAt: now, announced: false },
+        ),
+      );
+      if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) continue;
+      this.log(done).info({ route: result.route, attached: result.attached.includes(done.id), take: done.group?.index }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
+      this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
+      recorded.push(done);
+    }
+    const [lead] = recorded;
+    if (!lead) return;
+    for (const done of recorded) {
+      this.ended(done);
+      await this.settleQuota(done);
+    }
     // The video was made (and billed) either way; an undeliverable one still gets its message, with the link.
-    await this.finish(done, done.state === 'undeliverable' ? { kind: 'undeliverable' } : undefined);
+    if (!result.route) await this.showFinal(lead, { kind: 'undeliverable' });
+    // Takes that ended without a video were shown in the delivered message.
+    else await this.markShown(takes.filter((t) => t.announced === false));
+    this.lastEdit.delete(messageKey(lead));
+    this.deps.view.forget(lead);
   }
 
   /**
@@ -448,14 +625,36 @@ export class JobService implements PollHandler {
   }
 
   private async showProgress(job: Job, force: boolean): Promise<void> {
+    const key = messageKey(job);
     const now = this.clock.now();
-    const key = progressKey(job);
-    const last = this.lastEdit.get(job.id);
-    if (!this.live.has(job.id) || (!force && last && (last.key === key || now - last.at < PROGRESS_EDIT_MIN_MS))) return;
-    this.lastEdit.set(job.id, { at: now, key });
-    await this.edits.run(job.id, async () => {
-      // The job may have ended while this edit waited its turn: the final message stays.
-      if (this.live.has(job.id)) await this.deps.view.showRunning(job, now);
+    const last = this.lastEdit.get(key);
+    if ((!job.group && !this.live.has(job.id)) || (!force && last && now - last.at < PROGRESS_EDIT_MIN_MS)) return;
+    await this.edits.run(key, async () => {
+      // Every take as stored when the edit goes out (a skipped edit costs nothing: the next change shows it).
+      const takes = await this.takesOf(job).catch((err: unknown) => void this.log(job).warn({ err }, 'reading the takes for a progress edit failed; skipping it'));
+      // The job (or every take) may have ended while this edit waited its turn: the final message stays.
+      if (!takes || (job.group ? !takes.some(inFlight) : !this.live.has(job.id))) return;
+      const state = takes.map(progressKey).join(' ');
+      const before = this.lastEdit.get(key);
+      if (!force && before && (before.key === state || now - before.at < PROGRESS_EDIT_MIN_MS)) return;
+      this.lastEdit.set(key, { at: now, key: state });
+      await this.deps.view.showRunning(takes, now);
     });
+  }
+}
+
+/** How a job that ended without a delivered video ended, as its message shows it (from its record). */
+function endingOf(job: Job): JobEnding | undefined {
+  switch (job.state) {
+    case 'failed':
+      // Only a job whose first write failed is failed without a reason (abandonUnwritten), and it is never left
+      // to be shown; should one be, it is the bot's fault.
+      return { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true };
+    case 'cancelled':
+      return { kind: 'cancelled', by: job.userId };
+    case 'undeliverable':
+      return { kind: 'undeliverable' };
+    default:
+      return undefined;
   }
 }

@@ -42,6 +42,7 @@ export interface ServerLimits {
 }
 
 export type BudgetReserveResult = { ok: true; reservation: ServerReservation } | { ok: false; refusal: Refusal };
+export type BudgetReserveTakesResult = { ok: true; reservations: ServerReservation[] } | { ok: false; refusal: Refusal };
 
 export interface BudgetLedgerOptions {
   now?: () => number;
@@ -72,27 +73,35 @@ export class BudgetLedger {
   }
 
   async reserve(guildId: string, limits: ServerLimits, jobId: string, seconds: number): Promise<BudgetReserveResult> {
+    const r = await this.reserveTakes(guildId, limits, [jobId], seconds);
+    return r.ok ? { ok: true, reservation: r.reservations[0]! } : r;
+  }
+
+  /** The server's share of several takes of one request (`variations`), each `seconds` long: all in one update, or none. */
+  async reserveTakes(guildId: string, limits: ServerLimits, jobIds: readonly string[], seconds: number): Promise<BudgetReserveTakesResult> {
     const key = this.budgetKey(guildId);
-    return this.update(key, async (stored): Promise<Change<BudgetReserveResult>> => {
+    return this.update(key, async (stored): Promise<Change<BudgetReserveTakesResult>> => {
       const now = this.now();
       const rec = asOf(stored, now);
-      if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      for (const jobId of jobIds) {
+        if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      }
 
       let pruned = false;
       const max = limits.serverConcurrent;
-      if (max !== undefined && rec.active.length >= max) {
+      if (max !== undefined && rec.active.length + jobIds.length > max) {
         const alive = await this.pruneStale(rec.active);
         pruned = alive.length !== rec.active.length;
         rec.active = alive;
       }
-      const refusal = checkServer(limits, rec, seconds, now);
+      const refusal = checkServer(limits, rec, seconds, now, jobIds.length);
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
-      rec.daySeconds += seconds;
-      rec.monthSeconds += seconds;
-      rec.active.push(jobId);
-      rec.open.push(jobId);
-      return { result: { ok: true, reservation: { key, day: rec.day, month: rec.month, seconds } }, next: checked(rec) };
+      rec.daySeconds += seconds * jobIds.length;
+      rec.monthSeconds += seconds * jobIds.length;
+      rec.active.push(...jobIds);
+      rec.open.push(...jobIds);
+      return { result: { ok: true, reservations: jobIds.map(() => ({ key, day: rec.day, month: rec.month, seconds })) }, next: checked(rec) };
     }, BUDGET_TTL_MS);
   }
 
@@ -134,21 +143,29 @@ export class BudgetLedger {
 }
 
 /**
- * Whether `seconds` more fit, the month checked before the day: a month spent is the wait that matters.
- * Server concurrency last: it frees within minutes.
+ * Whether `takes` more videos of `seconds` each fit, the month checked before the day: a month spent is the wait
+ * that matters. Server concurrency last: it frees within minutes.
  */
-export function checkServer(limits: ServerLimits, usage: Pick<ServerUsage, 'daySeconds' | 'monthSeconds' | 'active'>, seconds: number, now: number): Refusal | undefined {
+export function checkServer(
+  limits: ServerLimits,
+  usage: Pick<ServerUsage, 'daySeconds' | 'monthSeconds' | 'active'>,
+  seconds: number,
+  now: number,
+  takes = 1,
+): Refusal | undefined {
   const { monthlySeconds, dailySeconds } = limits.budget;
+  const many = takes > 1 ? { takes } : {};
+  const total = seconds * takes;
   if (monthlySeconds !== undefined) {
     const left = Math.max(0, monthlySeconds - usage.monthSeconds);
-    if (seconds > left) return { code: 'budget_monthly', limit: 'budgetMonthly', seconds, max: monthlySeconds, left, resetAt: nextUtcMonth(now) };
+    if (total > left) return { code: 'budget_monthly', limit: 'budgetMonthly', seconds: total, max: monthlySeconds, left, resetAt: nextUtcMonth(now), ...many };
   }
   if (dailySeconds !== undefined) {
     const left = Math.max(0, dailySeconds - usage.daySeconds);
-    if (seconds > left) return { code: 'budget_daily', limit: 'budgetDaily', seconds, max: dailySeconds, left, resetAt: nextUtcMidnight(now) };
+    if (total > left) return { code: 'budget_daily', limit: 'budgetDaily', seconds: total, max: dailySeconds, left, resetAt: nextUtcMidnight(now), ...many };
   }
   const max = limits.serverConcurrent;
-  if (max !== undefined && usage.active.length >= max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max };
+  if (max !== undefined && usage.active.length + takes > max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max, ...many };
   return undefined;
 }
 

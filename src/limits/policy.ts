@@ -198,18 +198,25 @@ export interface UsageSnapshot {
 }
 
 /**
+ * A request of several takes (`variations`): how many, present only when more than one. `seconds` then counts
+ * all of them together.
+ */
+type Takes = { takes?: number };
+
+/**
  * Why one more video does not fit, as data: which limit, and the numbers that word it (src/discord/messages/).
  * Times are ms since epoch. `place` says where the member is blocked: DMs have no server to name.
  */
 export type Refusal =
   | { code: 'blocked'; limit: 'dailyVideos' | 'dailySeconds' | 'concurrent'; place: 'server' | 'dm' }
   | { code: 'daily_videos_used'; limit: 'dailyVideos'; used: number; max: number; resetAt: number }
-  | { code: 'longer_than_daily'; limit: 'dailySeconds'; seconds: number; max: number }
-  | { code: 'daily_seconds_left'; limit: 'dailySeconds'; seconds: number; max: number; left: number; resetAt: number }
-  | { code: 'concurrent_full'; limit: 'concurrent'; active: number; max: number }
+  | { code: 'daily_videos_left'; limit: 'dailyVideos'; takes: number; left: number; max: number; resetAt: number }
+  | ({ code: 'longer_than_daily'; limit: 'dailySeconds'; seconds: number; max: number } & Takes)
+  | ({ code: 'daily_seconds_left'; limit: 'dailySeconds'; seconds: number; max: number; left: number; resetAt: number } & Takes)
+  | ({ code: 'concurrent_full'; limit: 'concurrent'; active: number; max: number } & Takes)
   | { code: 'cooldown'; limit: 'cooldown'; wait: number; cooldown: number }
   | BudgetRefusal
-  | { code: 'server_concurrent_full'; limit: 'serverConcurrent'; active: number; max: number }
+  | ({ code: 'server_concurrent_full'; limit: 'serverConcurrent'; active: number; max: number } & Takes)
   | ChannelRefusal;
 
 /** /video in a channel where the server does not allow it; `allowed`: where it works, when that is a list. */
@@ -217,8 +224,8 @@ export type ChannelRefusal = { code: 'channel_not_allowed'; limit: 'channel'; al
 
 /** The server's budget is spent for today or this month (src/limits/budget.ts): the numbers that word it. */
 export type BudgetRefusal =
-  | { code: 'budget_daily'; limit: 'budgetDaily'; seconds: number; max: number; left: number; resetAt: number }
-  | { code: 'budget_monthly'; limit: 'budgetMonthly'; seconds: number; max: number; left: number; resetAt: number };
+  | ({ code: 'budget_daily'; limit: 'budgetDaily'; seconds: number; max: number; left: number; resetAt: number } & Takes)
+  | ({ code: 'budget_monthly'; limit: 'budgetMonthly'; seconds: number; max: number; left: number; resetAt: number } & Takes);
 
 export function utcDay(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
@@ -239,12 +246,22 @@ export function nextUtcMidnight(now: number): number {
 }
 
 /**
- * Whether one more video of `requestSeconds` fits. Limits are checked from the one that lasts longest to the
- * one that lasts shortest, so the member is told about the wait that actually matters: a cooldown that ends in
- * ten seconds is no news to someone whose day is used up.
+ * Whether `takes` more videos of `requestSeconds` each fit (a request with `variations` is that many videos,
+ * docs/commands.md). Limits are checked from the one that lasts longest to the one that lasts shortest, so the
+ * member is told about the wait that actually matters: a cooldown that ends in ten seconds is no news to
+ * someone whose day is used up.
  */
-export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSeconds: number, now: number, place: 'server' | 'dm' = 'server'): Refusal | undefined {
+export function checkLimits(
+  eff: LimitValues,
+  usage: UsageSnapshot,
+  requestSeconds: number,
+  now: number,
+  place: 'server' | 'dm' = 'server',
+  takes = 1,
+): Refusal | undefined {
   const resetAt = nextUtcMidnight(now);
+  const many = takes > 1 ? { takes } : {};
+  const seconds = requestSeconds * takes;
 
   // A zero in any limit that no waiting can lift means "not allowed": saying "wait until midnight" would lie.
   if (eff.dailyVideos <= 0) return { code: 'blocked', limit: 'dailyVideos', place };
@@ -253,13 +270,16 @@ export function checkLimits(eff: LimitValues, usage: UsageSnapshot, requestSecon
 
   // The usage can exceed the limit when a moderator lowered it during the day.
   if (usage.videos >= eff.dailyVideos) return { code: 'daily_videos_used', limit: 'dailyVideos', used: usage.videos, max: eff.dailyVideos, resetAt };
+  if (usage.videos + takes > eff.dailyVideos) {
+    return { code: 'daily_videos_left', limit: 'dailyVideos', takes, left: eff.dailyVideos - usage.videos, max: eff.dailyVideos, resetAt };
+  }
 
   // No reset helps here; the member has to ask for less.
-  if (requestSeconds > eff.dailySeconds) return { code: 'longer_than_daily', limit: 'dailySeconds', seconds: requestSeconds, max: eff.dailySeconds };
+  if (seconds > eff.dailySeconds) return { code: 'longer_than_daily', limit: 'dailySeconds', seconds, max: eff.dailySeconds, ...many };
   const left = Math.max(0, eff.dailySeconds - usage.seconds);
-  if (requestSeconds > left) return { code: 'daily_seconds_left', limit: 'dailySeconds', seconds: requestSeconds, max: eff.dailySeconds, left, resetAt };
+  if (seconds > left) return { code: 'daily_seconds_left', limit: 'dailySeconds', seconds, max: eff.dailySeconds, left, resetAt, ...many };
 
-  if (usage.active.length >= eff.concurrent) return { code: 'concurrent_full', limit: 'concurrent', active: usage.active.length, max: eff.concurrent };
+  if (usage.active.length + takes > eff.concurrent) return { code: 'concurrent_full', limit: 'concurrent', active: usage.active.length, max: eff.concurrent, ...many };
 
   if (usage.lastSubmitAt !== null && eff.cooldown > 0) {
     const cooldownMs = eff.cooldown * 1000;

@@ -13,6 +13,8 @@ export interface Requester {
 }
 
 export type Reserve = { ok: true; usage: Reservation } | { ok: false; refusal: Refusal };
+/** One reservation per take, in the order of the job ids. */
+export type ReserveTakes = { ok: true; usage: Reservation[] } | { ok: false; refusal: Refusal };
 
 /** What a job holds: its id and the quota reserved for it (none for jobs made before limits existed). */
 export interface Held {
@@ -69,36 +71,46 @@ export class LimitsService {
     return (await this.settings.getServer(guildId))?.caps ?? {};
   }
 
+  async reserve(who: Requester, jobId: string, seconds: number): Promise<Reserve> {
+    const r = await this.reserveTakes(who, [jobId], seconds);
+    return r.ok ? { ok: true, usage: r.usage[0]! } : r;
+  }
+
   /**
+   * Quota for the takes of one request (`variations`, one take for a plain /video), each a video of `seconds`:
+   * all of them or none, in one atomic update of each record (UsageLedger.reserveTakes, BudgetLedger.reserveTakes),
+   * refused with the numbers for all of them together; one reservation per take, so each settles on its own.
    * The server's share first (budget, server-wide concurrency), then the member's: a member's refusal gives the
    * server's share straight back, while the other order would leave the member's cooldown started by a
    * request the server refused.
    */
-  async reserve(who: Requester, jobId: string, seconds: number): Promise<Reserve> {
+  async reserveTakes(who: Requester, jobIds: readonly string[], seconds: number): Promise<ReserveTakes> {
     const scope = this.scopeOf(who.guildId);
     if (!who.guildId) {
-      const r = await this.ledger.reserve(scope, who.userId, this.bot, jobId, seconds);
-      return r.ok ? { ok: true, usage: r.reservation } : { ok: false, refusal: r.refusal };
+      const r = await this.ledger.reserveTakes(scope, who.userId, this.bot, jobIds, seconds);
+      return r.ok ? { ok: true, usage: r.reservations } : { ok: false, refusal: r.refusal };
     }
     const guildId = who.guildId;
     const [server, member] = await Promise.all([this.server(guildId), this.settings.getMember(guildId, who.userId)]);
-    const shared = await this.budget.reserve(guildId, { budget: server.budget, serverConcurrent: server.serverConcurrent }, jobId, seconds);
+    const shared = await this.budget.reserveTakes(guildId, { budget: server.budget, serverConcurrent: server.serverConcurrent }, jobIds, seconds);
     if (!shared.ok) return { ok: false, refusal: shared.refusal };
+    const giveBackShared = () => Promise.all(jobIds.map((id, i) => this.budget.release(shared.reservations[i]!, id)));
     const eff = resolveLimits(this.bot, server.defaults, member, limitsOfRoles(server, who.roleIds));
-    let own: Awaited<ReturnType<UsageLedger['reserve']>>;
+    let own: Awaited<ReturnType<UsageLedger['reserveTakes']>>;
     try {
-      own = await this.ledger.reserve(scope, who.userId, eff.values, jobId, seconds);
+      own = await this.ledger.reserveTakes(scope, who.userId, eff.values, jobIds, seconds);
     } catch (err) {
       // The store failed on the member's share: the server's is given back before the error is told. If that
       // fails too, the seconds stay counted for the day and the slot until the job store says the job is not running.
-      await this.budget.release(shared.reservation, jobId).catch(() => undefined);
+      await giveBackShared().catch(() => undefined);
       throw err;
     }
     if (!own.ok) {
-      await this.budget.release(shared.reservation, jobId);
+      await giveBackShared();
       return { ok: false, refusal: own.refusal };
     }
-    return { ok: true, usage: { ...own.reservation, server: shared.reservation } };
+    const mine = own.reservations;
+    return { ok: true, usage: mine.map((r, i) => ({ ...r, server: shared.reservations[i]! })) };
   }
 
   /** A moderator's reset: the member's own limits cleared (and returned), today's usage and cooldown started over. */

@@ -41,6 +41,7 @@ type UsageRecord = z.infer<typeof usageRecordSchema>;
 
 
 export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
+export type ReserveTakesResult = { ok: true; reservations: Reservation[] } | { ok: false; refusal: Refusal };
 
 export interface UsageLedgerOptions {
   now?: () => number;
@@ -79,29 +80,41 @@ export class UsageLedger {
   }
 
   async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number): Promise<ReserveResult> {
+    const r = await this.reserveTakes(scope, userId, eff, [jobId], seconds);
+    return r.ok ? { ok: true, reservation: r.reservations[0]! } : r;
+  }
+
+  /**
+   * Quota for several takes of one request (`variations`), each a video of `seconds`: all of them in one atomic
+   * update, or none, refused with the numbers for all of them together. One reservation per take, in order, so
+   * each take settles (commit or give back) on its own.
+   */
+  async reserveTakes(scope: string, userId: string, eff: LimitValues, jobIds: readonly string[], seconds: number): Promise<ReserveTakesResult> {
     const key = this.usageKey(scope, userId);
-    return this.update(key, async (stored): Promise<Change<ReserveResult>> => {
+    return this.update(key, async (stored): Promise<Change<ReserveTakesResult>> => {
       const now = this.now();
       const rec = asOf(stored, utcDay(now));
-      if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      for (const jobId of jobIds) {
+        if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
+      }
 
       // Each check costs a store read per id, and a stale id only matters when it would cause a refusal.
       let pruned = false;
-      if (rec.active.length >= eff.concurrent) {
+      if (rec.active.length + jobIds.length > eff.concurrent) {
         const alive = await this.pruneStale(rec.active);
         pruned = alive.length !== rec.active.length;
         rec.active = alive;
       }
 
-      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server');
+      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server', jobIds.length);
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
-      rec.videos += 1;
-      rec.seconds += seconds;
-      rec.active.push(jobId);
-      rec.open.push(jobId);
+      rec.videos += jobIds.length;
+      rec.seconds += seconds * jobIds.length;
+      rec.active.push(...jobIds);
+      rec.open.push(...jobIds);
       rec.lastSubmitAt = now;
-      return { result: { ok: true, reservation: { key, day: rec.day, seconds } }, next: checked(rec) };
+      return { result: { ok: true, reservations: jobIds.map(() => ({ key, day: rec.day, seconds })) }, next: checked(rec) };
     }, USAGE_TTL_MS);
   }
 

@@ -79,8 +79,16 @@ export async function completeAttachmentSizes(
   return Promise.all(
     attachments.map(async (a) => {
       if (!needsProbe(a)) return a;
+      let head: Uint8Array;
       try {
-        return { ...a, ...describeImage(await read(a.url, PROBE_MAX_BYTES)) };
+        head = await read(a.url, PROBE_MAX_BYTES);
+      } catch (err) {
+        // The link does not load (a message's image deleted, an embed's site down): said as such, not as a bad file.
+        onUnreadable(a, err);
+        return { ...a, contentType: null, width: null, height: null, unreachable: true };
+      }
+      try {
+        return { ...a, ...describeImage(head) };
       } catch (err) {
         onUnreadable(a, err);
         return { ...a, contentType: null, width: null, height: null };

@@ -7,6 +7,7 @@ import {
   RESOLUTIONS,
   PREVIEW_DEFAULTS,
   SEED_MAX,
+  VARIATIONS,
   modelRules,
   previewResolution,
   type AspectRatio,
@@ -24,6 +25,8 @@ export interface AttachmentMeta {
   size: number;
   width: number | null;
   height: number | null;
+  /** The probe could not load the link at all (an HTTP error, a timeout, a refused address): probe.ts. */
+  unreachable?: boolean;
 }
 
 export interface VideoRequestInput {
@@ -35,6 +38,8 @@ export interface VideoRequestInput {
   seed?: number | null;
   /** The quick, cheap defaults (models.ts PREVIEW_DEFAULTS) for the options not given. */
   preview?: boolean | null;
+  /** How many takes (models.ts VARIATIONS); not part of the submit body, each take is its own task. */
+  variations?: number | null;
   attachments: AttachmentMeta[];
   /** How many of `attachments`, first, come from a saved reference set (/video-refs) rather than the options. */
   fromSet?: number;
@@ -59,6 +64,7 @@ export type Problem =
   | { code: 'resolution_over_cap'; max: string; resolution: string }
   | { code: 'aspect_ratio_unknown'; aspectRatio: string; choices: string[] }
   | { code: 'seed_out_of_range'; seed: number; max: number }
+  | { code: 'variations_out_of_range'; variations: number; min: number; max: number }
   | { code: 'images_missing' }
   | { code: 'images_too_many'; count: number; max: number; fromSet: number }
   | ImageProblem;
@@ -76,6 +82,7 @@ export type ImageProblem = ImageRef &
     | { code: 'image_too_large'; bytes: number; max: number }
     | { code: 'image_no_link' }
     | { code: 'image_dimensions_impossible'; width: number | null; height: number | null }
+    | { code: 'image_link_dead' }
     | { code: 'image_unreadable' }
     | { code: 'image_too_small'; width: number; height: number; min: number }
     | { code: 'image_aspect'; width: number; height: number; orientation: 'wide' | 'tall'; maxAspect: number }
@@ -101,6 +108,8 @@ const impossible = (n: number | null) => n !== null && !(Number.isSafeInteger(n)
 function attachmentProblems(a: AttachmentMeta, image: number, maxBytes: number): ImageProblem[] {
   const problems: ImageProblem[] = [];
   const ref: ImageRef = { image, filename: a.filename };
+  // Nothing else can be said of a file that could not be fetched, and "unreadable" would blame the file.
+  if (a.unreachable) return [{ ...ref, code: 'image_link_dead' }];
   const { width, height } = a;
   const unread = width == null || height == null;
   // An unreadable file gets one problem, not also "not a recognised image" for the type it could not show.
@@ -184,6 +193,11 @@ export function optionProblems(input: RequestOptions, caps: ServerCaps = {}): Pr
   const seed = input.seed ?? undefined;
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > SEED_MAX)) {
     problems.push({ code: 'seed_out_of_range', seed, max: SEED_MAX });
+  }
+
+  const variations = input.variations ?? undefined;
+  if (variations !== undefined && (!Number.isInteger(variations) || variations < VARIATIONS.min || variations > VARIATIONS.max)) {
+    problems.push({ code: 'variations_out_of_range', variations, min: VARIATIONS.min, max: VARIATIONS.max });
   }
 
   return problems;

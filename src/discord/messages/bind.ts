@@ -1,5 +1,6 @@
 import type { Messages } from './types';
 import type { SettingName } from '../../limits/audit';
+import { MODEL_IDS, type ModelId } from '../../models';
 import { discordTime } from '../../util/discord-time';
 
 /**
@@ -47,6 +48,7 @@ export function bindMessages(t: Translate, lng: string): Messages {
       resolution_over_cap: p('resolution_over_cap'),
       aspect_ratio_unknown: p('aspect_ratio_unknown'),
       seed_out_of_range: p('seed_out_of_range'),
+      variations_out_of_range: p('variations_out_of_range'),
       images_missing: () => t('problem.images_missing'),
       images_too_many: (v) =>
         v.fromSet
@@ -58,6 +60,7 @@ export function bindMessages(t: Translate, lng: string): Messages {
       image_too_large: (v) => t('problem.image_too_large', { ...v, image: image(v), size: mb(v.bytes), max: mb(v.max) }),
       image_no_link: img('image_no_link'),
       image_dimensions_impossible: img('image_dimensions_impossible'),
+      image_link_dead: img('image_link_dead'),
       image_unreadable: img('image_unreadable'),
       image_too_small: img('image_too_small'),
       image_aspect: (v) => t('problem.image_aspect', { ...v, image: image(v), context: v.orientation }),
@@ -66,9 +69,20 @@ export function bindMessages(t: Translate, lng: string): Messages {
     refusal: {
       blocked: (v) => t('refusal.blocked', { context: v.place, limit: t(`refusal.blockedLimit.${v.limit}`) }),
       daily_videos_used: (v) => t('refusal.daily_videos_used', { count: v.used, max: v.max, at: discordTime(v.resetAt), context: v.used === v.max ? 'all' : undefined }),
-      longer_than_daily: (v) => t('refusal.longer_than_daily', { seconds: v.seconds, count: v.max }),
-      daily_seconds_left: (v) => t('refusal.daily_seconds_left', { seconds: v.seconds, count: v.max, left: v.left, at: discordTime(v.resetAt) }),
-      concurrent_full: (v) => t('refusal.concurrent_full', { count: v.active, max: v.max }),
+      daily_videos_left: (v) =>
+        t('refusal.daily_videos_left', { takes: v.takes, videos: counted('video', v.takes), leftVideos: counted('video', v.left), left: v.left, max: v.max, at: discordTime(v.resetAt) }),
+      longer_than_daily: (v) =>
+        v.takes
+          ? t('refusal.longer_than_daily_takes', { videos: counted('video', v.takes), each: v.seconds / v.takes, seconds: v.seconds, daily: counted('second', v.max) })
+          : t('refusal.longer_than_daily', { seconds: v.seconds, count: v.max }),
+      daily_seconds_left: (v) =>
+        v.takes
+          ? t('refusal.daily_seconds_left_takes', { videos: counted('video', v.takes), each: v.seconds / v.takes, seconds: v.seconds, daily: counted('second', v.max), left: v.left, at: discordTime(v.resetAt) })
+          : t('refusal.daily_seconds_left', { seconds: v.seconds, count: v.max, left: v.left, at: discordTime(v.resetAt) }),
+      concurrent_full: (v) =>
+        v.takes
+          ? t('refusal.concurrent_full_takes', { takes: v.takes, videos: counted('video', v.takes), active: counted('video', v.active), max: v.max })
+          : t('refusal.concurrent_full', { count: v.active, max: v.max }),
       cooldown: (v) => t('refusal.cooldown', { count: v.wait, cooldown: v.cooldown }),
       budget_daily: (v) => t('refusal.budget_daily', { left: v.left, max: v.max, seconds: v.seconds, at: discordTime(v.resetAt) }),
       budget_monthly: (v) => t('refusal.budget_monthly', { left: v.left, max: v.max, seconds: v.seconds, at: discordTime(v.resetAt), date: discordTime(v.resetAt, 'f') }),
@@ -110,6 +124,10 @@ export function bindMessages(t: Translate, lng: string): Messages {
       images: (v) => t('job.images', { count: v.count }),
       cancelButton: t('job.cancelButton'),
       rerollButton: t('job.rerollButton'),
+      remixButton: t('job.remixButton'),
+      finalButton: t('job.finalButton'),
+      deleteButton: t('job.deleteButton'),
+      cameFrom: (v) => t('job.cameFrom', { url: v.url, context: v.url === null ? `${v.kind}Unknown` : v.kind }),
       sourceButton: t('job.sourceButton'),
       downloadButton: t('job.downloadButton'),
       ready: t('job.ready'),
@@ -120,18 +138,30 @@ export function bindMessages(t: Translate, lng: string): Messages {
         not_web: () => t('job.linkProblem.not_web'),
         too_long: (v) => t('job.linkProblem.too_long', { length: v.length, max: v.max }),
       },
-      tooLarge: ({ sizeBytes, limitBytes }) => {
+      tooLarge: ({ what, sizeBytes, limitBytes }) => {
         const size = sizeBytes !== undefined;
         const limit = limitBytes !== undefined;
         const context = size && limit ? 'both' : size ? 'size' : limit ? 'limit' : undefined;
-        return t('job.tooLarge', { context, size: size ? sizeBytes / MB : undefined, limit: limit ? limitBytes / MB : undefined });
+        return t('job.tooLarge', { what, context, size: size ? sizeBytes / MB : undefined, limit: limit ? limitBytes / MB : undefined });
       },
-      notAttachable: t('job.notAttachable'),
+      noRoom: (v) => t('job.noRoom', { what: v.what, size: v.sizeBytes / MB, limit: v.limitBytes / MB }),
+      notAttachable: (v) => t('job.notAttachable', { what: v.what }),
+      theVideo: t('job.theVideo'),
       useButton: (v) => t('job.useButton', { expiry: v.expiry }),
       noButton: (v) => t('job.noButton', { why: v.why, linkWhy: v.linkWhy }),
       hereItIs: (v) => t('job.hereItIs', { noButton: v.noButton, expiry: v.expiry, href: v.href }),
       linkTooLongToShow: (v) => t('job.linkTooLongToShow', { noButton: v.noButton, context: v.hasLink ? 'hasLink' : undefined }),
-      sourceNotButton: (v) => t('job.sourceNotButton', { linkWhy: v.linkWhy }),
+      sourceNotButton: (v) => t('job.sourceNotButton', { take: v.take, linkWhy: v.linkWhy, context: v.take ? 'take' : undefined }),
+      take: (v) => t('job.take', { index: v.index }),
+      takesCount: (v) => t('job.takesCount', { n: v.count }),
+      runningTakes: (v) => t('job.runningTakes', { n: v.count, elapsed: v.elapsed }),
+      takeReady: t('job.takeReady'),
+      takeFailed: (v) => t('job.takeFailed', { reason: v.reason }),
+      takeCancelled: t('job.takeCancelled'),
+      takeUndeliverable: t('job.takeUndeliverable'),
+      takeLinked: t('job.takeLinked'),
+      takesReady: (v) => t('job.takesReady', { made: v.made, n: v.count, context: v.made === v.count ? undefined : 'some' }),
+      eta: (v) => t('job.eta', { at: discordTime(v.at) }),
       failedTitle: t('job.failedTitle'),
       cancelledTitle: (v) => t('job.cancelledTitle', { userId: v.byUserId, context: v.byUserId ? 'by' : undefined }),
       cancelledQuotaKept: t('job.cancelledQuotaKept'),
@@ -150,12 +180,49 @@ export function bindMessages(t: Translate, lng: string): Messages {
       notYours: t('buttons.notYours'),
       tooOldToReroll: t('buttons.tooOldToReroll'),
       stillRunning: t('buttons.stillRunning'),
+      tooOld: t('buttons.tooOld'),
+      stillRunningRemix: t('buttons.stillRunningRemix'),
+      finalAlready1080: t('buttons.finalAlready1080'),
+      finalNoSeed: t('buttons.finalNoSeed'),
+      finalTaken: t('buttons.finalTaken'),
+      notYoursToDelete: t('buttons.notYoursToDelete'),
+      deleted: t('buttons.deleted'),
+      deleteFailed: t('buttons.deleteFailed'),
+    },
+
+    modals: {
+      remixTitle: t('modals.remixTitle'),
+      finalTitle: t('modals.finalTitle'),
+      makeTitle: (v) => t('modals.makeTitle', { images: images(v.count) }),
+      promptLabel: t('modals.promptLabel'),
+      promptDescription: t('modals.promptDescription'),
+      promptNotShown: (v) => t('modals.promptNotShown', { length: v.length, max: v.max }),
+      promptKeep: t('modals.promptKeep'),
+      modelLabel: t('modals.modelLabel'),
+      modelOption: (v) => t('modals.modelOption', { model: v.model, resolution: v.resolution }),
+      modelName: Object.fromEntries(MODEL_IDS.map((id) => [id, t(`commands.video.modelChoice.${id}`)])) as Record<ModelId, string>,
+      durationLabel: t('modals.durationLabel'),
+      aspectLabel: t('modals.aspectLabel'),
+      uploadLabel: t('modals.uploadLabel'),
+      uploadDescription: (v) => t('modals.uploadDescription', { images: images(v.found), room: v.room }),
+      imagesFull: (v) =>
+        v.total > v.max
+          ? t('modals.imagesFull', { total: v.total, found: v.found, max: v.max })
+          : t('modals.imagesFull', { images: images(v.found), max: v.max, context: 'fits' }),
+      finalSummary: (v) => t('modals.finalSummary', { seed: v.seed, model: v.model, aspectRatio: v.aspectRatio }),
+    },
+
+    make: {
+      noImages: t('make.noImages'),
+      draftGone: t('make.draftGone'),
     },
 
     problems: {
       request: (v) => t('problems.request', { count: v.count }),
       limitReached: t('problems.limitReached'),
       rerollNotHere: t('problems.rerollNotHere'),
+      finalNotHere: t('problems.finalNotHere'),
+      remixNotHere: (v) => t('problems.remixNotHere', { count: v.count }),
       imagesGoneTitle: t('problems.imagesGoneTitle'),
       imagesGone: t('problems.imagesGone'),
     },
@@ -164,6 +231,7 @@ export function bindMessages(t: Translate, lng: string): Messages {
       crash: t('router.crash'),
       storeDown: t('router.storeDown'),
       buttonInvalid: t('router.buttonInvalid'),
+      formInvalid: t('router.formInvalid'),
     },
 
     refs: {

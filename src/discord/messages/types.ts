@@ -5,6 +5,7 @@ import type { UserReason } from '../../util/user-error';
 import type { SaveRefusal } from '../../refs';
 import type { Failure } from '../../jobs/failure';
 import type { JobState } from '../../jobs/record';
+import type { ModelId } from '../../models';
 
 /** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
 export type LinkProblem = { code: 'not_web' } | { code: 'too_long'; length: number; max: number };
@@ -47,6 +48,11 @@ export interface Messages {
     images: Message<{ count: number }>;
     cancelButton: string;
     rerollButton: string;
+    remixButton: string;
+    finalButton: string;
+    deleteButton: string;
+    /** A Remix's or Final's line naming its source; `url`: the source's message, when known. */
+    cameFrom: Message<{ kind: 'remix' | 'final'; url: string | null }>;
     /** The link button next to an attached video, and the one that carries a video not attached. */
     sourceButton: string;
     downloadButton: string;
@@ -56,14 +62,32 @@ export interface Messages {
     /** " and when the link expires", appended to a sentence; empty when the provider did not say. */
     linkExpiry: Message<{ at: number | null }>;
     linkProblem: ByCode<LinkProblem>;
-    /** Why a made video is not attached: too large (sizes in bytes, when known), or the attachment failed. */
-    tooLarge: Message<{ sizeBytes: number | undefined; limitBytes: number | undefined }>;
-    notAttachable: string;
+    /**
+     * Why a made video is not attached: too large (sizes in bytes, when known), no room left in the message for
+     * it beside the takes before it, or the attachment failed. `what`: theVideo, or a take's label.
+     */
+    tooLarge: Message<{ what: string; sizeBytes: number | undefined; limitBytes: number | undefined }>;
+    noRoom: Message<{ what: string; sizeBytes: number; limitBytes: number }>;
+    notAttachable: Message<{ what: string }>;
+    theVideo: string;
     useButton: Message<{ expiry: string }>;
     noButton: Message<{ why: string; linkWhy: string }>;
     hereItIs: Message<{ noButton: string; expiry: string; href: string }>;
     linkTooLongToShow: Message<{ noButton: string; hasLink: boolean }>;
-    sourceNotButton: Message<{ linkWhy: string }>;
+    /** `take`: the take's label when the message holds several. */
+    sourceNotButton: Message<{ take: string | undefined; linkWhy: string }>;
+    /** Takes (`variations`): a take's label, the options line's count, the running header, each take's status. */
+    take: Message<{ index: number }>;
+    takesCount: Message<{ count: number }>;
+    runningTakes: Message<{ count: number; elapsed: string }>;
+    takeReady: string;
+    takeFailed: Message<{ reason: string }>;
+    takeCancelled: string;
+    takeUndeliverable: string;
+    takeLinked: string;
+    takesReady: Message<{ made: number; count: number }>;
+    /** When the provider expects the task done (a Discord relative timestamp, ms since epoch). */
+    eta: Message<{ at: number }>;
     failedTitle: string;
     cancelledTitle: Message<{ byUserId: string | undefined }>;
     cancelledQuotaKept: string;
@@ -83,12 +107,51 @@ export interface Messages {
     notYours: string;
     tooOldToReroll: string;
     stillRunning: string;
+    /** Remix, Final and Delete of a job the store no longer has. */
+    tooOld: string;
+    stillRunningRemix: string;
+    finalAlready1080: string;
+    finalNoSeed: string;
+    finalTaken: string;
+    notYoursToDelete: string;
+    deleted: string;
+    deleteFailed: string;
+  };
+  /** The forms (src/discord/modals.ts): Remix, Final and "Make a video". Titles and labels at most 45 characters. */
+  modals: {
+    remixTitle: string;
+    finalTitle: string;
+    makeTitle: Message<{ count: number }>;
+    promptLabel: string;
+    promptDescription: string;
+    /** A text display: the prompt is longer than a text input holds, so it is not prefilled. */
+    promptNotShown: Message<{ length: number; max: number }>;
+    /** The prompt field's placeholder when the prompt is not shown: empty keeps it. */
+    promptKeep: string;
+    modelLabel: string;
+    modelOption: Message<{ model: string; resolution: string }>;
+    /** A model's name in the form's choice (the same words as /video's model choices). */
+    modelName: Record<ModelId, string>;
+    durationLabel: string;
+    aspectLabel: string;
+    uploadLabel: string;
+    uploadDescription: Message<{ found: number; room: number }>;
+    /** A text display in place of the upload: the message's images already fill the 7 (`found` of them used). */
+    imagesFull: Message<{ found: number; total: number; max: number }>;
+    finalSummary: Message<{ seed: number; model: string; aspectRatio: string }>;
+  };
+  /** The message command "Make a video" (commands/make-a-video.ts). */
+  make: {
+    noImages: string;
+    draftGone: string;
   };
   /** Titles of a list of problems (renderProblems) and the sentences that go only with them. */
   problems: {
     request: Message<{ count: number }>;
     limitReached: string;
     rerollNotHere: string;
+    finalNotHere: string;
+    remixNotHere: Message<{ count: number }>;
     imagesGoneTitle: string;
     imagesGone: string;
   };
@@ -97,6 +160,7 @@ export interface Messages {
     crash: string;
     storeDown: string;
     buttonInvalid: string;
+    formInvalid: string;
   };
   /** /video-refs, and saved sets in /video and Re-roll. */
   refs: {
