@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buttonsOf, textOf } from './support/card';
 import type { SentInteraction } from './fakes/discord/types';
 import { FLAG_EPHEMERAL } from './fakes/discord';
 import { startHarness, type Harness } from './support/harness';
@@ -27,7 +28,7 @@ const member = () => ({ id: String(nextMember++) });
 const png = (filename: string, width = 800, height = 600) => ({ filename, contentType: 'image/png', width, height, data: pngHeader(width, height) });
 
 const messageOf = (sent: SentInteraction) => h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
-const buttons = (sent: SentInteraction): { label: string; custom_id?: string }[] => (messageOf(sent).components ?? []).flatMap((r: { components: { label: string }[] }) => r.components);
+const buttons = (sent: SentInteraction) => buttonsOf(messageOf(sent));
 const press = (action: string, job: Job, sent: SentInteraction, user: { id: string }) =>
   h.discord.sendButton({ customId: `vidu:${action}:${job.id}`, messageId: h.discord.originalMessageId(sent.id)!, user });
 /** The private sentence a button or command answered with at once (callback type 4). */
@@ -81,8 +82,8 @@ describe('"Make a video" on a message', () => {
     expect(h.apimart.submits().at(-1)!.body).toMatchObject({ prompt: 'the hero turns to the camera, slow dolly in', image_urls: expected, model: 'viduq3', duration: 5, resolution: '720p', aspect_ratio: '16:9' });
     const message = messageOf(submit);
     expect(message.channelId).toBe(target.channelId);
-    expect(message.content).toContain('Your video is ready');
-    expect(message.content).toContain('4 images');
+    expect(textOf(message)).toContain('Your video is ready');
+    expect(textOf(message)).toContain('4 images');
     expect(message.attachments).toHaveLength(1);
     expect(job.userId).toBe(user.id);
   });
@@ -146,7 +147,7 @@ describe('Remix, Final and Delete on a finished video', () => {
     expect(final.userId).toBe(presser.id);
     expect(await usedBy(presser)).toBe(1);
     expect(await usedBy(requester)).toBe(1);
-    expect(messageOf(submit).content).toContain(`Final of https://discord.com/channels/${job.guildId}/${job.channelId}/${h.discord.originalMessageId(sent.id)}`);
+    expect(textOf(messageOf(submit))).toContain(`Final of https://discord.com/channels/${job.guildId}/${job.channelId}/${h.discord.originalMessageId(sent.id)}`);
 
     // One Final per take.
     const again = press('final', job, sent, presser);
@@ -168,7 +169,7 @@ describe('Remix, Final and Delete on a finished video', () => {
     expect((h.apimart.submits().at(-1)!.body as { image_urls: string[] }).image_urls).toHaveLength(2);
     expect(remix.userId).toBe(presser.id);
     expect(await usedBy(presser)).toBe(1);
-    expect(messageOf(submit).content).toContain('Remix of https://discord.com/channels/');
+    expect(textOf(messageOf(submit))).toContain('Remix of https://discord.com/channels/');
   });
 
   it('a burst of 20 Remix and Final presses and 10 "Make a video": every form opens within Discord\'s 3 s', async () => {

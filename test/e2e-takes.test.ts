@@ -71,7 +71,8 @@ describe('/video variations', () => {
     expect(text).toContain('Your 4 takes are ready');
     for (const [i, seed] of seeds.entries()) expect(text).toContain(`**Take ${i + 1}** · seed ${seed} · ✅ ready`);
     expect(text).toContain('viduq3 · 5 s · 720p · 16:9 · 4 takes · 1 image');
-    expect(buttonsOf(card).map((b) => b.label)).toEqual(['Re-roll', 'Take 1', 'Take 2', 'Take 3', 'Take 4']);
+    // The actions, a link per take, and (below 1080p) a Final per take.
+    expect(buttonsOf(card).map((b) => b.label)).toEqual(['Re-roll', 'Remix', 'Delete', 'Take 1', 'Take 2', 'Take 3', 'Take 4', ...[1, 2, 3, 4].map((n) => `Final 1080p · Take ${n}`)]);
 
     // Uploaded once, together: one edit with the four files, each the take's own video.
     const uploads = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.files.length > 0 && c.status < 300);

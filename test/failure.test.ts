@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobInput } from './support/job-input';
 import { InsufficientBalance, InvalidRequest, Malformed, RateLimited, Transient, Unauthorized } from '../src/apimart';
 import type { TaskView } from '../src/apimart/parse';
 import { failureSchema, submitFailure, taskFailure, type Failure } from '../src/jobs/failure';
@@ -19,23 +20,7 @@ import { capturedLogger } from './support/log-capture';
  * (src/discord/messages/locales/en.ts). The sentences here are the ones members have always read.
  */
 
-const input = {
-  id: 'abcdef0123456789abcd',
-  shard: 0,
-  guildId: '123456789012345678',
-  channelId: '223456789012345678',
-  userId: '323456789012345678',
-  applicationId: '423456789012345678',
-  interactionId: '523456789012345678',
-  interactionToken: 'tok',
-  tokenExpiresAt: 0,
-  replyMessageId: null,
-  attachmentSizeLimit: 10_485_760,
-  request: { model: 'viduq3' as const, prompt: 'wave', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p' as const, aspect_ratio: '16:9' as const },
-  imageNames: ['a.png'],
-  usage: null,
-  rerollOf: null,
-};
+const input = jobInput({ id: 'abcdef0123456789abcd' });
 
 describe('a refused submit gives a failure code per ApimartError kind', () => {
   it.each<[string, unknown, Failure, string]>([

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobInput } from './support/job-input';
 import { showHistory } from '../commands/video-history';
 import { showStats } from '../commands/video-stats';
 import { sendAgain } from '../src/interactions/resend';
@@ -29,24 +30,9 @@ const moderator: Actor = { ...member, userId: STRANGER, moderator: true };
 let seq = 0;
 function job(over: Partial<Job> = {}): Job {
   const id = `hist${String(++seq).padStart(12, '0')}`;
+  const request = { model: 'viduq3' as const, prompt: 'The cat turns its head', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p' as const, aspect_ratio: '16:9' as const, seed: 7 };
   const base = newJob(
-    {
-      id,
-      shard: 0,
-      guildId: GUILD,
-      channelId: '300000000000000001',
-      userId: MEMBER,
-      applicationId: '400000000000000001',
-      interactionId: '500000000000000001',
-      interactionToken: 'token',
-      tokenExpiresAt: NOW - 3600_000,
-      replyMessageId: `6000000000000000${String(seq).padStart(2, '0')}`,
-      attachmentSizeLimit: 10 * MiB,
-      request: { model: 'viduq3', prompt: 'The cat turns its head', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9', seed: 7 },
-      imageNames: ['cat.png'],
-      usage: null,
-      rerollOf: null,
-    },
+    jobInput({ id, guildId: GUILD, channelId: '300000000000000001', userId: MEMBER, tokenExpiresAt: NOW - 3600_000, replyMessageId: `6000000000000000${String(seq).padStart(2, '0')}`, attachmentSizeLimit: 10 * MiB, request, imageNames: ['cat.png'] }),
     NOW - 3600_000,
   );
   return { ...base, state: 'delivered', taskId: 'task_1', videoUrl: `https://files.example/${id}.mp4`, videoExpiresAt: NOW + 3600_000, ...over };

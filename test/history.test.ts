@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { jobInput } from './support/job-input';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,26 +35,8 @@ let seq = 0;
 function aJob(over: Partial<Job> & { at: number; duration?: number }): Job {
   const { at, duration = 5, ...rest } = over;
   const id = `h${RUN}${(seq++).toString(36).padStart(6, '0')}`;
-  const base = newJob(
-    {
-      id,
-      shard: 0,
-      guildId: GUILD,
-      channelId: '300000000000000001',
-      userId: MEMBER,
-      applicationId: '400000000000000001',
-      interactionId: '500000000000000001',
-      interactionToken: 'tok',
-      tokenExpiresAt: at + 900_000,
-      replyMessageId: '600000000000000001',
-      attachmentSizeLimit: 10_485_760,
-      request: { model: 'viduq3', prompt: 'the cat turns', image_urls: ['https://x/a.png'], duration, resolution: '720p', aspect_ratio: '16:9' },
-      imageNames: ['a.png'],
-      usage: null,
-      rerollOf: null,
-    },
-    at,
-  );
+  const request = { model: 'viduq3' as const, prompt: 'the cat turns', image_urls: ['https://x/a.png'], duration, resolution: '720p' as const, aspect_ratio: '16:9' as const };
+  const base = newJob(jobInput({ id, guildId: GUILD, userId: MEMBER, tokenExpiresAt: at + 900_000, replyMessageId: '600000000000000001', request }), at);
   return { ...base, state: 'delivered', taskId: 'task_1', ...rest };
 }
 

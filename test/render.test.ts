@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobInput } from './support/job-input';
 import { escapeMarkdown } from 'discord.js';
 import { newJob, type Job } from '../src/jobs/record';
 import { literal } from '../src/discord/markdown';
@@ -36,26 +37,8 @@ const MARKDOWN = [
 ].join('\n');
 
 function job(over: Partial<Job> = {}): Job {
-  const base = newJob(
-    {
-      id: 'abcdef0123456789abcd',
-      shard: 0,
-      guildId: '123456789012345678',
-      channelId: '223456789012345678',
-      userId: MEMBER,
-      applicationId: '423456789012345678',
-      interactionId: '523456789012345678',
-      interactionToken: 'tok',
-      tokenExpiresAt: 0,
-      replyMessageId: null,
-      attachmentSizeLimit: 10_485_760,
-      request: { model: 'viduq3', prompt: MARKDOWN, image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
-      imageNames: ['a.png'],
-      usage: null,
-      rerollOf: null,
-    },
-    0,
-  );
+  const request = { model: 'viduq3' as const, prompt: MARKDOWN, image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p' as const, aspect_ratio: '16:9' as const };
+  const base = newJob(jobInput({ id: 'abcdef0123456789abcd', userId: MEMBER, request }), 0);
   return { ...base, state: 'generating', progress: 42, submittedAt: 0, videoUrl: 'https://files.example/v.mp4', videoExpiresAt: 86_400_000, ...over };
 }
 

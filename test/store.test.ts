@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { jobInput } from './support/job-input';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,26 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
 function job(over: Partial<Job> = {}): Job {
   const id = `job${Date.now().toString(36)}${(seq++).toString(36).padStart(4, '0')}`;
-  const base = newJob(
-    {
-      id,
-      shard: 0,
-      guildId: '123456789012345678',
-      channelId: '223456789012345678',
-      userId: '323456789012345678',
-      applicationId: '423456789012345678',
-      interactionId: '523456789012345678',
-      interactionToken: 'tok',
-      tokenExpiresAt: Date.now() + 900_000,
-      replyMessageId: null,
-      attachmentSizeLimit: 10_485_760,
-      request: { model: 'viduq3', prompt: 'p', image_urls: ['https://x/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
-      imageNames: ['a.png'],
-      usage: null,
-      rerollOf: null,
-    },
-    Date.now(),
-  );
+  const base = newJob(jobInput({ id, tokenExpiresAt: Date.now() + 900_000 }), Date.now());
   return { ...base, state: 'queued', taskId: 'task_1', submittedAt: Date.now(), ...over };
 }
 

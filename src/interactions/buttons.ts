@@ -185,6 +185,25 @@ async function deferSubmit(actor: Actor, ports: HandlerPorts): Promise<{ origin:
   return { origin: await ports.reply.deferForJob(), channelKnown: channel.known };
 }
 
+/** A form's submit, deferred (deferSubmit), then `run` with the source job read after the deferral. */
+async function afterSubmit(
+  jobId: string,
+  actor: Actor,
+  ports: HandlerPorts,
+  run: (source: Job, deferred: { origin: JobOrigin; channelKnown: boolean }) => Promise<void>,
+): Promise<void> {
+  const deferred = await deferSubmit(actor, ports);
+  if (!deferred) return;
+  await ports.afterDeferral.run(async () => {
+    const source = await ports.jobs.get(jobId);
+    if (!source) {
+      const m = messagesFor(actor.locale);
+      return ports.reply.edit(renderError(m.buttons.tooOld, undefined, m));
+    }
+    await run(source, deferred);
+  });
+}
+
 /** Where the source's message is, for the new one to link to: the pressed message, else the source's reply. */
 function sourceLink(source: Job, pressed: Pressed | null): string | null {
   const messageId = pressed?.messageId ?? source.replyMessageId;
@@ -203,11 +222,7 @@ export async function openRemix(jobId: string, actor: Actor, { jobs, reply }: Ha
 /** The Remix form's submit: the edited prompt and options, the same images, a new job charged to the presser. */
 export async function submitRemix(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
   const m = messagesFor(actor.locale);
-  const deferred = await deferSubmit(actor, ports);
-  if (!deferred) return;
-  await ports.afterDeferral.run(async () => {
-    const source = await ports.jobs.get(jobId);
-    if (!source) return ports.reply.edit(renderError(m.buttons.tooOld, undefined, m));
+  await afterSubmit(jobId, actor, ports, async (source, deferred) => {
     const r = source.request;
     const given = formOptions(answers);
     // A prompt too long for the form was not shown in it: an empty field keeps it (src/discord/modals.ts).
@@ -244,11 +259,7 @@ export async function openFinal(jobId: string, actor: Actor, { jobs, reply }: Ha
  */
 export async function submitFinal(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
   const m = messagesFor(actor.locale);
-  const deferred = await deferSubmit(actor, ports);
-  if (!deferred) return;
-  await ports.afterDeferral.run(async () => {
-    const source = await ports.jobs.get(jobId);
-    if (!source) return ports.reply.edit(renderError(m.buttons.tooOld, undefined, m));
+  await afterSubmit(jobId, actor, ports, async (source, deferred) => {
     const r = source.request;
     if (r.seed === undefined) return ports.reply.edit(renderError(m.buttons.finalNoSeed, undefined, m));
     const newId = ports.newJobId();
