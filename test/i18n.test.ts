@@ -103,6 +103,22 @@ describe('messages in a language', () => {
     expect(wordRefusal(used, messagesFor('ko'))).toBe('오늘 만들 수 있는 영상 2개를 모두 썼어요(한도 2개). <t:86400:R> 초기화돼요.');
   });
 
+  it('counts what the newer views count in the plural forms of the language', () => {
+    expect(messagesFor('pt-BR').stats.period({ label: 'Hoje (UTC)', videos: 1, seconds: 1 })).toBe('**Hoje (UTC)**: 1 vídeo, 1 segundo');
+    expect(messagesFor('pt-BR').stats.topLine({ rank: 1, userId: '9', videos: 2, seconds: 30 })).toBe('1. <@9>: 30 segundos (2 vídeos)');
+    expect(messagesFor('de').refs.refusal.member_full({ code: 'member_full', max: 1 })).toBe('Du hast schon 1 Set gespeichert, mehr sind nicht erlaubt; lösch zuerst eins mit /video-refs delete.');
+    const takes = { code: 'concurrent_full', limit: 'concurrent', active: 1, max: 2, takes: 3 } as const;
+    expect(wordRefusal(takes, messagesFor('fr'))).toContain('variations:3 lance 3 vidéos en même temps, et tu as déjà 1 vidéo en cours de génération');
+    expect(messagesFor('ja').job.takesReady({ made: 2, count: 3 })).toBe('3テイク中2テイクが完成しました');
+    expect(messagesFor('de').modals.makeTitle({ count: 4 })).toBe('Video erstellen (4 Bilder)');
+  });
+
+  it('keeps Discord mentions and timestamps as they are in every language', () => {
+    const line = messagesFor('ko').history.line({ index: 1, state: '완성', at: 86_400_000, link: 'https://discord.com/channels/1/2/3', prompt: 'a cat' });
+    expect(line).toBe('**1.** 완성 · <t:86400:R> · [작업 메시지](https://discord.com/channels/1/2/3)\n> a cat');
+    expect(messagesFor('es-ES').limits.channelsOnly({ channelIds: ['1', '2'] })).toBe('/video solo funciona en <#1> y <#2>');
+  });
+
   it('shows what members typed and what the provider said as they are, never as keys or placeholders', () => {
     const said = wordFailure({ code: 'task_failed', providerMessage: '{{count}} $t(job.ready)' }, messagesFor('ja'));
     expect(said).toBe('動画サービスで動画を作れませんでした：{{count}} $t(job.ready)');

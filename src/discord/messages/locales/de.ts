@@ -176,7 +176,7 @@ export const de: Resource = {
   modals: {
     remixTitle: 'Dieses Video remixen',
     finalTitle: 'Final in 1080p',
-    makeTitle: 'Video aus {{images}} erstellen',
+    makeTitle: 'Video erstellen ({{images}})',
     promptLabel: 'Prompt',
     promptDescription: 'Beschreib Bewegung und Kamera, nicht das Aussehen (das geben die Bilder vor)',
     promptNotShown: 'Der Prompt hat {{length}} Zeichen, mehr als ein Formularfeld fasst ({{max}}), deshalb wird er hier nicht gezeigt. Lass das Feld leer, um ihn zu behalten, oder gib einen neuen ein.',

@@ -195,7 +195,7 @@ export const fr: Resource = {
     durationLabel: 'Durée',
     aspectLabel: 'Format d’image',
     uploadLabel: 'Autres images (facultatif)',
-    uploadDescription: '{{images}} trouvée(s) dans le message ; ajoutes-en jusqu’à {{room}} de plus (PNG, JPEG ou WebP).',
+    uploadDescription: 'Dans le message : {{images}} ; ajoutes-en jusqu’à {{room}} de plus (PNG, JPEG ou WebP).',
     imagesFull: 'Ce message a {{total}} images ; les {{found}} premières sont utilisées (une vidéo en prend au maximum {{max}}), on ne peut donc plus en ajouter.',
     imagesFull_fits: 'Les {{images}} de ce message sont utilisées : une vidéo en prend au maximum {{max}}, on ne peut donc plus en ajouter.',
     finalSummary: 'Mêmes images, même prompt, seed {{seed}}, modèle {{model}} et format {{aspectRatio}}, en 1080p. Choisis la durée.',
