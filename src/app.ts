@@ -66,9 +66,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       s.ok ? logger.info({ store: s.kind }, 'store answering again') : logger.error({ store: s.kind, error: s.error }, 'store not answering; commands are refused until it is back'),
   });
   const kv = opts.wrapStore ? opts.wrapStore(opened) : opened;
-  const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis) : memoryGate(config.apimartMaxRps);
+  // The gate paces real requests on the wall clock, as the provider counts them, not on the app's clock (which
+  // tests move by hours to expire tokens).
+  const gateOpts = { logger: logger.child({ component: 'gate' }) };
+  const gate = kv.redis ? redisGate(config.apimartMaxRps, kv.redis, 'apimart', gateOpts) : memoryGate(config.apimartMaxRps, gateOpts);
   // Read at scrape time only, after `jobs` exists.
-  const metrics = new Metrics(() => jobs.poller.size);
+  const metrics = new Metrics(() => jobs.poller.size, () => gate.rate());
   const apimart = new ApimartClient({
     baseUrl: config.apimartBaseUrl,
     apiKey: config.apimartApiKey,
@@ -118,7 +121,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       opts.events?.onDelivered?.(job, lag);
     },
   };
-  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, clock, events });
+  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, budget: gate, clock, events });
 
   const ctx: AppContext = {
     logger,

@@ -101,7 +101,8 @@ describe('submit', () => {
 
   it('a request gate that cannot answer (its Redis is down) sends nothing, and the member is told to try again', async () => {
     const before = fake.submitCount();
-    const gate = { acquire: () => Promise.reject(new Error('The client is closed')), pause: async () => {} };
+    const open = memoryGate(1000);
+    const gate = { acquire: () => Promise.reject(new Error('The client is closed')), limited: (ms: number | undefined) => open.limited(ms), rate: () => open.rate(), waiting: () => open.waiting() };
     const err = await client({ gate }).submit(body, { idempotencyKey: 'job-gate-down' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Transient);
     expect((err as Transient).maybeSent).toBe(false);
@@ -212,7 +213,7 @@ describe('upload', () => {
   it('sends the image as the multipart field `file` through the gate and answers a link that serves it for 72 h', async () => {
     let acquired = 0;
     const gate = memoryGate(1000);
-    const counted = { acquire: async () => void (acquired++, await gate.acquire()), pause: gate.pause };
+    const counted = { acquire: async () => void (acquired++, await gate.acquire('submit')), limited: (ms: number | undefined) => gate.limited(ms), rate: () => gate.rate(), waiting: () => gate.waiting() };
     const before = Date.now();
     const up = await client({ gate: counted }).upload({ data: png, filename: 'hero.png', contentType: 'image/png' });
     expect(acquired).toBe(1);

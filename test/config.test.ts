@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       discordApiUrl: 'https://discord.com/api',
       storeUrl: 'sqlite://data/vidu-bot.sqlite',
       logLevel: 'info',
-      apimartMaxRps: 5,
+      apimartMaxRps: 20,
       devGuildId: undefined,
       healthPort: undefined,
       shardIds: undefined,

@@ -2,7 +2,7 @@ import { Agent, FormData, request, type Dispatcher } from 'undici';
 import type { Logger } from '../log';
 import type { GenerationRequest } from './request';
 import { ApimartError, Malformed, RateLimited, Transient } from './errors';
-import type { RequestGate } from './gate';
+import type { RequestClass, RequestGate } from './gate';
 import type { TaskLanguage } from './language';
 import { errorFromResponse, parseSubmit, parseTask, parseUpload, type Submitted, type TaskView, type Uploaded } from './parse';
 
@@ -37,8 +37,11 @@ export interface UploadFile {
 
 export interface Apimart {
   submit(body: GenerationRequest, opts: { idempotencyKey: string }): Promise<Submitted>;
-  /** `language`: the failure reason's language (docs/apimart.md); absent, the provider's default. */
-  getTask(taskId: string, opts?: { language?: TaskLanguage | undefined }): Promise<TaskView>;
+  /**
+   * `cls` is the poll's worth to the request budget (src/apimart/gate.ts); `language`, the failure reason's
+   * language (docs/apimart.md), absent: the provider's default.
+   */
+  getTask(taskId: string, cls?: RequestClass, opts?: { language?: TaskLanguage | undefined }): Promise<TaskView>;
 }
 
 /** Re-hosting of kept images (saved reference sets); the job engine needs only `Apimart`. */
@@ -78,7 +81,7 @@ export class ApimartClient implements Apimart, ImageHost {
   async submit(body: GenerationRequest, { idempotencyKey }: { idempotencyKey: string }): Promise<Submitted> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const json = await this.call('POST', '/v1/videos/generations', body, { 'idempotency-key': idempotencyKey });
+        const json = await this.call('POST', '/v1/videos/generations', 'submit', body, { 'idempotency-key': idempotencyKey });
         return parseSubmit(json);
       } catch (err) {
         const retriable = (err instanceof RateLimited || (err instanceof Transient && !err.maybeSent)) && attempt < this.submitRetries;
@@ -89,11 +92,11 @@ export class ApimartClient implements Apimart, ImageHost {
   }
 
   /** Polls a task; transient failures and 429s are retried with jittered backoff. */
-  async getTask(taskId: string, { language }: { language?: TaskLanguage | undefined } = {}): Promise<TaskView> {
+  async getTask(taskId: string, cls: RequestClass = 'routine', { language }: { language?: TaskLanguage | undefined } = {}): Promise<TaskView> {
     const path = `/v1/tasks/${encodeURIComponent(taskId)}${language ? `?language=${language}` : ''}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        const view = parseTask(await this.call('GET', path), taskId);
+        const view = parseTask(await this.call('GET', path, cls), taskId);
         if (!view.known) this.opts.logger.warn({ taskId, status: view.rawStatus }, 'APIMart answered an unknown task status; treating it as running');
         return view;
       } catch (err) {
@@ -113,7 +116,7 @@ export class ApimartClient implements Apimart, ImageHost {
       try {
         const form = new FormData();
         form.append('file', new Blob([file.data], { type: file.contentType }), file.filename);
-        return parseUpload(await this.call('POST', '/v1/uploads/images', form), (this.opts.now ?? Date.now)());
+        return parseUpload(await this.call('POST', '/v1/uploads/images', 'submit', form), (this.opts.now ?? Date.now)());
       } catch (err) {
         const retriable = (err instanceof RateLimited || err instanceof Transient) && attempt < this.pollRetries;
         if (!retriable) throw err;
@@ -128,9 +131,9 @@ export class ApimartClient implements Apimart, ImageHost {
     return err instanceof RateLimited && err.retryAfterMs !== undefined ? err.retryAfterMs + jittered / 10 : jittered;
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
+  private async call(method: 'GET' | 'POST', path: string, cls: RequestClass, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
     try {
-      await this.opts.gate.acquire();
+      await this.opts.gate.acquire(cls);
     } catch (err) {
       // The shared gate lives in Redis (gate.ts): when it cannot answer, nothing was sent, so the caller may
       // retry or tell the member to, exactly as when the provider cannot be reached.
@@ -188,7 +191,8 @@ export class ApimartClient implements Apimart, ImageHost {
     if (res.statusCode < 200 || res.statusCode >= 300) {
       // Gateways have been known to echo the Authorization header back; the key must not reach users or logs.
       const err = errorFromResponse(res.statusCode, text.split(this.opts.apiKey).join('[REDACTED]'), { requestId, retryAfter: res.headers['retry-after'] });
-      if (err instanceof RateLimited && err.retryAfterMs !== undefined) await this.opts.gate.pause(err.retryAfterMs);
+      // A 429 slows the whole budget down (AIMD) and its Retry-After closes it for that long.
+      if (err instanceof RateLimited) await this.opts.gate.limited(err.retryAfterMs);
       this.opts.logger.warn({ method, path, status: res.statusCode, requestId, kind: err.kind, providerMessage: err.providerMessage, ms }, 'APIMart error');
       throw err;
     }

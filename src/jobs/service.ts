@@ -1,4 +1,4 @@
-import { InvalidRequest, taskLanguage, type Apimart } from '../apimart';
+import { InvalidRequest, taskLanguage, type Apimart, type RequestGate } from '../apimart';
 import type { TaskView } from '../apimart/parse';
 import type { Logger } from '../log';
 import { systemClock, type Clock } from '../util/clock';
@@ -7,6 +7,7 @@ import { Semaphore } from '../util/semaphore';
 import type { DeliveryResult, JobEnding, JobView, QuotaSettler, Takes } from './ports';
 import { isOperatorProblem, submitFailure, taskFailure, type Failure } from './failure';
 import { giveUpAt } from './overdue';
+import { TaskHistory, taskKind } from './task-history';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
 import { isFinal, keepsQuota, newJob, type Job, type NewJob } from './record';
 import type { JobRepo } from './repo';
@@ -28,7 +29,9 @@ export interface JobServiceDeps {
   view: JobView;
   quota: QuotaSettler;
   logger: Logger;
+  /** The request budget's ceiling (APIMART_MAX_RPS) and its current rate (the gate's, learnt under it). */
   maxRps: number;
+  budget?: Pick<RequestGate, 'rate' | 'waiting'>;
   clock?: Clock;
   events?: JobEvents;
   random?: () => number;
@@ -84,7 +87,16 @@ export class JobService implements PollHandler {
 
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
-    this.poller = new Poller({ getTask: (id, language) => deps.apimart.getTask(id, { language }), handler: this, logger: deps.logger, maxRps: deps.maxRps, clock: this.clock, random: deps.random });
+    this.poller = new Poller({
+      getTask: (id, cls, language) => deps.apimart.getTask(id, cls, { language }),
+      handler: this,
+      logger: deps.logger,
+      maxRps: deps.maxRps,
+      budget: deps.budget,
+      history: new TaskHistory(),
+      clock: this.clock,
+      random: deps.random,
+    });
   }
 
   private log(job: Pick<Job, 'id' | 'taskId'>) {
@@ -232,7 +244,7 @@ export class JobService implements PollHandler {
     this.emit(queued);
     this.live.add(queued.id);
     await this.showProgress(queued, true);
-    this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt!, language: taskLanguage(queued.locale) });
+    this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt!, kind: taskKind(job.request), language: taskLanguage(queued.locale) });
     return queued;
   }
 
@@ -399,6 +411,7 @@ export class JobService implements PollHandler {
               submittedAt: job.submittedAt,
               estimatedTimeSec: job.estimatedTimeSec ?? undefined,
               progress: job.progress,
+              kind: taskKind(job.request),
               language: taskLanguage(job.locale),
             },
             (this.deps.random ?? Math.random)() * spreadMs,

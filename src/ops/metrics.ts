@@ -23,7 +23,7 @@ export class Metrics implements JobEvents {
     registers: [this.registry],
   });
 
-  constructor(jobsInFlight: () => number) {
+  constructor(jobsInFlight: () => number, apimartRate: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vidu_' });
     new Gauge({
       name: 'vidu_jobs_in_flight',
@@ -31,6 +31,14 @@ export class Metrics implements JobEvents {
       registers: [this.registry],
       collect() {
         this.set(jobsInFlight());
+      },
+    });
+    new Gauge({
+      name: 'vidu_apimart_rate_rps',
+      help: 'APIMart requests per second the request gate allows now (learnt under APIMART_MAX_RPS)',
+      registers: [this.registry],
+      collect() {
+        this.set(apimartRate());
       },
     });
   }

@@ -61,6 +61,8 @@ export interface FakeApimart {
   /** Submits received, including failed ones; counted even with record: false. */
   submitCount(): number;
   polls(taskId?: string): number;
+  /** Requests answered 429 by the rate limit (FakeApimartOptions.rateLimit). */
+  rateLimited(): number;
   nextTask(script: Partial<TaskScript>): void;
   setDefaultScript(script: Partial<TaskScript>): void;
   failSubmit(...responses: FakeResponse[]): void;
@@ -126,6 +128,13 @@ export interface FakeApimartOptions {
    * records what each load got (`submitImageLoads`).
    */
   loadImages?: boolean;
+  /**
+   * The provider's own rate limit: at most `rps` submits and polls per (simulated, see timeScale) second,
+   * over a sliding window; beyond it the answer is 429 with a Retry-After (whole simulated seconds, at least 1)
+   * and the request does nothing. APIMart publishes no limit (docs/apimart.md); this is what the bot must
+   * discover. Off by default.
+   */
+  rateLimit?: { rps: number };
 }
 
 /** What loading one of a submit's image URLs got. */
@@ -299,6 +308,26 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
   let totalPolls = 0;
   let totalDownloads = 0;
   let totalSubmits = 0;
+  let totalLimited = 0;
+  // Sliding window of the last `rps` accepted requests (real ms); the oldest decides whether one more fits.
+  const limitRps = opts.rateLimit?.rps;
+  const windowMs = 1000 / timeScale;
+  const accepted: number[] = limitRps ? new Array<number>(limitRps).fill(-Infinity) : [];
+  let acceptedHead = 0;
+
+  /** A 429 when the rate limit is full, else undefined (and the request counts against it). */
+  function overLimit(): FakeResponse | undefined {
+    if (!limitRps) return undefined;
+    const t = performance.now();
+    const oldest = accepted[acceptedHead]!;
+    if (t - oldest >= windowMs) {
+      accepted[acceptedHead] = t;
+      acceptedHead = (acceptedHead + 1) % limitRps;
+      return undefined;
+    }
+    totalLimited++;
+    return errors.rateLimited(Math.max(1, Math.ceil(((oldest + windowMs - t) * timeScale) / 1000)));
+  }
 
   /** Index of the step in force, or -1 before the first step. */
   function stepIndex(task: FakeTask, at: number): number {
@@ -397,7 +426,7 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
 
   function handleSubmit(req: IncomingMessage, res: ServerResponse, body: unknown, bodyOk: boolean): void {
     totalSubmits++;
-    const failure = submitFailures.shift() ?? (bodyOk ? opts.faults?.({ op: 'submit', headers: req.headers, body }) : undefined);
+    const failure = overLimit() ?? submitFailures.shift() ?? (bodyOk ? opts.faults?.({ op: 'submit', headers: req.headers, body }) : undefined);
     answer(res, failure, () => {
       if (!bodyOk) return errors.badRequest('invalid JSON body');
       const key = req.headers['idempotency-key'];
@@ -427,7 +456,7 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     totalPolls++;
     increment(pollCounts, taskId);
     const known = tasks.get(taskId);
-    const failure = pollFailures.shift() ?? opts.faults?.({ op: 'poll', headers: req.headers, body: undefined, ...(known ? { task: known } : {}) });
+    const failure = overLimit() ?? pollFailures.shift() ?? opts.faults?.({ op: 'poll', headers: req.headers, body: undefined, ...(known ? { task: known } : {}) });
     answer(res, failure, () => {
       const task = tasks.get(taskId);
       if (!task) return errors.badRequest('invalid task ID');
@@ -540,6 +569,7 @@ export async function startFakeApimart(opts: FakeApimartOptions = {}): Promise<F
     submitResponseShape: 'array',
     submits: () => requests.filter((r) => r.method === 'POST' && r.path === '/v1/videos/generations'),
     submitCount: () => totalSubmits,
+    rateLimited: () => totalLimited,
     polls: (taskId) => (taskId === undefined ? totalPolls : pollCounts.get(taskId) ?? 0),
     videoDownloads: (taskId) => (taskId === undefined ? totalDownloads : downloadCounts.get(taskId) ?? 0),
     nextTask: (script) => void scriptQueue.push(resolve(script, defaultScript)),
