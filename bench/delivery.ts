@@ -100,6 +100,7 @@ async function childMain(): Promise<void> {
     messenger,
     logger: silentLogger(),
     clock: systemClock,
+    notices: { undelivered: async () => undefined },
     download: async (url, max) => {
       const t = performance.now();
       const got = await downloadVideo(url, max, { http });

@@ -51,7 +51,8 @@ builder
   .addIntegerOption((o) => described(o.setName('seed'), 'video.seed').setMinValue(0).setMaxValue(SEED_MAX))
   .addIntegerOption((o) => described(o.setName('variations'), 'video.variations', { default: VARIATIONS.default }).setMinValue(VARIATIONS.min).setMaxValue(VARIATIONS.max))
   .addBooleanOption((o) => described(o.setName('preview'), 'video.preview', { model: PREVIEW_DEFAULTS.model, duration: PREVIEW_DEFAULTS.duration }))
-  .addStringOption((o) => described(o.setName('refs'), 'video.refs').setAutocomplete(true));
+  .addStringOption((o) => described(o.setName('refs'), 'video.refs').setAutocomplete(true))
+  .addBooleanOption((o) => described(o.setName('private'), 'video.private'));
 
 export const data = builder;
 
@@ -67,6 +68,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
     preview: o.getBoolean('preview'),
     variations: o.getInteger('variations'),
     refs: o.getString('refs'),
+    private: o.getBoolean('private'),
     images: IMAGE_OPTIONS.map((name) => o.getAttachment(name)).filter((a): a is Attachment => a !== null).map(attachmentMeta),
   };
   await requestVideo(input, actorOf(interaction), portsOf(interaction, ctx));
@@ -77,7 +79,7 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Ap
 }
 
 /** The options of a /video as typed, the images as Discord describes them; `refs` names a saved set. */
-export type VideoInput = RequestOptions & { images: AttachmentMeta[]; refs?: string | null };
+export type VideoInput = RequestOptions & { images: AttachmentMeta[]; refs?: string | null; private?: boolean | null };
 
 /**
  * A kept image as validation sees it. Its link is a placeholder under `.invalid` (reserved, never resolves):
@@ -95,11 +97,12 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
   const channel = await channelBeforeDeferral(actor, ports.limits);
   if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal, messagesFor(actor.locale)));
   // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
-  const origin = await ports.reply.deferForJob();
+  const origin = await ports.reply.deferForJob({ private: input.private === true });
   await ports.afterDeferral.run(() => createJob(input, actor, ports, origin, channel.known));
 }
 
-async function createJob({ images, refs: refsName, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
+// `private` is already in the origin (an ephemeral deferral); it is no option of the generation request.
+async function createJob({ images, refs: refsName, private: _private, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
   const { reply, probe, limits, refs, audit } = ports;
   const m = messagesFor(actor.locale);
   const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);

@@ -16,6 +16,7 @@ import { MakeVideoDrafts } from './interactions/drafts';
 import { commands } from '../commands';
 import * as makeAVideo from '../commands/make-a-video';
 import { JobMessage } from './discord/job-message';
+import { Notices } from './discord/notices';
 import { downloadVideo } from './jobs/download';
 import { JobRepo } from './jobs/repo';
 import { JobService, type JobEvents } from './jobs/service';
@@ -110,7 +111,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   // A kept image may be 20 MB: more time than a header's probe.
   const readImage = createReadHead(outbound, READ_IMAGE_DEADLINE_MS);
   const download = (url: string, max: number) => downloadVideo(url, max, { http: outbound });
-  const view = new JobMessage({ messenger, download, logger, clock });
+  const notices = new Notices(kv);
+  const view = new JobMessage({ messenger, download, logger, clock, notices });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
@@ -141,6 +143,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     now: () => clock.now(),
     removeJobMessage: (job, at) => view.remove(job, at),
     drafts: new MakeVideoDrafts(kv),
+    notices,
     history: repo,
     download,
     messenger,

@@ -26,7 +26,7 @@ describe('/video end to end', () => {
   it('registers the commands with the contract option names', async () => {
     const put = h.discord.callsTo('PUT', /^\/applications\/\d+\/commands$/)[0]!;
     const video = put.body.find((c: { name: string }) => c.name === 'video');
-    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'variations', 'preview', 'refs']);
+    expect(video.options.map((o: { name: string }) => o.name)).toEqual(['prompt', 'image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7', 'model', 'duration', 'resolution', 'aspect_ratio', 'seed', 'variations', 'preview', 'refs', 'private']);
     expect(video.options[0]).toMatchObject({ type: 3, required: true, max_length: 5000 });
     // Optional since `refs` exists (DESIGN section 1): validation asks for an image from either.
     expect(video.options[1]).toMatchObject({ type: 11, required: false, file_types: ['image'] });

@@ -63,7 +63,7 @@ function job(over: Partial<Job>): Job {
 }
 
 /** What the member sees, in order. */
-type Seen = { thinking: 'public' | 'private' } | { reply: string } | { edit: string } | { modal: Modal };
+type Seen = { thinking: 'public' | 'private' | 'private job' } | { reply: string } | { edit: string } | { modal: Modal };
 
 interface World {
   jobs?: Job[];
@@ -97,7 +97,7 @@ function world(w: World = {}) {
   let ids = 0;
   const ports: HandlerPorts = {
     reply: {
-      deferForJob: async () => (seen.push({ thinking: 'public' }), origin),
+      deferForJob: async (o) => (seen.push({ thinking: o?.private ? 'private job' : 'public' }), o?.private ? { ...origin, private: true } : origin),
       deferPrivately: async () => void seen.push({ thinking: 'private' }),
       reply: async (text) => void seen.push({ reply: text }),
       edit: async (message) => void seen.push({ edit: message.text }),
@@ -294,6 +294,39 @@ describe('Re-roll', () => {
     await rerollJob('job0000000000000001', member, w.ports);
     expect(w.did).toEqual([`reserve 5 s for ${MEMBER} as new0000000000000001`, 'start']);
     expect(w.started[0]).toMatchObject({ request: { image_urls: [`${image.url}?renewed`], seed: 42 }, rerollOf: 'job0000000000000001' });
+  });
+});
+
+describe('private:true', () => {
+  it('/video defers ephemerally and the job is stored as private; the option is no part of the request', async () => {
+    const w = world();
+    await requestVideo({ ...video, private: true }, member, w.ports);
+    expect(w.seen).toEqual([{ thinking: 'private job' }]);
+    expect(w.started[0]).toMatchObject({ private: true });
+    expect(w.started[0]!.request).not.toHaveProperty('private');
+  });
+
+  it('Re-roll of a private job is private, even pressed on its DM (not ephemeral)', async () => {
+    const w = world({ jobs: [{ ...job({ state: 'delivered' }), private: true }] });
+    await rerollJob('job0000000000000001', member, w.ports, { channelId: '9', messageId: '10', ephemeral: false });
+    expect(w.seen[0]).toEqual({ thinking: 'private job' });
+    expect(w.started[0]).toMatchObject({ private: true, rerollOf: 'job0000000000000001' });
+  });
+
+  it('Remix and Final submitted from a private card (ephemeral) are private jobs', async () => {
+    const onCard = { ...pressed, ephemeral: true };
+    const w = world({ jobs: [{ ...finished(), private: true }] });
+    await submitRemix(SOURCE, answers({ prompt: 'The cat looks away' }), member, w.ports, onCard);
+    await submitFinal(SOURCE, answers({ duration: '5' }), member, w.ports, onCard);
+    expect(w.seen.filter((x) => 'thinking' in x)).toEqual([{ thinking: 'private job' }, { thinking: 'private job' }]);
+    expect(w.started.map((j) => [j.cameFrom?.kind, j.private])).toEqual([['remix', true], ['final', true]]);
+  });
+
+  it('Re-roll of a public job stays public', async () => {
+    const w = world({ jobs: [job({ state: 'delivered' })] });
+    await rerollJob('job0000000000000001', member, w.ports, { channelId: '9', messageId: '10', ephemeral: false });
+    expect(w.seen[0]).toEqual({ thinking: 'public' });
+    expect(w.started[0]!.private).toBeUndefined();
   });
 });
 

@@ -106,6 +106,7 @@ describe('/video-history', () => {
     jobs[11] = { ...jobs[11]!, state: 'failed', videoUrl: null, videoExpiresAt: null };
     jobs[10] = { ...jobs[10]!, videoExpiresAt: NOW - 1 };
     jobs[9] = { ...jobs[9]!, guildId: null };
+    jobs[8] = { ...jobs[8]!, private: true };
     const w = world({ jobs: [...jobs, job({ userId: STRANGER })] });
     await showHistory(member, w.ports);
     expect(w.seen[0]).toEqual({ thinking: 'private' });
@@ -117,6 +118,8 @@ describe('/video-history', () => {
     expect(lines[0]).toContain(`<t:${Math.floor(jobs[11]!.createdAt / 1000)}:R>`);
     // A job in DMs links into the DM channel.
     expect(lines[2]).toContain('https://discord.com/channels/@me/300000000000000001/');
+    // A private job's ephemeral reply cannot be linked to; it can still be sent again.
+    expect(lines[3]).not.toContain('https://discord.com/channels/');
     // #1 failed and #2's file expired: Send again only from #3 on, one button per job, each naming its job.
     expect(answer.buttons).toHaveLength(8);
     expect(answer.buttons[0]).toBe(`Send #3 again|vidu:resend:${jobs[9]!.id}`);

@@ -74,7 +74,7 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
   const settled: string[] = [];
   const quota = { commit: async (j: Job) => void settled.push(`commit ${j.id}`), release: async (j: Job) => void settled.push(`release ${j.id}`) };
   const download = opts.download ?? (async () => ({ ok: true as const, data: Buffer.alloc(16) }));
-  const view = new JobMessage({ messenger, download, logger, clock });
+  const view = new JobMessage({ messenger, download, logger, clock, notices: { undelivered: async () => undefined } });
   const counts = { submits: 0, onSubmit: undefined as ((key: string) => Promise<void>) | undefined };
   const apimart = {
     submit: async (_r: unknown, o: { idempotencyKey: string }) => {

@@ -9,6 +9,7 @@ import { messagesFor } from './messages';
 import { renderCard, videoFileName } from './card';
 import type { NotAttached } from './card-reasons';
 import type { Outgoing } from './outgoing';
+import type { Notices } from './notices';
 
 /**
  * A job's message on Discord: where it lives, whether its interaction token still works, and the one chain of
@@ -18,6 +19,10 @@ import type { Outgoing } from './outgoing';
  * new post every few seconds would be spam); the final message and the video take the whole chain, so a job
  * never ends in silence. A file too large for a route becomes a link on that same route. The message is a
  * Components V2 card (./card.ts) holding every take of a request made with `variations`.
+ *
+ * A private job (`private:true`) has an ephemeral reply, which only its interaction token can reach (the channel
+ * endpoint answers 10008), and nothing of it may be posted in the channel: its chain is the reply, then a DM.
+ * When the DM is refused too, the member is told at their next command (./notices.ts).
  */
 
 /** A token this close to its end is treated as expired: an upload or an edit takes time (docs/discord.md). */
@@ -51,6 +56,8 @@ export interface JobMessageDeps {
   download: (url: string, maxBytes: number) => Promise<Download>;
   logger: Logger;
   clock: Clock;
+  /** Where a private job's undelivered video is remembered for the member's next command. */
+  notices: Pick<Notices, 'undelivered'>;
 }
 
 export class JobMessage implements JobView {
@@ -150,7 +157,8 @@ export class JobMessage implements JobView {
       });
       if (sent !== undefined) return { route: r.route, attached: sent };
     }
-    log.error('every delivery route failed; the video is undeliverable');
+    log.error({ private: job.private === true }, 'every delivery route failed; the video is undeliverable');
+    if (job.private) await this.remember(job);
     return { route: null, attached: [] };
   }
 
@@ -180,6 +188,16 @@ export class JobMessage implements JobView {
     }
   }
 
+  /** A private job's video reached neither its reply nor the DMs: the member hears of it at their next command. */
+  private async remember(job: Job): Promise<void> {
+    try {
+      await this.deps.notices.undelivered(job.userId, job.id);
+      this.log(job).info('the requester will be told at their next command');
+    } catch (err) {
+      this.log(job).error({ err: (err as Error).message }, 'could not keep the notice of an undelivered private video');
+    }
+  }
+
   forget(job: Job): void {
     this.deadTokens.delete(job.interactionToken);
   }
@@ -197,15 +215,14 @@ export class JobMessage implements JobView {
     const { messenger } = this.deps;
     const routes: Route[] = [];
     if (this.tokenUsable(job)) routes.push({ route: 'reply', limit: job.attachmentSizeLimit, mention: false, send: (p, f) => messenger.editOriginal(job, p, f) });
-    if (job.replyMessageId !== null) {
+    // A private job's reply is ephemeral: out of the channel endpoint's reach, and nothing of it is posted where others see it.
+    if (job.replyMessageId !== null && !job.private) {
       const messageId = job.replyMessageId;
       routes.push({ route: 'channel-edit', limit: DEFAULT_UPLOAD_LIMIT, mention: false, send: (p, f) => messenger.editChannelMessage(job.channelId, messageId, p, f) });
     }
     if (reach === 'anywhere') {
-      routes.push(
-        { route: 'channel', limit: DEFAULT_UPLOAD_LIMIT, mention: true, send: (p, f) => messenger.sendChannel(job.channelId, p, f) },
-        { route: 'dm', limit: DEFAULT_UPLOAD_LIMIT, mention: false, send: (p, f) => messenger.sendDm(job.userId, p, f) },
-      );
+      if (!job.private) routes.push({ route: 'channel', limit: DEFAULT_UPLOAD_LIMIT, mention: true, send: (p, f) => messenger.sendChannel(job.channelId, p, f) });
+      routes.push({ route: 'dm', limit: DEFAULT_UPLOAD_LIMIT, mention: false, send: (p, f) => messenger.sendDm(job.userId, p, f) });
     }
     return routes;
   }

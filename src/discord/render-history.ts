@@ -17,9 +17,12 @@ const BUTTONS_PER_ROW = 5;
  */
 const PROMPT_EXCERPTS = [120, 80, 40, 20];
 
-/** The job message's address: a link Discord opens at that message (`@me` for DMs). */
-export function jobMessageLink(job: Pick<Job, 'guildId' | 'channelId' | 'replyMessageId'>): string | null {
-  return job.replyMessageId === null ? null : `https://discord.com/channels/${job.guildId ?? '@me'}/${job.channelId}/${job.replyMessageId}`;
+/**
+ * The job message's address: a link Discord opens at that message (`@me` for DMs). None for a private job: its
+ * reply is ephemeral, gone once dismissed or reloaded, and no link opens it (docs/commands.md, private jobs).
+ */
+export function jobMessageLink(job: Pick<Job, 'guildId' | 'channelId' | 'replyMessageId' | 'private'>): string | null {
+  return job.replyMessageId === null || job.private ? null : `https://discord.com/channels/${job.guildId ?? '@me'}/${job.channelId}/${job.replyMessageId}`;
 }
 
 /** Whether the provider still keeps the job's video file (its `expires_at`, docs/apimart.md): Send again can fetch it. */

@@ -1,4 +1,4 @@
-import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type MessageFlagsBitField, type ModalSubmitInteraction } from 'discord.js';
 import type { AppContext } from './context';
 import { optionProblems, toRequest, type RequestOptions } from '../validation';
 import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
@@ -39,13 +39,20 @@ function cancelAnswer(result: CancelOutcome, m: Messages): string {
 const edge =
   (core: (jobId: string, actor: Actor, ports: HandlerPorts, pressed: Pressed) => Promise<void>): ButtonHandler =>
   (interaction, jobId, ctx) =>
-    core(jobId, actorOf(interaction), portsOf(interaction, ctx), { channelId: interaction.channelId, messageId: interaction.message.id });
+    core(jobId, actorOf(interaction), portsOf(interaction, ctx), pressedOn(interaction.channelId, interaction.message));
 
 /** The edge of a form's submit: its answers, and the message whose button opened it when there was one. */
 const modalEdge =
   (core: (subject: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null) => Promise<void>): ModalHandler =>
   (interaction, subject, ctx) =>
-    core(subject, formAnswers(interaction), actorOf(interaction), portsOf(interaction, ctx), interaction.message && interaction.channelId ? { channelId: interaction.channelId, messageId: interaction.message.id } : null);
+    core(subject, formAnswers(interaction), actorOf(interaction), portsOf(interaction, ctx), interaction.message && interaction.channelId ? pressedOn(interaction.channelId, interaction.message) : null);
+
+/** The message a button (or the button that opened a form) was on; ephemeral: a private job's. */
+const pressedOn = (channelId: string, message: { id: string; flags: Readonly<MessageFlagsBitField> }): Pressed => ({
+  channelId,
+  messageId: message.id,
+  ephemeral: message.flags.has(MessageFlags.Ephemeral),
+});
 
 export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: HandlerPorts): Promise<void> {
   const m = messagesFor(actor.locale);
@@ -72,14 +79,15 @@ const isFinished = (job: Job) => job.state === 'completed' || job.state === 'del
  * set's images get links from the set instead (renewed uploads when the kept ones are near their end); a set
  * deleted since ends the re-roll too.
  */
-export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts): Promise<void> {
+export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts, pressed?: Pressed): Promise<void> {
   const m = messagesFor(actor.locale);
   const source = await ports.jobs.get(jobId);
   if (!source) return ports.reply.reply(m.buttons.tooOldToReroll);
   if (!isFinished(source) && source.state !== 'failed') return ports.reply.reply(m.buttons.stillRunning);
   const channel = await channelBeforeDeferral(actor, ports.limits);
   if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal, m));
-  const origin = await ports.reply.deferForJob();
+  // A private job's Re-roll stays private (docs/commands.md), wherever its card reached the member.
+  const origin = await ports.reply.deferForJob({ private: source.private === true || pressed?.ephemeral === true });
   const r = source.request;
   const options = { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio };
   await ports.afterDeferral.run(() =>
@@ -175,14 +183,15 @@ async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPort
  * A form's submit starts a job like /video: the channel answered privately before the deferral when the
  * settings come in time (guards.ts), else checked after it by `remake`.
  */
-async function deferSubmit(actor: Actor, ports: HandlerPorts): Promise<{ origin: JobOrigin; channelKnown: boolean } | undefined> {
+async function deferSubmit(actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<{ origin: JobOrigin; channelKnown: boolean } | undefined> {
   const m = messagesFor(actor.locale);
   const channel = await channelBeforeDeferral(actor, ports.limits);
   if (channel.refusal) {
     await ports.reply.reply(wordRefusal(channel.refusal, m));
     return undefined;
   }
-  return { origin: await ports.reply.deferForJob(), channelKnown: channel.known };
+  // The source is read only after the deferral; a private job's form was opened on its ephemeral card.
+  return { origin: await ports.reply.deferForJob({ private: pressed?.ephemeral === true }), channelKnown: channel.known };
 }
 
 /** A form's submit, deferred (deferSubmit), then `run` with the source job read after the deferral. */
@@ -190,9 +199,10 @@ async function afterSubmit(
   jobId: string,
   actor: Actor,
   ports: HandlerPorts,
+  pressed: Pressed | null,
   run: (source: Job, deferred: { origin: JobOrigin; channelKnown: boolean }) => Promise<void>,
 ): Promise<void> {
-  const deferred = await deferSubmit(actor, ports);
+  const deferred = await deferSubmit(actor, ports, pressed);
   if (!deferred) return;
   await ports.afterDeferral.run(async () => {
     const source = await ports.jobs.get(jobId);
@@ -222,7 +232,7 @@ export async function openRemix(jobId: string, actor: Actor, { jobs, reply }: Ha
 /** The Remix form's submit: the edited prompt and options, the same images, a new job charged to the presser. */
 export async function submitRemix(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
   const m = messagesFor(actor.locale);
-  await afterSubmit(jobId, actor, ports, async (source, deferred) => {
+  await afterSubmit(jobId, actor, ports, pressed, async (source, deferred) => {
     const r = source.request;
     const given = formOptions(answers);
     // A prompt too long for the form was not shown in it: an empty field keeps it (src/discord/modals.ts).
@@ -259,7 +269,7 @@ export async function openFinal(jobId: string, actor: Actor, { jobs, reply }: Ha
  */
 export async function submitFinal(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
   const m = messagesFor(actor.locale);
-  await afterSubmit(jobId, actor, ports, async (source, deferred) => {
+  await afterSubmit(jobId, actor, ports, pressed, async (source, deferred) => {
     const r = source.request;
     if (r.seed === undefined) return ports.reply.edit(renderError(m.buttons.finalNoSeed, undefined, m));
     const newId = ports.newJobId();

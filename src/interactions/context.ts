@@ -11,6 +11,7 @@ import type { LimitsService } from '../limits/service';
 import type { AuditPort } from '../limits/audit';
 import type { Semaphore } from '../util/semaphore';
 import type { MakeVideoDrafts } from './drafts';
+import type { Notices } from '../discord/notices';
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
 export interface AppContext {
@@ -39,6 +40,8 @@ export interface AppContext {
   /** Delete: the job message, through its webhook or the channel (src/discord/job-message.ts). */
   removeJobMessage: (job: Job, at: { channelId: string; messageId: string }) => Promise<boolean>;
   drafts: MakeVideoDrafts;
+  /** What a member is told at their next command: a private video that reached them nowhere (src/discord/notices.ts). */
+  notices: Pick<Notices, 'take'>;
   /** Each member's and each server's jobs (/video-history, /video-stats). */
   history: Pick<JobRepo, 'recentOfUser' | 'ofGuild'>;
   /** A finished video, for Send again (src/jobs/download.ts, through the address guard). */

@@ -44,7 +44,7 @@ export function attachmentMeta(a: Attachment): AttachmentMeta {
 
 export function discordReply(interaction: Answerable, ctx: AppContext): Reply {
   return {
-    deferForJob: () => deferForJob(interaction, ctx),
+    deferForJob: (opts) => deferForJob(interaction, ctx, opts?.private === true),
     deferPrivately: async () => void (await interaction.deferReply({ flags: MessageFlags.Ephemeral })),
     reply: async (text) => void (await interaction.reply(ephemeral(text))),
     edit: async (message) => void (await interaction.editReply(replyOptions(message))),

@@ -43,8 +43,11 @@ export interface Actor {
 
 /** The answer to the interaction: at most one acknowledgement, then one reply or one edit of it. */
 export interface Reply {
-  /** A public "thinking…" whose reply becomes the job's message; returns where that message lives. */
-  deferForJob(): Promise<JobOrigin>;
+  /**
+   * A "thinking…" whose reply becomes the job's message; returns where that message lives. Public, or ephemeral
+   * when `private` (only the requester sees it; docs/commands.md).
+   */
+  deferForJob(opts?: { private?: boolean }): Promise<JobOrigin>;
   /** A private "thinking…", for an answer that may take longer than Discord's 3 s. */
   deferPrivately(): Promise<void>;
   /** A sentence only the presser sees, to an interaction not acknowledged yet. */
@@ -59,6 +62,8 @@ export interface Reply {
 export interface Pressed {
   channelId: string;
   messageId: string;
+  /** Only the presser sees that message: a private job's reply, whose Re-roll, Remix and Final stay private. */
+  ephemeral?: boolean;
 }
 
 export interface HandlerPorts {

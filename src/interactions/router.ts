@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
+import { Events, MessageFlags, type ChatInputCommandInteraction, type Client, type Interaction } from 'discord.js';
 import type { AppContext } from './context';
 import type { CommandModule, MessageCommandModule, SlashCommandModule } from './command';
 import { parseButtonId, parseModalId, type ButtonAction, type ModalAction } from '../discord/custom-id';
@@ -52,10 +52,30 @@ export function routeInteractions(
     });
   });
 
+  /**
+   * What the member has yet to hear (src/discord/notices.ts), as a follow-up only they see, after the command's
+   * own answer: that answer is never delayed, and nothing here can turn it into an error.
+   */
+  async function tellNotice(interaction: ChatInputCommandInteraction): Promise<void> {
+    if (!interaction.deferred && !interaction.replied) return;
+    const who = { interactionId: interaction.id, user: interaction.user.id };
+    try {
+      const notice = await ctx.notices.take(interaction.user.id);
+      if (!notice) return;
+      await interaction.followUp(ephemeral(messagesFor(interaction.locale).router.privateUndelivered({ count: notice.undelivered.length })));
+      ctx.logger.info({ ...who, jobIds: notice.undelivered }, 'told the member about private videos that reached them nowhere');
+    } catch (err) {
+      ctx.logger.warn({ err, ...who }, 'could not tell the member about their undelivered private videos');
+    }
+  }
+
   async function handle(interaction: Interaction): Promise<void> {
     if (interaction.isChatInputCommand()) {
       const command = byName.get(interaction.commandName);
-      if (command) await command.execute(interaction, ctx);
+      if (command) {
+        await command.execute(interaction, ctx);
+        await tellNotice(interaction);
+      }
       return;
     }
     if (interaction.isAutocomplete()) {

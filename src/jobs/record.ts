@@ -94,6 +94,11 @@ const jobV2Schema = z.object({
   /** Made with `preview:true` (docs/commands.md): the card says so. Absent in records of earlier builds. */
   preview: z.boolean().optional(),
   /**
+   * Made with `private:true` (docs/commands.md): the reply is ephemeral, so the job's message is only ever its
+   * interaction reply or a DM (src/discord/job-message.ts). Absent in records of earlier builds: not private.
+   */
+  private: z.boolean().optional(),
+  /**
    * The saved reference set (/video-refs) whose images are the first `images` of `request.image_urls`: a
    * re-roll asks the set for links that work then, since provider links expire (docs/apimart.md, upload).
    * Absent: no set (and records of earlier builds).
@@ -149,6 +154,7 @@ export type NewJob = Pick<
   | 'rerollOf'
   | 'preview'
   | 'locale'
+  | 'private'
   | 'cameFrom'
   | 'group'
   | 'refSet'

@@ -232,6 +232,7 @@ export function bindMessages(t: Translate, lng: string): Messages {
       storeDown: t('router.storeDown'),
       buttonInvalid: t('router.buttonInvalid'),
       formInvalid: t('router.formInvalid'),
+      privateUndelivered: (v) => t('router.privateUndelivered', { count: v.count }),
     },
 
     refs: {

@@ -161,6 +161,11 @@ export interface Messages {
     storeDown: string;
     buttonInvalid: string;
     formInvalid: string;
+    /**
+     * Told at the member's next command (src/discord/notices.ts): `count` private videos reached neither their
+     * private message (expired or refused) nor their DMs (closed).
+     */
+    privateUndelivered: Message<{ count: number }>;
   };
   /** /video-refs, and saved sets in /video and Re-roll. */
   refs: {

@@ -214,6 +214,8 @@ export const de: Resource = {
     storeDown: 'Der Speicher des Bots antwortet gerade nicht, deshalb wurde nichts gestartet oder gezählt. Versuch es in einer Minute noch mal.',
     buttonInvalid: 'Dieser Button ist nicht mehr gültig.',
     formInvalid: 'Dieses Formular ist nicht mehr gültig.',
+    privateUndelivered_one: 'Ein privates Video von dir hat dich nicht erreicht: Die private Nachricht war abgelaufen und deine DMs sind für diesen Bot geschlossen. Erlaube DMs von Mitgliedern dieses Servers und lass es dir dann mit /video-history erneut senden.',
+    privateUndelivered_other: '{{count}} private Videos von dir haben dich nicht erreicht: Die private Nachricht war abgelaufen und deine DMs sind für diesen Bot geschlossen. Erlaube DMs von Mitgliedern dieses Servers und lass sie dir dann mit /video-history erneut senden.',
   },
 
   count: {
@@ -407,6 +409,7 @@ export const de: Resource = {
       variations: 'Videos mit verschiedenen Seeds in einer Nachricht; jedes zählt als ein Video (Standard {{default}})',
       preview: 'Schnell und günstig: {{model}}, niedrigste Auflösung, {{duration}} s, sofern nicht angegeben',
       refs: 'Ein gespeichertes Referenz-Set (/video-refs): Seine Bilder kommen zuerst',
+      private: 'Nur du siehst das Video; nach 15 Minuten kommt es in deine DMs',
     },
     limits: {
       description: 'Moderatoren: Limits für /video auf diesem Server und für seine Mitglieder',

@@ -233,6 +233,8 @@ export const en = {
     storeDown: "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.",
     buttonInvalid: 'This button is no longer valid.',
     formInvalid: 'This form is no longer valid.',
+    privateUndelivered_one: 'A private video of yours could not reach you: the private message had expired and your DMs are closed to this bot. Allow DMs from this server\'s members, then use /video-history to send it again.',
+    privateUndelivered_other: '{{count}} private videos of yours could not reach you: the private message had expired and your DMs are closed to this bot. Allow DMs from this server\'s members, then use /video-history to send them again.',
   },
 
   /** Counted things inside other messages (`{{videos}}`, `{{seconds}}`…), each with its plural forms. */
@@ -434,6 +436,7 @@ export const en = {
       variations: 'Takes with different seeds, in one message; each counts as a video (default {{default}})',
       preview: 'Quick, cheap take: {{model}}, lowest resolution, {{duration}} s unless given',
       refs: 'A saved reference set (/video-refs): its images come first',
+      private: 'Only you see the video; after 15 minutes it comes to your DMs',
     },
     limits: {
       description: 'Moderators: limits on /video for this server and its members',

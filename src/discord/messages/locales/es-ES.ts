@@ -227,6 +227,9 @@ export const esES: Resource = {
     storeDown: 'El almacenamiento del bot no responde ahora mismo, así que no se ha iniciado ni contado nada. Inténtalo de nuevo en un minuto.',
     buttonInvalid: 'Este botón ya no es válido.',
     formInvalid: 'Este formulario ya no es válido.',
+    privateUndelivered_one: 'Uno de tus vídeos privados no te ha llegado: el mensaje privado había caducado y tus MD están cerrados a este bot. Permite los MD de los miembros de este servidor y usa /video-history para que te lo reenvíe.',
+    privateUndelivered_many: '{{count}} de tus vídeos privados no te han llegado: el mensaje privado había caducado y tus MD están cerrados a este bot. Permite los MD de los miembros de este servidor y usa /video-history para que te los reenvíe.',
+    privateUndelivered_other: '{{count}} de tus vídeos privados no te han llegado: el mensaje privado había caducado y tus MD están cerrados a este bot. Permite los MD de los miembros de este servidor y usa /video-history para que te los reenvíe.',
   },
 
   count: {
@@ -428,6 +431,7 @@ export const esES: Resource = {
       variations: 'Tomas con semillas distintas en un mensaje; cada una cuenta como un vídeo (por defecto {{default}})',
       preview: 'Prueba rápida y barata: {{model}}, resolución mínima, {{duration}} s si no indicas otra cosa',
       refs: 'Un conjunto de referencia guardado (/video-refs): sus imágenes van primero',
+      private: 'Solo tú ves el vídeo; pasados 15 minutos te llega por MD',
     },
     limits: {
       description: 'Moderadores: límites de /video para este servidor y sus miembros',

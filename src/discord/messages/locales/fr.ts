@@ -225,6 +225,9 @@ export const fr: Resource = {
     storeDown: 'Le stockage du bot ne répond pas pour le moment, donc rien n’a été lancé ni compté. Réessaie dans une minute.',
     buttonInvalid: 'Ce bouton n’est plus valide.',
     formInvalid: 'Ce formulaire n’est plus valide.',
+    privateUndelivered_one: 'Une de tes vidéos privées n’a pas pu t’arriver : le message privé avait expiré et tes MP sont fermés à ce bot. Autorise les MP des membres de ce serveur, puis utilise /video-history pour te la renvoyer.',
+    privateUndelivered_many: '{{count}} de tes vidéos privées n’ont pas pu t’arriver : le message privé avait expiré et tes MP sont fermés à ce bot. Autorise les MP des membres de ce serveur, puis utilise /video-history pour te les renvoyer.',
+    privateUndelivered_other: '{{count}} de tes vidéos privées n’ont pas pu t’arriver : le message privé avait expiré et tes MP sont fermés à ce bot. Autorise les MP des membres de ce serveur, puis utilise /video-history pour te les renvoyer.',
   },
 
   count: {
@@ -426,6 +429,7 @@ export const fr: Resource = {
       variations: 'Des prises avec des seeds différents, dans un message ; chacune compte comme une vidéo (défaut {{default}})',
       preview: 'Essai rapide et pas cher : {{model}}, résolution minimale, {{duration}} s sauf indication',
       refs: 'Un ensemble de référence enregistré (/video-refs) : ses images passent en premier',
+      private: 'Toi seul vois la vidéo ; au bout de 15 minutes, elle arrive dans tes MP',
     },
     limits: {
       description: 'Modérateurs : limites de /video pour ce serveur et ses membres',

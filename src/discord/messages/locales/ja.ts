@@ -202,6 +202,7 @@ export const ja: Resource = {
     storeDown: 'ボットのストレージが応答していないため、何も開始せず、カウントもしていません。少し待ってからもう一度お試しください。',
     buttonInvalid: 'このボタンはもう使えません。',
     formInvalid: 'このフォームはもう使えません。',
+    privateUndelivered_other: '非公開の動画{{count}}本をお届けできませんでした。非公開のメッセージは期限切れで、DMもこのボットからは受け取れない設定になっています。このサーバーのメンバーからのDMを許可してから、/video-history でもう一度送ってください。',
   },
 
   count: {
@@ -383,6 +384,7 @@ export const ja: Resource = {
       variations: 'シードを変えたテイクを1つのメッセージに。1テイクにつき動画1本として数えます（既定{{default}}）',
       preview: '手早く安く試す：{{model}}、最低解像度、指定がなければ{{duration}}秒',
       refs: '保存済みの参考画像セット（/video-refs）。その画像が先に使われます',
+      private: '動画は自分だけに表示。15分たつとDMに届きます',
     },
     limits: {
       description: 'モデレーター用：このサーバーとメンバーの /video の制限',

@@ -200,6 +200,7 @@ export const ko: Resource = {
     storeDown: '봇의 저장소가 지금 응답하지 않아서 아무것도 시작하거나 집계하지 않았어요. 잠시 후에 다시 시도해 주세요.',
     buttonInvalid: '이 버튼은 더 이상 쓸 수 없어요.',
     formInvalid: '이 양식은 더 이상 쓸 수 없어요.',
+    privateUndelivered_other: '비공개 영상 {{count}}개를 전해 드리지 못했어요. 비공개 메시지는 만료됐고 DM도 이 봇에게 막혀 있어요. 이 서버 멤버의 DM을 허용한 다음 /video-history로 다시 보내 주세요.',
   },
 
   count: {
@@ -381,6 +382,7 @@ export const ko: Resource = {
       variations: '시드가 다른 테이크를 한 메시지에. 테이크마다 영상 하나로 세요(기본 {{default}})',
       preview: '빠르고 저렴한 시안: {{model}}, 최저 해상도, 따로 정하지 않으면 {{duration}}초',
       refs: '저장된 참고 이미지 세트(/video-refs): 세트의 이미지가 먼저 쓰여요',
+      private: '나만 볼 수 있는 영상. 15분이 지나면 DM으로 와요',
     },
     limits: {
       description: '관리자용: 이 서버와 멤버의 /video 한도',

@@ -225,6 +225,9 @@ export const ptBR: Resource = {
     storeDown: 'O armazenamento do bot não está respondendo agora, então nada foi iniciado nem contado. Tente de novo daqui a um minuto.',
     buttonInvalid: 'Este botão não vale mais.',
     formInvalid: 'Este formulário não é mais válido.',
+    privateUndelivered_one: 'Um vídeo privado seu não chegou até você: a mensagem privada tinha expirado e suas DMs estão fechadas para este bot. Permita DMs de membros deste servidor e use /video-history para enviar de novo.',
+    privateUndelivered_many: '{{count}} de vídeos privados seus não chegaram até você: a mensagem privada tinha expirado e suas DMs estão fechadas para este bot. Permita DMs de membros deste servidor e use /video-history para enviar de novo.',
+    privateUndelivered_other: '{{count}} vídeos privados seus não chegaram até você: a mensagem privada tinha expirado e suas DMs estão fechadas para este bot. Permita DMs de membros deste servidor e use /video-history para enviar de novo.',
   },
 
   count: {
@@ -426,6 +429,7 @@ export const ptBR: Resource = {
       variations: 'Takes com seeds diferentes numa só mensagem; cada um conta como um vídeo (padrão {{default}})',
       preview: 'Teste rápido e barato: {{model}}, menor resolução, {{duration}} s se não informado',
       refs: 'Um conjunto de referência salvo (/video-refs): as imagens dele vêm primeiro',
+      private: 'Só você vê o vídeo; depois de 15 minutos ele vai para a sua DM',
     },
     limits: {
       description: 'Moderadores: limites do /video para este servidor e seus membros',

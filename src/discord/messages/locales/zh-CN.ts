@@ -200,6 +200,7 @@ export const zhCN: Resource = {
     storeDown: '机器人的存储暂时没有响应，所以什么都没有开始，也没有计入额度。请过一分钟再试。',
     buttonInvalid: '这个按钮已经失效了。',
     formInvalid: '这个表单已经失效了。',
+    privateUndelivered_other: '你有 {{count}} 个私密视频没能送到：私密消息已过期，而你的私信对这个机器人是关闭的。请允许来自本服务器成员的私信，然后用 /video-history 重新发送。',
   },
 
   count: {
@@ -381,6 +382,7 @@ export const zhCN: Resource = {
       variations: '在一条消息里生成种子不同的多个版本；每个版本都算一个视频（默认 {{default}}）',
       preview: '快速低价试做：{{model}}、最低分辨率，未指定时为 {{duration}} 秒',
       refs: '已保存的参考图集（/video-refs）：它的图片排在最前',
+      private: '只有你能看到视频；15 分钟后会发到你的私信',
     },
     limits: {
       description: '管理员：本服务器及其成员使用 /video 的限制',
