@@ -111,6 +111,8 @@ describe('messages in a language', () => {
     expect(wordRefusal(takes, messagesFor('fr'))).toContain('variations:3 lance 3 vidéos en même temps, et tu as déjà 1 vidéo en cours de génération');
     expect(messagesFor('ja').job.takesReady({ made: 2, count: 3 })).toBe('3テイク中2テイクが完成しました');
     expect(messagesFor('de').modals.makeTitle({ count: 4 })).toBe('Video erstellen (4 Bilder)');
+    expect(messagesFor('en-GB').router.privateUndelivered({ count: 1 })).toMatch(/^A private video of yours could not reach you: .* to send it again\.$/);
+    expect(messagesFor('fr').router.privateUndelivered({ count: 2 })).toMatch(/^2 de tes vidéos privées n’ont pas pu t’arriver/);
   });
 
   it('keeps Discord mentions and timestamps as they are in every language', () => {
