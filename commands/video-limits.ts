@@ -66,6 +66,12 @@ export const data = described(new SlashCommandBuilder(), 'limits.description')
       .addIntegerOption((o) => described(o.setName('monthly_seconds'), 'limits.budgetMonthly').setMinValue(BUDGET_BOUNDS.monthlySeconds.min).setMaxValue(BUDGET_BOUNDS.monthlySeconds.max)),
   )
   .addSubcommand((s) =>
+    described(s.setName('approval'), 'limits.approval')
+      .addIntegerOption((o) => described(o.setName('above_seconds'), 'limits.aboveSeconds').setMinValue(0).setMaxValue(DURATION_BOUNDS.max))
+      .addStringOption((o) => described(o.setName('at_resolution'), 'limits.atResolution').addChoices({ name: '1080p', value: '1080p' }, choice('limits.approvalOff', 'off')))
+      .addChannelOption((o) => described(o.setName('channel'), 'limits.approvalChannel').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
+  )
+  .addSubcommand((s) =>
     described(s.setName('audit'), 'limits.audit').addChannelOption((o) => described(o.setName('channel'), 'limits.auditChannel').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
   );
 
@@ -78,7 +84,8 @@ export type LimitsCommand =
   | { sub: 'role'; roleId: string; patch: LimitsPatch }
   | { sub: 'channel'; channelId: string; allowed: boolean }
   | { sub: 'budget'; budget: NonNullable<ServerSettingsPatch['budget']> }
-  | { sub: 'audit'; channelId: string | null };
+  | { sub: 'audit'; channelId: string | null }
+  | { sub: 'approval'; approval: NonNullable<ServerSettingsPatch['approval']> };
 
 function limitPatch(interaction: ChatInputCommandInteraction): LimitsPatch {
   const patch: LimitsPatch = {};
@@ -110,6 +117,19 @@ function readCommand(interaction: ChatInputCommandInteraction): LimitsCommand {
   if (sub === 'role') return { sub, roleId: idOption(interaction, 'role', true), patch: limitPatch(interaction) };
   if (sub === 'channel') return { sub, channelId: idOption(interaction, 'channel', true), allowed: o.getBoolean('allowed', true) };
   if (sub === 'audit') return { sub, channelId: idOption(interaction, 'channel') };
+  if (sub === 'approval') {
+    const above = zeroRemoves(o.getInteger('above_seconds'));
+    const resolution = o.getString('at_resolution');
+    const channelId = idOption(interaction, 'channel');
+    return {
+      sub,
+      approval: {
+        ...(above !== undefined ? { aboveSeconds: above } : {}),
+        ...(resolution !== null ? { atResolution: resolution === 'off' ? null : '1080p' } : {}),
+        ...(channelId !== null ? { channelId } : {}),
+      },
+    };
+  }
   if (sub === 'budget') {
     const budget: LimitsCommand & { sub: 'budget' } = { sub, budget: {} };
     const daily = zeroRemoves(o.getInteger('daily_seconds'));
@@ -211,6 +231,16 @@ async function answer(command: LimitsCommand, guildId: string, actor: Actor, { l
       if (!Object.keys(command.budget).length) return m.noBudgetGiven;
       await changeServer({ budget: command.budget });
       return m.saved({ details: await serverView() });
+
+    case 'approval': {
+      const { approval } = command;
+      if (!Object.keys(approval).length) return m.noValueGiven;
+      const before = (await limits.server(guildId)).approval;
+      const enables = approval.aboveSeconds || approval.atResolution;
+      if (enables && !approval.channelId && !before?.channelId) return words.approval.needsChannel;
+      await changeServer({ approval });
+      return m.saved({ details: await serverView() });
+    }
 
     case 'audit': {
       // Turning the log off is itself logged, in the channel that is being turned off.

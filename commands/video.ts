@@ -130,10 +130,11 @@ async function createJob({ images, refs: refsName, private: _private, ...options
   }
 
   // A seed the user did not give is picked and sent, so the result can be reproduced or upgraded; with
-  // `variations`, every take gets its own (reserveAndStart).
+  // `variations`, every take gets its own (reserveAndStart). One video may wait in line or for an approval;
+  // takes do not (src/interactions/takes.ts).
   const refusal = await reserveAndStart(
     ports,
-    { guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds },
+    actor,
     options.variations ?? VARIATIONS.default,
     {
       ...origin,

@@ -21,6 +21,7 @@ import { downloadVideo } from './jobs/download';
 import { JobRepo } from './jobs/repo';
 import { JobService, type JobEvents } from './jobs/service';
 import { isFinal } from './jobs/record';
+import { WaitQueue } from './jobs/queue';
 import { LimitsService } from './limits/service';
 import { UsageLedger } from './limits/usage';
 import { LimitSettings } from './limits/settings';
@@ -113,9 +114,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const download = (url: string, max: number) => downloadVideo(url, max, { http: outbound });
   const notices = new Notices(kv);
   const view = new JobMessage({ messenger, download, logger, clock, notices });
+  const audit = new DiscordAuditLog({ send: (channelId, payload) => messenger.sendChannel(channelId, payload), settings: limits.settings, logger, now: () => clock.now() });
   const events: JobEvents = {
     onState: (job) => {
       metrics.onState(job);
+      // A moderator's decision is posted by its button (src/interactions/approval.ts); a timeout has no button.
+      if (job.state === 'denied' && job.approval?.by === null && job.guildId) {
+        const r = job.request;
+        void audit.post(job.guildId, { kind: 'approval', decision: 'denied', moderatorId: null, userId: job.userId, jobId: job.id, request: { model: r.model, duration: r.duration, resolution: r.resolution } }, job.approval?.locale);
+      }
       opts.events?.onState?.(job);
     },
     onDelivered: (job, lag) => {
@@ -123,13 +130,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       opts.events?.onDelivered?.(job, lag);
     },
   };
-  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, budget: gate, clock, events });
+  const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, budget: gate, clock, events, queue: { line: new WaitQueue(kv), slots: limits } });
 
   const ctx: AppContext = {
     logger,
     jobs,
     limits,
-    audit: new DiscordAuditLog({ send: (channelId, payload) => messenger.sendChannel(channelId, payload), settings: limits.settings, logger, now: () => clock.now() }),
+    audit,
     refreshImageUrls: (urls) => messenger.refreshAttachmentUrls(urls),
     refs: new RefStore(kv, { host: apimart, now: () => clock.now(), limits: config.refLimits }),
     readImage,
@@ -147,6 +154,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     history: repo,
     download,
     messenger,
+    posts: { send: (channelId, message) => messenger.sendChannel(channelId, message), showDecided: (job) => view.showDecided(job) },
     budgetLeft: async (guildId) => {
       const [{ budget }, used] = await Promise.all([limits.server(guildId), limits.serverUsage(guildId)]);
       if (budget.dailySeconds === undefined && budget.monthlySeconds === undefined) return undefined;

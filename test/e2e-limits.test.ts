@@ -44,7 +44,7 @@ describe('/video-limits and refusals', () => {
     const limits = put.body.find((c: { name: string }) => c.name === 'video-limits');
     expect(limits.default_member_permissions).toBe(MANAGE_GUILD);
     expect(limits.contexts).toEqual([0]);
-    expect(limits.options.map((o: { name: string }) => o.name)).toEqual(['show', 'user', 'server', 'reset', 'role', 'channel', 'budget', 'audit']);
+    expect(limits.options.map((o: { name: string }) => o.name)).toEqual(['show', 'user', 'server', 'reset', 'role', 'channel', 'budget', 'approval', 'audit']);
     const server = limits.options.find((o: { name: string }) => o.name === 'server');
     expect(server.options.map((o: { name: string }) => o.name)).toContain('server_concurrent');
     // The option names of the additions, exactly as docs/commands.md lists them.

@@ -94,9 +94,13 @@ async function world(opts: { auditFails?: Error } = {}) {
       start: async (input) => (started.push(input), newJob(input, NOW)),
       startTakes: async (inputs) => (started.push(...inputs), inputs.map((i) => newJob(i, NOW, 'reserved'))),
       cancel: async () => ({ outcome: 'missing' }),
+      approve: async () => ({ outcome: 'missing' }),
+      deny: async () => ({ outcome: 'missing' }),
+      notePost: async () => undefined,
       claimFinal: async () => false,
       releaseFinal: async () => undefined,
     },
+    posts: { send: async () => '1', showDecided: async () => undefined },
     removeJobMessage: unused<HandlerPorts['removeJobMessage']>('deleting a job message'),
     drafts: unused<HandlerPorts['drafts']>('Make a video drafts'),
     limits,
@@ -241,13 +245,12 @@ describe('/video-limits budget', () => {
 });
 
 describe('/video-limits server server_concurrent', () => {
-  it('is stored, shown and refuses a request over it', async () => {
+  it('is stored and shown; a request over it waits in line for the slot instead of being refused', async () => {
     const w = await world();
     expect(await w.limitsCommand({ sub: 'server', defaults: {}, caps: {}, serverConcurrent: 1 })).toContain('Videos at once in the whole server: **1** (0 generating now)');
     await requestVideo(video(5), member, w.ports);
     await requestVideo(video(5), { ...member, userId: '200000000000000002' }, w.ports);
-    expect(w.started).toHaveLength(1);
-    expect(w.last()).toContain('This server already has 1 video generating (limit 1 at once).');
+    expect(w.started.map((j) => j.wait)).toEqual([undefined, { concurrent: expect.any(Number), place: 1 }]);
   });
 });
 

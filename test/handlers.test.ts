@@ -12,7 +12,7 @@ import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type Job, type NewJob } from '../src/jobs/record';
 import type { CancelOutcome } from '../src/jobs/service';
 import type { Reserve, ReserveTakes } from '../src/limits/service';
-import { emptyServerSettings, resolveLimits, type UsageSnapshot } from '../src/limits/policy';
+import { emptyServerSettings, resolveLimits, type ServerSettings, type UsageSnapshot } from '../src/limits/policy';
 import { StoreError } from '../src/store/errors';
 import type { Modal } from '../src/discord/modals';
 import type { Draft } from '../src/interactions/drafts';
@@ -81,6 +81,8 @@ interface World {
   refs?: HandlerPorts['refs'];
   /** The bytes behind each image link, for /video-refs save. */
   files?: Map<string, Buffer>;
+  /** The server's settings (its approval thresholds); none by default. */
+  server?: ServerSettings;
 }
 
 /** For the tests that never reach saved sets: any use of them is a failure of the test. */
@@ -108,6 +110,9 @@ function world(w: World = {}) {
       start: async (input) => (did.push('start'), started.push(input), newJob(input, NOW)),
       startTakes: async (inputs) => (did.push(`start ${inputs.length} takes`), started.push(...inputs), inputs.map((i) => newJob(i, NOW, 'reserved'))),
       cancel: async (id, by) => (did.push(`cancel ${id} by ${by}`), w.cancel ?? { outcome: 'missing' }),
+      approve: async () => ({ outcome: 'missing' }),
+      deny: async () => ({ outcome: 'missing' }),
+      notePost: async () => undefined,
       claimFinal: async (id, finalId) => {
         const j = stored.get(id);
         if (!j || j.finalJobId !== undefined) return false;
@@ -124,6 +129,7 @@ function world(w: World = {}) {
       put: async (id, d) => void (did.push(`draft ${id}`), drafts.set(id, d)),
       get: async (id) => drafts.get(id),
     },
+    posts: { send: async () => '1', showDecided: async () => undefined },
     limits: {
       caps: async () => {
         if (w.failCaps) throw w.failCaps;
@@ -137,7 +143,7 @@ function world(w: World = {}) {
       serverEffective: async () => resolveLimits(bot, undefined, undefined),
       usage: async () => w.usage ?? { day: '2025-01-15', videos: 0, seconds: 0, active: [], lastSubmitAt: null },
       resetMember: async () => (did.push('reset member'), {}),
-      server: async () => emptyServerSettings(),
+      server: async () => w.server ?? emptyServerSettings(),
       serverUsage: async () => ({ day: '2025-01-15', daySeconds: 0, month: '2025-01', monthSeconds: 0, active: [] }),
       settings: {
         setMember: async () => (did.push('set member'), { before: {}, after: {} }),
@@ -222,6 +228,13 @@ describe('/video', () => {
     expect(w.started).toEqual([]);
     const text = (w.seen.at(-1) as { edit: string }).edit;
     expect(text).toContain('variations:4 makes 4 videos, and you have 3 videos left today (limit 10)');
+  });
+
+  it('variations over the approval threshold are refused, nothing reserved: takes do not wait for a moderator', async () => {
+    const w = world({ server: { ...emptyServerSettings(), approval: { channelId: '800000000000000003', aboveSeconds: 4 } } });
+    await requestVideo({ ...video, variations: 2 }, member, w.ports);
+    expect(w.did).toEqual([]);
+    expect((w.seen.at(-1) as { edit: string }).edit).toContain('variations:2 cannot wait for one');
   });
 
   it('a store error reaches the router, which words it; nothing is reserved or answered here', async () => {

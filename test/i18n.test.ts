@@ -43,6 +43,9 @@ function messagesOf(tree: object, pluralBases: Set<string>): Map<string, { forms
   return out;
 }
 
+/** The plural categories a language needs for a message: ordinal ones for an `_ordinal` message (i18next's `ordinal: true`). */
+const categoriesOf = (lng: string, id: string) => [...new Intl.PluralRules(lng, id.endsWith('_ordinal') ? { type: 'ordinal' } : {}).resolvedOptions().pluralCategories].sort();
+
 const englishPlurals = new Set([...leaves(english).keys()].filter((k) => k.endsWith('_other')).map((k) => k.replace(PLURAL, '')));
 const source = messagesOf(english, englishPlurals);
 
@@ -50,11 +53,10 @@ describe('the catalogues', () => {
   it.each(TRANSLATED)('%s has every English message, no other, with the same placeholders and its own plural forms', (lng) => {
     const translated = messagesOf(RESOURCES[lng], englishPlurals);
     expect([...translated.keys()].sort()).toEqual([...source.keys()].sort());
-    const categories = new Intl.PluralRules(lng).resolvedOptions().pluralCategories;
     for (const [id, { forms, names }] of source) {
       const t = translated.get(id)!;
       expect([...t.names].sort(), `${lng} ${id}: placeholders`).toEqual([...names].sort());
-      if (englishPlurals.has(id)) expect([...t.forms].sort(), `${lng} ${id}: plural forms`).toEqual([...categories].sort());
+      if (englishPlurals.has(id)) expect([...t.forms].sort(), `${lng} ${id}: plural forms`).toEqual(categoriesOf(lng, id));
       else expect(forms.has('')).toBe(true);
     }
   });
@@ -72,7 +74,7 @@ describe('the catalogues', () => {
   });
 
   it('has the plural forms English needs too', () => {
-    for (const base of englishPlurals) expect([...source.get(base)!.forms].sort()).toEqual(['one', 'other']);
+    for (const base of englishPlurals) expect([...source.get(base)!.forms].sort()).toEqual(categoriesOf('en', base));
   });
 
   it('reads a Discord locale as its language, and anything else as English', () => {
@@ -111,6 +113,10 @@ describe('messages in a language', () => {
     expect(wordRefusal(takes, messagesFor('fr'))).toContain('variations:3 lance 3 vidéos en même temps, et tu as déjà 1 vidéo en cours de génération');
     expect(messagesFor('ja').job.takesReady({ made: 2, count: 3 })).toBe('3テイク中2テイクが完成しました');
     expect(messagesFor('de').modals.makeTitle({ count: 4 })).toBe('Video erstellen (4 Bilder)');
+    expect([1, 2, 3, 4, 11, 22].map((place) => messagesFor('en-US').queue.waiting({ place }))).toEqual(
+      ['1st', '2nd', '3rd', '4th', '11th', '22nd'].map((p) => `Waiting: ${p} in line`),
+    );
+    expect([1, 2].map((place) => messagesFor('fr').queue.waiting({ place }))).toEqual(['En attente : 1re dans la file', 'En attente : 2e dans la file']);
     expect(messagesFor('en-GB').router.privateUndelivered({ count: 1 })).toMatch(/^A private video of yours could not reach you: .* to send it again\.$/);
     expect(messagesFor('fr').router.privateUndelivered({ count: 2 })).toMatch(/^2 de tes vidéos privées n’ont pas pu t’arriver/);
   });

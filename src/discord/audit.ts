@@ -30,8 +30,16 @@ export function renderAudit(entry: AuditEntry, m: Messages = en): MessagePayload
       ? m.audit.limitsChanged({ moderatorId: entry.moderatorId, changes: wordChanges(entry.changes, m) })
       : entry.kind === 'member_reset'
         ? m.audit.memberReset({ moderatorId: entry.moderatorId, userId: entry.userId, changes: wordChanges(entry.changes, m) })
-        : m.audit.budgetRefused(entry);
+        : entry.kind === 'approval'
+          ? wordApproval(entry, m)
+          : m.audit.budgetRefused(entry);
   return { text, rows: [] };
+}
+
+function wordApproval(entry: Extract<AuditEntry, { kind: 'approval' }>, m: Messages): string {
+  const summary = `${entry.request.model} · ${m.job.duration({ seconds: entry.request.duration })} · ${entry.request.resolution}`;
+  const v = { userId: entry.userId, jobId: entry.jobId, summary };
+  return entry.decision === 'approved' ? m.approval.auditApproved({ ...v, moderatorId: entry.moderatorId ?? '' }) : m.approval.auditDenied({ ...v, moderatorId: entry.moderatorId });
 }
 
 /** Refusals that posting again cannot cure. */

@@ -104,7 +104,23 @@ function status(job: Job, m: Messages): string {
       return m.job.takeCancelled;
     case 'undeliverable':
       return m.job.takeUndeliverable;
+    case 'waiting':
+      return `⏸️ **${m.queue.waiting({ place: job.wait?.place ?? 1 })}**`;
+    case 'awaiting_approval':
+      return `🛡️ **${m.approval.awaiting}**`;
+    case 'denied':
+      return m.approval.deniedTitle({ byUserId: job.approval?.by ?? null });
   }
+}
+
+/**
+ * The note under a job waiting in line or for an approval (docs/commands.md, queue and approval): how it goes on.
+ * Only single jobs wait (takes are refused when the concurrency is full, JobService.startTakes); none for others.
+ */
+function waitNote(job: Job, m: Messages): string | undefined {
+  if (job.state === 'waiting') return `-# ${m.queue.note}`;
+  if (job.state === 'awaiting_approval' && job.approval) return `-# ${m.approval.awaitingNote({ channelId: job.approval.channelId })}`;
+  return undefined;
 }
 
 /**
@@ -182,7 +198,11 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
     if (group) {
       lines.push(`${mention}${m.job.runningTakes({ count: takes.length, elapsed: time })}`);
       for (const t of takes) lines.push(takeLine(t, `${status(t, m)}${eta(t, m)}`, m));
-    } else lines.push(`${mention}${status(lead, m)} · ${time}${eta(lead, m)}`);
+    } else {
+      const note = waitNote(lead, m);
+      // A waiting job has not started: its place or the approval, not a running time.
+      lines.push(note ? `${mention}${status(lead, m)}\n${note}` : `${mention}${status(lead, m)} · ${time}${eta(lead, m)}`);
+    }
     // Cancel while anything still runs; it cancels every take still running (JobService.cancel).
     buttons.push(cancelButton(lead.id, m));
   } else if (view.kind === 'delivered') {
@@ -222,6 +242,8 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
     const { ending } = view;
     if (ending.kind === 'failed') {
       lines.push(`${mention}❌ **${m.job.failedTitle}**${group ? '' : ` ${literal(wordFailure(ending.reason, m))}`}`);
+    } else if (ending.kind === 'denied') {
+      lines.push(`${mention}${m.approval.deniedTitle({ byUserId: ending.by })} ${m.approval.deniedQuotaBack}`);
     } else if (ending.kind === 'cancelled') {
       const quota = takes.some((t) => t.state === 'cancelled' && keepsQuota(t)) ? m.job.cancelledQuotaKept : m.job.cancelledQuotaBack;
       lines.push(`${mention}🛑 **${m.job.cancelledTitle({ byUserId: ending.by === lead.userId ? undefined : ending.by })}** ${quota}`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Button custom ids carry an action and a job id, nothing else: whatever a handler needs is read from the
  * store, so a forged id can at most name a job, and the handler checks who may act on it.
  */
-export const BUTTON_ACTIONS = ['cancel', 'reroll', 'resend', 'remix', 'final', 'delete'] as const;
+export const BUTTON_ACTIONS = ['cancel', 'reroll', 'resend', 'remix', 'final', 'delete', 'approve', 'deny'] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 export const CUSTOM_ID_PREFIX = 'vidu';
 

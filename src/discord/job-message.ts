@@ -3,6 +3,7 @@ import type { Clock } from '../util/clock';
 import type { Download } from '../jobs/download';
 import type { DeliveryResult, JobEnding, JobView, Takes } from '../jobs/ports';
 import type { DeliveryRoute, Job } from '../jobs/record';
+import { renderApprovalDecided } from './render-approval';
 import { discordErrorCode, DiscordCodes, type Messenger, type VideoFile } from './messenger';
 import { DEFAULT_UPLOAD_LIMIT } from './platform';
 import { messagesFor } from './messages';
@@ -79,6 +80,8 @@ export class JobMessage implements JobView {
     const job = takes[0]!;
     // The requester's language, stored with the job: this message may outlive their interaction.
     const m = messagesFor(job.locale);
+    // The approval post loses its buttons once nothing is left to decide: denied, or cancelled before a decision.
+    if (ending.kind === 'denied' || (ending.kind === 'cancelled' && job.approval?.by === null)) await this.showDecided(job);
     for (const r of this.routes(job, 'anywhere')) {
       const card = renderCard(takes, { kind: 'ended', ending }, { mention: r.mention ? job.userId : undefined }, m);
       if (await this.trySend(job, r, () => r.send(card).then(() => true))) return;
@@ -87,6 +90,16 @@ export class JobMessage implements JobView {
       { state: job.state, tokenExpired: !this.tokenUsable(job), tokenDead: this.deadTokens.has(job.interactionToken), channelMessage: job.replyMessageId !== null },
       'the job message could not be updated to its final state on any route; the requester has not been told',
     );
+  }
+
+  /**
+   * The approval post of a decided request, its buttons gone (docs/commands.md, approval). A post that cannot be
+   * edited is logged: the decision stands, and its buttons answer that it was decided.
+   */
+  async showDecided(job: Job): Promise<void> {
+    const post = job.approval;
+    if (!post?.messageId) return;
+    await this.deps.messenger.editChannelMessage(post.channelId, post.messageId, renderApprovalDecided(job, messagesFor(job.approval?.locale))).catch((err: unknown) => this.log(job).warn({ err: (err as Error).message }, 'the approval post could not be updated'));
   }
 
   /**

@@ -72,6 +72,7 @@ export function describeServerSettings(s: ServerSettings, usage: ServerUsage, no
     ...describeBudget(s.budget, usage, now, m),
     `• ${m.limits.serverConcurrent({ active: usage.active.length, max: s.serverConcurrent })}`,
     `• ${m.limits.auditChannel({ channelId: s.audit?.channelId })}`,
+    `• ${m.approval.settings({ aboveSeconds: s.approval?.aboveSeconds, atResolution: s.approval?.atResolution, channelId: s.approval?.channelId })}`,
   ].join('\n');
 }
 

@@ -27,6 +27,7 @@ export interface MessagePayload {
 /** Discord counts content in characters (code points), as `clip` does. */
 const CONTENT_MAX = 2000;
 
+
 /**
  * Validation problems and limit refusals: the whole list, so one correction fixes everything. Problems are
  * plain sentences that quote what the member gave (file names, option values), shown literally.

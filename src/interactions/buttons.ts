@@ -3,6 +3,7 @@ import type { AppContext } from './context';
 import { optionProblems, toRequest, type RequestOptions } from '../validation';
 import { channelBeforeDeferral, moderates, videoChannelRefusal } from './guards';
 import { refuse } from './refusal';
+import { decide } from './approval';
 import { renderError, renderProblems } from '../discord/render';
 import { finalModal, remixModal, TEXT_INPUT_MAX } from '../discord/modals';
 import { messagesFor, wordProblem, wordRefusal, type Messages } from '../discord/messages';
@@ -158,7 +159,7 @@ async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPort
 
   const refusal = await reserveAndStart(
     ports,
-    { guildId: actor.limitsScope, userId: actor.userId, roleIds: actor.roleIds },
+    actor,
     how.takes,
     {
       ...at.origin,
@@ -309,6 +310,8 @@ export const buttonHandlers: Record<ButtonAction, ButtonHandler> = {
   remix: edge(openRemix),
   final: edge(openFinal),
   delete: edge(deleteJob),
+  approve: edge((jobId, actor, ports) => decide('approved', jobId, actor, ports)),
+  deny: edge((jobId, actor, ports) => decide('denied', jobId, actor, ports)),
 };
 
 /** The forms the buttons open; "Make a video"'s is its command's (commands/make-a-video.ts). */

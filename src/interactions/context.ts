@@ -10,8 +10,15 @@ import type { RefStore } from '../refs';
 import type { LimitsService } from '../limits/service';
 import type { AuditPort } from '../limits/audit';
 import type { Semaphore } from '../util/semaphore';
+import type { MessagePayload } from '../discord/render';
 import type { MakeVideoDrafts } from './drafts';
 import type { Notices } from '../discord/notices';
+
+/** The approval channel's posts: a new one (its message id), and one updated once decided. */
+export interface ApprovalPosts {
+  send(channelId: string, message: MessagePayload): Promise<string>;
+  showDecided(job: Job): Promise<void>;
+}
 
 /** What command and button handlers get: the services, never the raw config secrets' consumers. */
 export interface AppContext {
@@ -50,6 +57,8 @@ export interface AppContext {
   messenger: Pick<Messenger, 'editOriginal' | 'sendDm'>;
   /** The server's video-seconds budget left (/video-stats); undefined while the server has none. */
   budgetLeft: (guildId: string) => Promise<BudgetLeft | undefined>;
+  /** The approval channel's posts (src/interactions/approval.ts). */
+  posts: ApprovalPosts;
 }
 
 export type { Job, ServerCaps };

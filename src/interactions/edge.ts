@@ -82,6 +82,7 @@ export function portsOf(interaction: Answerable, ctx: AppContext): HandlerPorts 
   return {
     reply: discordReply(interaction, ctx),
     jobs: ctx.jobs,
+    posts: ctx.posts,
     limits: ctx.limits,
     audit: ctx.audit,
     probe: ctx.probe,

@@ -15,6 +15,7 @@ import type { JobRepo } from '../jobs/repo';
 import type { AttachmentMeta, ReadHead } from '../validation';
 import type { RefStore } from '../refs';
 import type { JobOrigin } from './defer';
+import type { ApprovalPosts } from './context';
 
 /**
  * What the command and button handlers' cores use, as small ports: the discord.js edge (./edge.ts) implements
@@ -68,7 +69,9 @@ export interface Pressed {
 
 export interface HandlerPorts {
   reply: Reply;
-  jobs: Pick<JobService, 'get' | 'start' | 'startTakes' | 'cancel' | 'claimFinal' | 'releaseFinal'>;
+  jobs: Pick<JobService, 'get' | 'start' | 'startTakes' | 'cancel' | 'claimFinal' | 'releaseFinal' | 'approve' | 'deny' | 'notePost'>;
+  /** Requests awaiting approval: their post in the approval channel (src/interactions/approval.ts). */
+  posts: ApprovalPosts;
   /** Removes a job's message, the one pressed (JobMessage.remove); false when Discord refused. */
   removeJobMessage: (job: Job, at: Pressed) => Promise<boolean>;
   /** "Make a video"'s images between its form and the form's submit (./drafts.ts). */

@@ -12,7 +12,9 @@ import type { Failure } from './failure';
 export type JobEnding =
   | { kind: 'failed'; reason: Failure; retryable: boolean }
   | { kind: 'cancelled'; by: string }
-  | { kind: 'undeliverable' };
+  | { kind: 'undeliverable' }
+  /** A moderator's Deny of a request awaiting approval, or its timeout (by: null). */
+  | { kind: 'denied'; by: string | null };
 
 /**
  * What one job message shows: a single job, or every take of a request made with `variations` (record.ts,
@@ -50,4 +52,12 @@ export interface QuotaSettler {
   commit(job: { id: string; usage: Reservation | null }): Promise<void>;
   /** The job ended without one (failed, refused, cancelled before acceptance, unconfirmed): its quota comes back. */
   release(job: { id: string; usage: Reservation | null }): Promise<void>;
+}
+
+/**
+ * A waiting job's concurrency slots (the server's, then the member's), taken atomically in the store; LimitsService
+ * meets it by shape. `member_full` / `server_full`: which line the job is still in.
+ */
+export interface SlotTaker {
+  takeSlots(job: { id: string; guildId: string | null; usage: Reservation | null; wait?: { concurrent: number } | undefined }): Promise<'taken' | 'member_full' | 'server_full'>;
 }

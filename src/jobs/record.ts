@@ -8,9 +8,13 @@ import { failureSchema } from './failure';
  * written by a newer build, or damaged, is refused loudly instead of half-understood.
  */
 
-export const JOB_STATES = ['reserved', 'submitting', 'queued', 'generating', 'completed', 'delivered', 'failed', 'cancelled', 'undeliverable'] as const;
+/**
+ * `waiting`: in line for a concurrency slot (./queue.ts); `awaiting_approval`: for a moderator's Approve or Deny;
+ * `denied`: a moderator's Deny or the approval's timeout. Both waits hold the quota but no slot.
+ */
+export const JOB_STATES = ['reserved', 'submitting', 'queued', 'generating', 'completed', 'delivered', 'failed', 'cancelled', 'undeliverable', 'waiting', 'awaiting_approval', 'denied'] as const;
 export type JobState = (typeof JOB_STATES)[number];
-export const FINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled', 'undeliverable']);
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(['delivered', 'failed', 'cancelled', 'undeliverable', 'denied']);
 export const isFinal = (s: JobState) => FINAL_STATES.has(s);
 
 /**
@@ -110,6 +114,19 @@ const jobV2Schema = z.object({
    * Absent (records of earlier builds, delivered jobs): nothing left to show.
    */
   announced: z.boolean().optional(),
+  /**
+   * A job that waits for a slot (./queue.ts): the member's `concurrent` when it was asked for (their roles are
+   * not stored), and its place in line as last shown. Absent: it never waited.
+   */
+  wait: z.object({ concurrent: z.number().int().min(1), place: z.number().int().min(1) }).optional(),
+  /**
+   * A request over the server's approval threshold: where it was posted for the moderators, until when it
+   * waits (then it is denied), and who decided. Absent: no approval was needed. `locale`: the server's
+   * preferred locale, which the post is written in for its moderators (absent in earlier records: English).
+   */
+  approval: z
+    .object({ channelId: snowflake, messageId: snowflake.nullable(), expiresAt: z.number(), by: snowflake.nullable(), locale: z.string().max(16).optional() })
+    .optional(),
   createdAt: z.number(),
   submittedAt: z.number().nullable(),
   completedAt: z.number().nullable(),
@@ -158,14 +175,16 @@ export type NewJob = Pick<
   | 'cameFrom'
   | 'group'
   | 'refSet'
->;
+> &
+  Partial<Pick<Job, 'wait' | 'approval'>>;
 
 /**
  * A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. The
  * takes of a group are all written in `reserved` first (quota held, never sent) and each moves to `submitting`
- * just before its own submit, so a restart knows which were never sent (JobService.resume).
+ * just before its own submit, so a restart knows which were never sent (JobService.resume). One that waits (for a
+ * slot or an approval) is written in that state instead, and submitted later.
  */
-export function newJob(input: NewJob, now: number, state: 'submitting' | 'reserved' = 'submitting'): Job {
+export function newJob(input: NewJob, now: number, state: 'submitting' | 'reserved' | 'waiting' | 'awaiting_approval' = 'submitting'): Job {
   return {
     ...input,
     v: JOB_RECORD_VERSION,

@@ -4,7 +4,8 @@ import type { Logger } from '../log';
 import { systemClock, type Clock } from '../util/clock';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
-import type { DeliveryResult, JobEnding, JobView, QuotaSettler, Takes } from './ports';
+import type { DeliveryResult, JobEnding, JobView, QuotaSettler, SlotTaker, Takes } from './ports';
+import { queueKeyOf, type WaitQueue } from './queue';
 import { isOperatorProblem, submitFailure, taskFailure, type Failure } from './failure';
 import { giveUpAt } from './overdue';
 import { TaskHistory, taskKind } from './task-history';
@@ -14,6 +15,12 @@ import type { JobRepo } from './repo';
 import { storeRetryDelay } from './retry';
 
 /** What a Cancel did; `quotaKept`: the provider had accepted the task, which it still makes and bills. */
+/** What an Approve or Deny did: `decided`: the request was no longer awaiting one (decided, cancelled). */
+export type DecisionOutcome = { outcome: 'done'; job: Job } | { outcome: 'decided' | 'missing' };
+
+/** How long a request waits for a moderator's decision before it is denied (docs/commands.md, approval). */
+export const APPROVAL_TIMEOUT_MS = 24 * 3600 * 1000;
+
 export type CancelOutcome = { outcome: 'cancelled'; quotaKept: boolean } | { outcome: 'finished' | 'failed' | 'missing' };
 
 
@@ -35,6 +42,8 @@ export interface JobServiceDeps {
   clock?: Clock;
   events?: JobEvents;
   random?: () => number;
+  /** The line of jobs waiting for a slot and the slots themselves (./queue.ts); without them no job waits. */
+  queue?: { line: WaitQueue; slots: SlotTaker };
 }
 
 /** The part of a running job's message that changes: an edit is worth sending only when it does. */
@@ -53,6 +62,11 @@ export const PROGRESS_EDIT_MIN_MS = 10_000;
 const MAX_CONCURRENT_DELIVERIES = 4;
 /** Consecutive failed polls after which a job is given up (the backoff makes this most of an hour). */
 const MAX_POLL_ERRORS = 25;
+/**
+ * How often this process looks at its waiting jobs' lines: a slot freed by another process (or by a job whose
+ * end this process missed) is noticed this late at worst. A job ending here starts its line's next at once.
+ */
+export const QUEUE_SWEEP_MS = 5_000;
 
 /**
  * The job lifecycle: submit, poll (through the one Poller), show progress, deliver, fail, cancel, resume.
@@ -84,6 +98,13 @@ export class JobService implements PollHandler {
   /** Retries waiting for their next attempt; stop() wakes them to give up. */
   private readonly retryWaits = new Set<() => void>();
   private stopped = false;
+  /** Waiting jobs this process owns (./queue.ts), by their line; only their owner starts them. */
+  private readonly waitingHere = new Map<string, string>();
+  /** One look at a line at a time in this process. */
+  private readonly pumps = new KeyedMutex();
+  private sweep: { cancel(): void } | undefined;
+  /** Requests awaiting approval this process owns, and when each times out. */
+  private readonly awaiting = new Map<string, number>();
 
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -128,8 +149,13 @@ export class JobService implements PollHandler {
     await this.deps.repo.update(jobId, ({ finalJobId, ...j }) => (finalJobId === finalId ? j : undefined));
   }
 
-  /** Submits a validated, quota-reserved request and shows the job message. */
+  /**
+   * Submits a validated, quota-reserved request and shows the job message. One reserved without its slot
+   * (`wait`) joins its line instead and starts when a slot frees (./queue.ts).
+   */
   async start(input: NewJob): Promise<Job> {
+    if (input.approval) return this.hold(input);
+    if (input.wait && this.deps.queue) return this.enqueue(input, this.deps.queue);
     const run = this.createAndSubmit(input);
     this.starting.set(input.id, run);
     try {
@@ -194,7 +220,7 @@ export class JobService implements PollHandler {
     const abandon = async () => {
       const now = this.clock.now();
       // No failure reason: this job's message is the router's store answer, never a rendered failure.
-      await this.deps.repo.update(job.id, (j) => (j.state === 'submitting' || j.state === 'reserved' ? { ...j, state: 'failed', failure: null, finishedAt: now } : undefined));
+      await this.deps.repo.update(job.id, (j) => (j.state === job.state ? { ...j, state: 'failed', failure: null, finishedAt: now } : undefined));
       await this.deps.quota.release(job);
     };
     await abandon().catch((abandonErr: unknown) => {
@@ -246,6 +272,197 @@ export class JobService implements PollHandler {
     await this.showProgress(queued, true);
     this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt!, kind: taskKind(job.request), language: taskLanguage(queued.locale) });
     return queued;
+  }
+
+  /**
+   * A job reserved without its slot: stored in `waiting`, put at the end of its line and shown with its place
+   * (docs/commands.md, queue); then the line is looked at, in case a slot freed meanwhile.
+   */
+  private async enqueue(input: NewJob, queue: NonNullable<JobServiceDeps['queue']>): Promise<Job> {
+    const job = await this.createWaiting(newJob(input, this.clock.now(), 'waiting'));
+    return this.joinLine(job, queue);
+  }
+
+  /** Writes a job that waits; a failed write gives its reservation back (later, if the store is down now). */
+  private async createWaiting(job: Job): Promise<Job> {
+    try {
+      await this.deps.repo.create(job);
+    } catch (err) {
+      // Nothing waits; the router tells the member.
+      await this.abandonUnwritten(job);
+      throw err;
+    }
+    return job;
+  }
+
+
+  private async joinLine(job: Job, queue: NonNullable<JobServiceDeps['queue']>): Promise<Job> {
+    const key = queueKeyOf(job);
+    this.waitingHere.set(job.id, key);
+    this.live.add(job.id);
+    this.emit(job);
+    const place = await this.retrying(job, 'joining the line', () => queue.line.add(key, job.id));
+    if (place !== undefined) await this.setPlace(job, place, true);
+    this.ensureSweep();
+    await this.pump(key).catch((err: unknown) => this.log(job).warn({ err }, 'looking at the line failed; the sweep tries again'));
+    return (await this.deps.repo.get(job.id).catch(() => undefined)) ?? job;
+  }
+
+  /**
+   * A request over the server's approval threshold (docs/commands.md, approval): stored in
+   * `awaiting_approval`, its quota held and no slot, and shown so until a moderator decides or it times out.
+   */
+  private async hold(input: NewJob): Promise<Job> {
+    const job = await this.createWaiting(newJob(input, this.clock.now(), 'awaiting_approval'));
+    this.live.add(job.id);
+    this.awaiting.set(job.id, job.approval!.expiresAt);
+    this.emit(job);
+    await this.showProgress(job, true);
+    this.ensureSweep();
+    return job;
+  }
+
+  /** Where the request was posted for the moderators, so its post can be updated once decided. */
+  async notePost(jobId: string, messageId: string): Promise<void> {
+    await this.deps.repo.update(jobId, (j) => (j.approval && j.state === 'awaiting_approval' ? { ...j, approval: { ...j.approval, messageId } } : undefined));
+  }
+
+  /** A moderator's Approve: the request joins the line for a slot (and starts at once when one is free). */
+  async approve(jobId: string, byUserId: string): Promise<DecisionOutcome> {
+    const queue = this.deps.queue;
+    if (!queue) throw new Error('approvals need the queue');
+    let changed = false;
+    const after = await this.deps.repo.update(jobId, (j) => {
+      if (j.state !== 'awaiting_approval' || !j.approval) return undefined;
+      changed = true;
+      return { ...j, state: 'waiting', approval: { ...j.approval, by: byUserId }, wait: j.wait ?? { concurrent: 1, place: 1 } };
+    });
+    if (!after) return { outcome: 'missing' };
+    if (!changed) return { outcome: 'decided' };
+    this.awaiting.delete(jobId);
+    this.log(after).info({ by: byUserId }, 'request approved');
+    return { outcome: 'done', job: await this.joinLine(after, queue) };
+  }
+
+  /** A moderator's Deny, or the timeout (by: null): the request ends `denied`, its quota and budget back. */
+  async deny(jobId: string, byUserId: string | null): Promise<DecisionOutcome> {
+    let changed = false;
+    const after = await this.deps.repo.update(jobId, (j) => {
+      if (j.state !== 'awaiting_approval' || !j.approval) return undefined;
+      changed = true;
+      return { ...j, state: 'denied', approval: { ...j.approval, by: byUserId }, finishedAt: this.clock.now(), announced: false };
+    });
+    if (!after) return { outcome: 'missing' };
+    if (!changed) return { outcome: 'decided' };
+    this.log(after).info({ by: byUserId }, byUserId ? 'request denied' : 'request not decided in time; denied');
+    await this.finish(after, { kind: 'denied', by: byUserId });
+    return { outcome: 'done', job: after };
+  }
+
+  /** This process's waiting jobs after a restart, back in their lines (keeping their places), oldest first. */
+  private async rejoin(jobs: Job[]): Promise<void> {
+    const queue = this.deps.queue;
+    if (!queue || !jobs.length) return;
+    const keys = new Set<string>();
+    for (const job of [...jobs].sort((a, b) => a.createdAt - b.createdAt)) {
+      const key = queueKeyOf(job);
+      this.waitingHere.set(job.id, key);
+      this.live.add(job.id);
+      await queue.line.add(key, job.id);
+      keys.add(key);
+    }
+    this.ensureSweep();
+    for (const key of keys) await this.pump(key);
+  }
+
+  /**
+   * Looks at a line in order: jobs no longer waiting leave it; each of this process's jobs, while the server
+   * still has a slot, tries for its slots (taken atomically in the store, so processes sharing it never start
+   * two jobs into one slot) and starts when it gets them; the others are shown their new place.
+   */
+  private pump(key: string): Promise<void> {
+    const queue = this.deps.queue;
+    if (!queue || this.stopped) return Promise.resolve();
+    return this.pumps.run(key, async () => {
+      const ids = await queue.line.list(key);
+      const gone: string[] = [];
+      let place = 0;
+      let serverFull = false;
+      for (const id of ids) {
+        const job = await this.deps.repo.get(id);
+        if (!job || job.state !== 'waiting') {
+          gone.push(id);
+          continue;
+        }
+        const mine = this.waitingHere.has(id);
+        if (mine && !serverFull) {
+          const answer = await queue.slots.takeSlots(job);
+          if (answer === 'taken') {
+            gone.push(id);
+            this.waitingHere.delete(id);
+            this.track(this.launch(job));
+            continue;
+          }
+          serverFull = answer === 'server_full';
+        }
+        place++;
+        if (mine && job.wait && job.wait.place !== place) await this.setPlace(job, place);
+      }
+      await queue.line.remove(key, gone);
+    });
+  }
+
+  /** A waiting job that got its slots: `submitting` is written before the submit, as for any job. */
+  private async launch(waiting: Job): Promise<void> {
+    const run = (async () => {
+      const job = await this.retrying(waiting, 'recording the start of a waiting job', () =>
+        this.deps.repo.update(waiting.id, (j) => (j.state === 'waiting' ? { ...j, state: 'submitting' } : undefined)),
+      );
+      if (!job) return;
+      if (job.state !== 'submitting') {
+        // Cancelled while its slots were being taken: the Cancel settled before they were, so they go back now.
+        if (isFinal(job.state)) await this.settleQuota(job);
+        return;
+      }
+      this.log(job).info('a slot freed: starting the waiting job');
+      this.emit(job);
+      await this.submitWritten(job);
+    })();
+    this.starting.set(waiting.id, run);
+    try {
+      await run;
+    } finally {
+      this.starting.delete(waiting.id);
+    }
+  }
+
+  /** Stores and shows a waiting job's place in line. */
+  private async setPlace(job: Job, place: number, force = false): Promise<void> {
+    const placed = await this.deps.repo.update(job.id, (j) => (j.state === 'waiting' && j.wait && (force || j.wait.place !== place) ? { ...j, wait: { ...j.wait, place } } : undefined));
+    if (placed?.state === 'waiting') await this.showProgress(placed, true);
+  }
+
+  /** A job ended: it leaves its line, and the line is looked at (a slot or a place freed). */
+  private nextInLine(job: Job): void {
+    if (!this.deps.queue) return;
+    this.waitingHere.delete(job.id);
+    this.track(this.pump(queueKeyOf(job)));
+  }
+
+  /**
+   * Every few seconds while this process has waiting jobs, their lines are looked at (QUEUE_SWEEP_MS), and
+   * requests awaiting approval past their time are denied.
+   */
+  private ensureSweep(): void {
+    if (this.sweep || this.stopped) return;
+    this.sweep = this.clock.setTimeout(() => {
+      this.sweep = undefined;
+      if (this.stopped || (this.waitingHere.size === 0 && this.awaiting.size === 0)) return;
+      for (const key of new Set(this.waitingHere.values())) this.track(this.pump(key));
+      const now = this.clock.now();
+      for (const [id, expiresAt] of this.awaiting) if (now >= expiresAt) this.track(this.deny(id, null));
+      this.ensureSweep();
+    }, QUEUE_SWEEP_MS);
   }
 
   /** One store read-modify-write per poll: the job's lock decides against what is stored, not a stale copy. */
@@ -372,6 +589,7 @@ export class JobService implements PollHandler {
   /** Picks up this process's unfinished jobs after a start. */
   async resume(shards: number[]): Promise<{ resumed: number; submitted: number; unconfirmed: number; delivering: number; announced: number }> {
     const counts = { resumed: 0, submitted: 0, unconfirmed: 0, delivering: 0, announced: 0 };
+    const waiting: Job[] = [];
     for (const shard of shards) {
       const jobs = await this.deps.repo.listActive(shard);
       // Spread the catch-up polls over the request budget instead of firing them all at once.
@@ -396,6 +614,15 @@ export class JobService implements PollHandler {
           counts.unconfirmed++;
           this.log(job).warn('job found in submitting after a restart; reporting it unconfirmed');
           await this.fail(job.id, { code: 'unconfirmed' }, { retryable: true });
+        } else if (job.state === 'waiting') {
+          counts.resumed++;
+          waiting.push(job);
+        } else if (job.state === 'awaiting_approval') {
+          // Its buttons read the store; only the timeout is this process's to keep.
+          counts.resumed++;
+          this.live.add(job.id);
+          this.awaiting.set(job.id, job.approval?.expiresAt ?? job.createdAt + APPROVAL_TIMEOUT_MS);
+          this.ensureSweep();
         } else if (job.state === 'completed') {
           counts.delivering++;
           // A take is delivered with the others, once none is running any more.
@@ -419,12 +646,14 @@ export class JobService implements PollHandler {
         }
       }
     }
+    await this.rejoin(waiting);
     return counts;
   }
 
   /** Stops polling and waits for what is in flight (polls, deliveries, their writes); pending retries give up. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.sweep?.cancel();
     for (const wake of this.retryWaits) wake();
     await this.poller.stop();
     await Promise.allSettled([...this.background]);
@@ -437,6 +666,7 @@ export class JobService implements PollHandler {
   /** A job reached a final state or delivery: forget everything this process kept about it. */
   private ended(job: Job) {
     this.poller.remove(job.id);
+    this.awaiting.delete(job.id);
     this.live.delete(job.id);
     this.lastEdit.delete(job.id);
     this.emit(job);
@@ -450,6 +680,8 @@ export class JobService implements PollHandler {
   private async finish(job: Job, ending: JobEnding | undefined): Promise<void> {
     this.ended(job);
     await this.settleQuota(job);
+    // A slot (or a place in line) is free now: the next in line may start.
+    this.nextInLine(job);
     if (job.group) {
       if (ending) await this.afterTake(job, ending);
       return;
@@ -667,6 +899,8 @@ function endingOf(job: Job): JobEnding | undefined {
       return { kind: 'cancelled', by: job.userId };
     case 'undeliverable':
       return { kind: 'undeliverable' };
+    case 'denied':
+      return { kind: 'denied', by: job.approval?.by ?? null };
     default:
       return undefined;
   }

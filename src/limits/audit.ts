@@ -11,7 +11,7 @@ export type AuditTarget =
   | { kind: 'role'; roleId: string }
   | { kind: 'channel'; channelId: string };
 
-export type SettingName = LimitName | 'maxDuration' | 'maxResolution' | 'models' | 'serverConcurrent' | 'budgetDaily' | 'budgetMonthly' | 'allowed' | 'auditChannel';
+export type SettingName = LimitName | 'maxDuration' | 'maxResolution' | 'models' | 'serverConcurrent' | 'budgetDaily' | 'budgetMonthly' | 'allowed' | 'auditChannel' | 'approvalAbove' | 'approvalResolution' | 'approvalChannel';
 export type SettingValue = number | string | boolean | readonly string[] | null;
 
 export interface AuditChange {
@@ -25,7 +25,9 @@ export interface AuditChange {
 export type AuditEntry =
   | { kind: 'limits_changed'; moderatorId: string; changes: AuditChange[] }
   | { kind: 'member_reset'; moderatorId: string; userId: string; changes: AuditChange[] }
-  | { kind: 'budget_refused'; userId: string; channelId: string | null; refusal: BudgetRefusal };
+  | { kind: 'budget_refused'; userId: string; channelId: string | null; refusal: BudgetRefusal }
+  /** A moderator's Approve or Deny of a request over the approval threshold; moderatorId null: it timed out. */
+  | { kind: 'approval'; decision: 'approved' | 'denied'; moderatorId: string | null; userId: string; jobId: string; request: { model: string; duration: number; resolution: string } };
 
 /** The audit log as the command handlers use it. */
 export interface AuditPort {
@@ -59,6 +61,9 @@ function flatten(s: ServerSettings): Flat {
   put('budgetDaily', s.budget.dailySeconds);
   put('budgetMonthly', s.budget.monthlySeconds);
   put('auditChannel', s.audit?.channelId);
+  put('approvalAbove', s.approval?.aboveSeconds);
+  put('approvalResolution', s.approval?.atResolution);
+  put('approvalChannel', s.approval?.channelId);
   for (const [roleId, limits] of Object.entries(s.roles)) putLimits(out, `role:${roleId}`, { kind: 'role', roleId }, limits);
   for (const [channelId, allowed] of Object.entries(s.channels)) out.set(`channel:${channelId}`, { target: { kind: 'channel', channelId }, setting: 'allowed', value: allowed });
   return out;

@@ -41,8 +41,11 @@ export interface ServerLimits {
   serverConcurrent?: number | undefined;
 }
 
-export type BudgetReserveResult = { ok: true; reservation: ServerReservation } | { ok: false; refusal: Refusal };
-export type BudgetReserveTakesResult = { ok: true; reservations: ServerReservation[] } | { ok: false; refusal: Refusal };
+export type BudgetReserveResult = { ok: true; reservation: ServerReservation; noSlot?: true } | { ok: false; refusal: Refusal };
+export type BudgetReserveTakesResult = { ok: true; reservations: ServerReservation[]; noSlot?: true } | { ok: false; refusal: Refusal };
+
+/** Whether a reservation takes a concurrency slot: see BudgetLedger.reserve. */
+export type SlotMode = 'take' | 'try' | 'none';
 
 export interface BudgetLedgerOptions {
   now?: () => number;
@@ -72,13 +75,20 @@ export class BudgetLedger {
     return view(asOf(await this.kv.get(this.budgetKey(guildId)), this.now()));
   }
 
-  async reserve(guildId: string, limits: ServerLimits, jobId: string, seconds: number): Promise<BudgetReserveResult> {
-    const r = await this.reserveTakes(guildId, limits, [jobId], seconds);
-    return r.ok ? { ok: true, reservation: r.reservations[0]! } : r;
+  /**
+   * `slot`: 'take' refuses when the server's concurrency is full; 'try' reserves the seconds either way and
+   * takes a slot only if one is free (`noSlot` in the result when none was); 'none' takes none (the job waits: src/jobs/queue.ts).
+   */
+  async reserve(guildId: string, limits: ServerLimits, jobId: string, seconds: number, slot: SlotMode = 'take'): Promise<BudgetReserveResult> {
+    const r = await this.reserveTakes(guildId, limits, [jobId], seconds, slot);
+    return r.ok ? { ok: true, reservation: r.reservations[0]!, ...(r.noSlot ? { noSlot: true as const } : {}) } : r;
   }
 
-  /** The server's share of several takes of one request (`variations`), each `seconds` long: all in one update, or none. */
-  async reserveTakes(guildId: string, limits: ServerLimits, jobIds: readonly string[], seconds: number): Promise<BudgetReserveTakesResult> {
+  /**
+   * The server's share of several takes of one request (`variations`), each `seconds` long: all in one update,
+   * or none. With `slot` 'try', the takes get slots only when all of them fit.
+   */
+  async reserveTakes(guildId: string, limits: ServerLimits, jobIds: readonly string[], seconds: number, slot: SlotMode = 'take'): Promise<BudgetReserveTakesResult> {
     const key = this.budgetKey(guildId);
     return this.update(key, async (stored): Promise<Change<BudgetReserveTakesResult>> => {
       const now = this.now();
@@ -87,22 +97,50 @@ export class BudgetLedger {
         if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
       }
 
-      let pruned = false;
-      const max = limits.serverConcurrent;
-      if (max !== undefined && rec.active.length + jobIds.length > max) {
-        const alive = await this.pruneStale(rec.active);
-        pruned = alive.length !== rec.active.length;
-        rec.active = alive;
-      }
-      const refusal = checkServer(limits, rec, seconds, now, jobIds.length);
+      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, limits.serverConcurrent, jobIds.length));
+      const refusal = checkServer(limits, rec, seconds, now, jobIds.length, slot === 'take');
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
+      const max = limits.serverConcurrent;
+      const taken = slot !== 'none' && (max === undefined || rec.active.length + jobIds.length <= max);
       rec.daySeconds += seconds * jobIds.length;
       rec.monthSeconds += seconds * jobIds.length;
-      rec.active.push(...jobIds);
+      if (taken) rec.active.push(...jobIds);
       rec.open.push(...jobIds);
-      return { result: { ok: true, reservations: jobIds.map(() => ({ key, day: rec.day, month: rec.month, seconds })) }, next: checked(rec) };
+      const reservations = jobIds.map(() => ({ key, day: rec.day, month: rec.month, seconds }));
+      return { result: { ok: true, reservations, ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
     }, BUDGET_TTL_MS);
+  }
+
+  /** A waiting job's slot, taken in the store if one is free (true) or already its own; false: all are taken. */
+  async takeSlot(reservation: ServerReservation, max: number | undefined, jobId: string): Promise<boolean> {
+    return this.update(reservation.key, async (stored): Promise<Change<boolean>> => {
+      const rec = asOf(stored, this.now());
+      if (rec.active.includes(jobId)) return { result: true };
+      const pruned = await this.pruneIfFull(rec, max);
+      if (max !== undefined && rec.active.length >= max) return pruned ? { result: false, next: checked(rec) } : { result: false };
+      rec.active.push(jobId);
+      return { result: true, next: checked(rec) };
+    }, BUDGET_TTL_MS);
+  }
+
+  /** Gives back a slot taken for a job that cannot start yet (the member's own slots are full); its seconds stay. */
+  async dropSlot(reservation: ServerReservation, jobId: string): Promise<void> {
+    await this.update(reservation.key, async (stored) => {
+      const rec = asOf(stored, this.now());
+      if (!rec.active.includes(jobId)) return { result: undefined };
+      rec.active = rec.active.filter((id) => id !== jobId);
+      return { result: undefined, next: checked(rec) };
+    }, BUDGET_TTL_MS);
+  }
+
+  /** Drops the ids of jobs that no longer run when they would fill the slots; true when any was dropped. */
+  private async pruneIfFull(rec: BudgetRecord, max: number | undefined, wanted = 1): Promise<boolean> {
+    if (max === undefined || rec.active.length + wanted <= max) return false;
+    const alive = await this.pruneStale(rec.active);
+    const pruned = alive.length !== rec.active.length;
+    rec.active = alive;
+    return pruned;
   }
 
   /** The job made a video, or was cancelled after the provider accepted it: the seconds stay spent. */
@@ -146,12 +184,14 @@ export class BudgetLedger {
  * Whether `takes` more videos of `seconds` each fit, the month checked before the day: a month spent is the wait
  * that matters. Server concurrency last: it frees within minutes.
  */
+/** `takes`: how many takes of `seconds` each; `slot`: whether the server's concurrency must have room for them. */
 export function checkServer(
   limits: ServerLimits,
   usage: Pick<ServerUsage, 'daySeconds' | 'monthSeconds' | 'active'>,
   seconds: number,
   now: number,
   takes = 1,
+  slot = true,
 ): Refusal | undefined {
   const { monthlySeconds, dailySeconds } = limits.budget;
   const many = takes > 1 ? { takes } : {};
@@ -165,7 +205,7 @@ export function checkServer(
     if (total > left) return { code: 'budget_daily', limit: 'budgetDaily', seconds: total, max: dailySeconds, left, resetAt: nextUtcMidnight(now), ...many };
   }
   const max = limits.serverConcurrent;
-  if (max !== undefined && usage.active.length + takes > max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max, ...many };
+  if (slot && max !== undefined && usage.active.length + takes > max) return { code: 'server_concurrent_full', limit: 'serverConcurrent', active: usage.active.length, max, ...many };
   return undefined;
 }
 

@@ -82,6 +82,24 @@ export type Budget = z.infer<typeof budgetSchema>;
 export const auditFailureSchema = z.object({ channelId: snowflake, status: z.number().int(), code: z.number().int().nullable(), at: z.number(), reported: z.boolean() });
 export type AuditFailure = z.infer<typeof auditFailureSchema>;
 
+export const approvalSchema = z.object({
+  aboveSeconds: z.number().int().min(1).max(3600).optional(),
+  atResolution: z.literal('1080p').optional(),
+  channelId: snowflake,
+});
+export type ApprovalSettings = z.infer<typeof approvalSchema>;
+
+/** Why a request needs a moderator's approval (the numbers that word it), or undefined when it does not. */
+export type ApprovalReason = { seconds: number; aboveSeconds: number | undefined; resolution: string; atResolution: string | undefined };
+
+/** Over either threshold of the server's approval settings (docs/commands.md, approval). */
+export function needsApproval(approval: ApprovalSettings | undefined, request: { duration: number; resolution: string }): ApprovalReason | undefined {
+  if (!approval) return undefined;
+  const longer = approval.aboveSeconds !== undefined && request.duration > approval.aboveSeconds;
+  const sharper = approval.atResolution !== undefined && request.resolution === approval.atResolution;
+  return longer || sharper ? { seconds: request.duration, aboveSeconds: approval.aboveSeconds, resolution: request.resolution, atResolution: approval.atResolution } : undefined;
+}
+
 const serverSettingsV1 = z.object({
   v: z.literal(1),
   defaults: partialLimitsSchema,
@@ -101,6 +119,8 @@ export const serverSettingsV2 = serverSettingsV1.extend({
   budget: budgetSchema,
   serverConcurrent: z.number().int().min(1).max(SERVER_CONCURRENT_BOUNDS.max).optional(),
   audit: z.object({ channelId: snowflake, failure: auditFailureSchema.optional() }).optional(),
+  /** /video-limits approval: requests over either threshold wait for a moderator in `channelId` (needsApproval). */
+  approval: approvalSchema.optional(),
 });
 
 export const serverSettingsSchema = z.union([
@@ -217,7 +237,14 @@ export type Refusal =
   | { code: 'cooldown'; limit: 'cooldown'; wait: number; cooldown: number }
   | BudgetRefusal
   | ({ code: 'server_concurrent_full'; limit: 'serverConcurrent'; active: number; max: number } & Takes)
+  | TakesApprovalRefusal
   | ChannelRefusal;
+
+/**
+ * A request with `variations` over the server's approval threshold: takes are not held for an approval (only a
+ * single video waits for one, docs/commands.md, approval), so it is refused and one video can be asked for.
+ */
+export type TakesApprovalRefusal = { code: 'takes_need_approval'; limit: 'approval'; takes: number };
 
 /** /video in a channel where the server does not allow it; `allowed`: where it works, when that is a list. */
 export type ChannelRefusal = { code: 'channel_not_allowed'; limit: 'channel'; allowed: string[] };
@@ -251,6 +278,10 @@ export function nextUtcMidnight(now: number): number {
  * member is told about the wait that actually matters: a cooldown that ends in ten seconds is no news to
  * someone whose day is used up.
  */
+/**
+ * `takes`: how many videos of `requestSeconds` each. `slot: false` leaves out the concurrency check: a request
+ * that may wait in line for a slot (src/jobs/queue.ts) is checked for everything else.
+ */
 export function checkLimits(
   eff: LimitValues,
   usage: UsageSnapshot,
@@ -258,6 +289,7 @@ export function checkLimits(
   now: number,
   place: 'server' | 'dm' = 'server',
   takes = 1,
+  slot = true,
 ): Refusal | undefined {
   const resetAt = nextUtcMidnight(now);
   const many = takes > 1 ? { takes } : {};
@@ -279,7 +311,7 @@ export function checkLimits(
   const left = Math.max(0, eff.dailySeconds - usage.seconds);
   if (seconds > left) return { code: 'daily_seconds_left', limit: 'dailySeconds', seconds, max: eff.dailySeconds, left, resetAt, ...many };
 
-  if (usage.active.length + takes > eff.concurrent) return { code: 'concurrent_full', limit: 'concurrent', active: usage.active.length, max: eff.concurrent, ...many };
+  if (slot && usage.active.length + takes > eff.concurrent) return { code: 'concurrent_full', limit: 'concurrent', active: usage.active.length, max: eff.concurrent, ...many };
 
   if (usage.lastSubmitAt !== null && eff.cooldown > 0) {
     const cooldownMs = eff.cooldown * 1000;

@@ -3,7 +3,7 @@ import type { Reservation } from './reservation';
 import { emptyServerSettings, limitsOfRoles, resolveLimits, type Effective, type LimitValues, type PartialLimits, type Refusal, type ServerSettings } from './policy';
 import type { UsageLedger } from './usage';
 import type { LimitSettings } from './settings';
-import type { BudgetLedger, ServerUsage } from './budget';
+import type { BudgetLedger, ServerUsage, SlotMode } from './budget';
 
 export interface Requester {
   guildId: string | null;
@@ -12,9 +12,17 @@ export interface Requester {
   roleIds: readonly string[];
 }
 
-export type Reserve = { ok: true; usage: Reservation } | { ok: false; refusal: Refusal };
-/** One reservation per take, in the order of the job ids. */
-export type ReserveTakes = { ok: true; usage: Reservation[] } | { ok: false; refusal: Refusal };
+/** `waits`: the job must wait for a slot (it holds none); `concurrent` is the member's limit it waits under. */
+export type Reserve = { ok: true; usage: Reservation; waits?: { concurrent: number } } | { ok: false; refusal: Refusal };
+/** One reservation per take, in the order of the job ids; `waits` as Reserve's, for all of them. */
+export type ReserveTakes = { ok: true; usage: Reservation[]; waits?: { concurrent: number } } | { ok: false; refusal: Refusal };
+
+/** A job waiting for its slots, as takeSlots needs it (the job engine's SlotTaker port, met by shape). */
+export interface WaitingJob extends Held {
+  guildId: string | null;
+  wait?: { concurrent: number } | undefined;
+}
+export type SlotAnswer = 'taken' | 'member_full' | 'server_full';
 
 /** What a job holds: its id and the quota reserved for it (none for jobs made before limits existed). */
 export interface Held {
@@ -71,9 +79,10 @@ export class LimitsService {
     return (await this.settings.getServer(guildId))?.caps ?? {};
   }
 
-  async reserve(who: Requester, jobId: string, seconds: number): Promise<Reserve> {
-    const r = await this.reserveTakes(who, [jobId], seconds);
-    return r.ok ? { ok: true, usage: r.usage[0]! } : r;
+  /** One job's quota: as reserveTakes, for one take. */
+  async reserve(who: Requester, jobId: string, seconds: number, opts: { wait?: 'queue' | 'hold' } = {}): Promise<Reserve> {
+    const r = await this.reserveTakes(who, [jobId], seconds, opts);
+    return r.ok ? { ok: true, usage: r.usage[0]!, ...(r.waits ? { waits: r.waits } : {}) } : r;
   }
 
   /**
@@ -83,22 +92,28 @@ export class LimitsService {
    * The server's share first (budget, server-wide concurrency), then the member's: a member's refusal gives the
    * server's share straight back, while the other order would leave the member's cooldown started by a
    * request the server refused.
+   *
+   * `wait`: 'queue' lets a request that passes every check but finds a concurrency slot full wait for one
+   * (`waits` in the answer: src/jobs/queue.ts); 'hold' takes no slot at all (it waits for an approval first).
+   * Without it, a full slot is a refusal.
    */
-  async reserveTakes(who: Requester, jobIds: readonly string[], seconds: number): Promise<ReserveTakes> {
+  async reserveTakes(who: Requester, jobIds: readonly string[], seconds: number, opts: { wait?: 'queue' | 'hold' } = {}): Promise<ReserveTakes> {
     const scope = this.scopeOf(who.guildId);
+    const mode: SlotMode = opts.wait === 'hold' ? 'none' : opts.wait === 'queue' ? 'try' : 'take';
     if (!who.guildId) {
-      const r = await this.ledger.reserveTakes(scope, who.userId, this.bot, jobIds, seconds);
-      return r.ok ? { ok: true, usage: r.reservations } : { ok: false, refusal: r.refusal };
+      const r = await this.ledger.reserveTakes(scope, who.userId, this.bot, jobIds, seconds, mode);
+      return r.ok ? { ok: true, usage: r.reservations, ...(r.noSlot ? { waits: { concurrent: this.bot.concurrent } } : {}) } : { ok: false, refusal: r.refusal };
     }
     const guildId = who.guildId;
     const [server, member] = await Promise.all([this.server(guildId), this.settings.getMember(guildId, who.userId)]);
-    const shared = await this.budget.reserveTakes(guildId, { budget: server.budget, serverConcurrent: server.serverConcurrent }, jobIds, seconds);
+    const shared = await this.budget.reserveTakes(guildId, { budget: server.budget, serverConcurrent: server.serverConcurrent }, jobIds, seconds, mode);
     if (!shared.ok) return { ok: false, refusal: shared.refusal };
     const giveBackShared = () => Promise.all(jobIds.map((id, i) => this.budget.release(shared.reservations[i]!, id)));
     const eff = resolveLimits(this.bot, server.defaults, member, limitsOfRoles(server, who.roleIds));
     let own: Awaited<ReturnType<UsageLedger['reserveTakes']>>;
     try {
-      own = await this.ledger.reserveTakes(scope, who.userId, eff.values, jobIds, seconds);
+      // Waiting for the server's slot, the job holds none of the member's: their other jobs may run meanwhile.
+      own = await this.ledger.reserveTakes(scope, who.userId, eff.values, jobIds, seconds, shared.noSlot ? 'none' : mode);
     } catch (err) {
       // The store failed on the member's share: the server's is given back before the error is told. If that
       // fails too, the seconds stay counted for the day and the slot until the job store says the job is not running.
@@ -109,8 +124,25 @@ export class LimitsService {
       await giveBackShared();
       return { ok: false, refusal: own.refusal };
     }
-    const mine = own.reservations;
-    return { ok: true, usage: mine.map((r, i) => ({ ...r, server: shared.reservations[i]! })) };
+    if (!shared.noSlot && own.noSlot) for (const [i, id] of jobIds.entries()) await this.budget.dropSlot(shared.reservations[i]!, id);
+    const usage = own.reservations.map((r, i) => ({ ...r, server: shared.reservations[i]! }));
+    return !own.noSlot && !shared.noSlot ? { ok: true, usage } : { ok: true, usage, waits: { concurrent: Math.max(1, eff.values.concurrent) } };
+  }
+
+  /**
+   * A waiting job's slots, the server's then the member's, each taken atomically in the store (src/jobs/queue.ts).
+   * The member's full gives the server's straight back, so a member's own line never holds up the server's.
+   */
+  async takeSlots(job: WaitingJob): Promise<SlotAnswer> {
+    if (!job.usage) return 'taken';
+    const server = job.usage.server;
+    if (server && job.guildId) {
+      const { serverConcurrent } = await this.server(job.guildId);
+      if (!(await this.budget.takeSlot(server, serverConcurrent, job.id))) return 'server_full';
+    }
+    if (await this.ledger.takeSlot(job.usage, job.wait?.concurrent ?? this.bot.concurrent, job.id)) return 'taken';
+    if (server) await this.budget.dropSlot(server, job.id);
+    return 'member_full';
   }
 
   /** A moderator's reset: the member's own limits cleared (and returned), today's usage and cooldown started over. */

@@ -28,6 +28,8 @@ export interface ServerSettingsPatch {
   serverConcurrent?: number | null;
   /** The audit channel set (any earlier failure forgotten: the moderator may have fixed it), or null: off. */
   audit?: { channelId: string } | null;
+  /** Approval thresholds (null removes one) and channel; with no threshold left, approval is off. */
+  approval?: { aboveSeconds?: number | null; atResolution?: '1080p' | null; channelId?: string };
 }
 
 /** A change as stored: what was there before and what is there now, for the reply and the audit post. */
@@ -75,6 +77,12 @@ function applyServerPatch(current: ServerSettings, patch: ServerSettingsPatch): 
   else if (patch.serverConcurrent !== undefined) next.serverConcurrent = patch.serverConcurrent;
   if (patch.audit === null) delete next.audit;
   else if (patch.audit) next.audit = { channelId: patch.audit.channelId };
+  if (patch.approval) {
+    const { channelId, ...thresholds } = patch.approval;
+    const merged = merge({ ...current.approval }, { ...thresholds, ...(channelId ? { channelId } : {}) });
+    if (merged.channelId && (merged.aboveSeconds !== undefined || merged.atResolution !== undefined)) next.approval = { ...merged, channelId: merged.channelId };
+    else delete next.approval;
+  }
   return next;
 }
 

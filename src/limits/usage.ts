@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KV } from '../store/kv';
 import type { Reservation } from './reservation';
 import { atomicUpdater, type AtomicUpdate, type Change } from '../store/atomic';
+import type { SlotMode } from './budget';
 import {
   checkLimits,
   utcDay,
@@ -40,8 +41,8 @@ const usageRecordSchema = z.object({
 type UsageRecord = z.infer<typeof usageRecordSchema>;
 
 
-export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
-export type ReserveTakesResult = { ok: true; reservations: Reservation[] } | { ok: false; refusal: Refusal };
+export type ReserveResult = { ok: true; reservation: Reservation; noSlot?: true } | { ok: false; refusal: Refusal };
+export type ReserveTakesResult = { ok: true; reservations: Reservation[]; noSlot?: true } | { ok: false; refusal: Refusal };
 
 export interface UsageLedgerOptions {
   now?: () => number;
@@ -79,17 +80,18 @@ export class UsageLedger {
     return snapshot({ ...rec, active });
   }
 
-  async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number): Promise<ReserveResult> {
-    const r = await this.reserveTakes(scope, userId, eff, [jobId], seconds);
-    return r.ok ? { ok: true, reservation: r.reservations[0]! } : r;
+  /** `slot`: as BudgetLedger.reserve's (./budget.ts): take a concurrency slot, try to, or take none. */
+  async reserve(scope: string, userId: string, eff: LimitValues, jobId: string, seconds: number, slot: SlotMode = 'take'): Promise<ReserveResult> {
+    const r = await this.reserveTakes(scope, userId, eff, [jobId], seconds, slot);
+    return r.ok ? { ok: true, reservation: r.reservations[0]!, ...(r.noSlot ? { noSlot: true as const } : {}) } : r;
   }
 
   /**
    * Quota for several takes of one request (`variations`), each a video of `seconds`: all of them in one atomic
    * update, or none, refused with the numbers for all of them together. One reservation per take, in order, so
-   * each take settles (commit or give back) on its own.
+   * each take settles (commit or give back) on its own. With `slot` 'try', the takes get slots only when all fit.
    */
-  async reserveTakes(scope: string, userId: string, eff: LimitValues, jobIds: readonly string[], seconds: number): Promise<ReserveTakesResult> {
+  async reserveTakes(scope: string, userId: string, eff: LimitValues, jobIds: readonly string[], seconds: number, slot: SlotMode = 'take'): Promise<ReserveTakesResult> {
     const key = this.usageKey(scope, userId);
     return this.update(key, async (stored): Promise<Change<ReserveTakesResult>> => {
       const now = this.now();
@@ -98,24 +100,39 @@ export class UsageLedger {
         if (rec.active.includes(jobId) || rec.open.includes(jobId)) throw new Error(`job ${jobId} already holds a reservation in ${key}`);
       }
 
-      // Each check costs a store read per id, and a stale id only matters when it would cause a refusal.
-      let pruned = false;
-      if (rec.active.length + jobIds.length > eff.concurrent) {
-        const alive = await this.pruneStale(rec.active);
-        pruned = alive.length !== rec.active.length;
-        rec.active = alive;
-      }
-
-      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server', jobIds.length);
+      const pruned = slot !== 'none' && (await this.pruneIfFull(rec, eff.concurrent, jobIds.length));
+      const refusal = checkLimits(eff, snapshot(rec), seconds, now, scope === 'dm' ? 'dm' : 'server', jobIds.length, slot === 'take');
       if (refusal) return pruned ? { result: { ok: false, refusal }, next: checked(rec) } : { result: { ok: false, refusal } };
 
+      const taken = slot !== 'none' && rec.active.length + jobIds.length <= eff.concurrent;
       rec.videos += jobIds.length;
       rec.seconds += seconds * jobIds.length;
-      rec.active.push(...jobIds);
+      if (taken) rec.active.push(...jobIds);
       rec.open.push(...jobIds);
       rec.lastSubmitAt = now;
-      return { result: { ok: true, reservations: jobIds.map(() => ({ key, day: rec.day, seconds })) }, next: checked(rec) };
+      return { result: { ok: true, reservations: jobIds.map(() => ({ key, day: rec.day, seconds })), ...(taken ? {} : { noSlot: true as const }) }, next: checked(rec) };
     }, USAGE_TTL_MS);
+  }
+
+  /** A waiting job's slot among the member's `max`, taken in the store if free (true) or already its own. */
+  async takeSlot(reservation: Reservation, max: number, jobId: string): Promise<boolean> {
+    return this.update(reservation.key, async (stored): Promise<Change<boolean>> => {
+      const rec = asOf(stored, utcDay(this.now()));
+      if (rec.active.includes(jobId)) return { result: true };
+      const pruned = await this.pruneIfFull(rec, max);
+      if (rec.active.length >= max) return pruned ? { result: false, next: checked(rec) } : { result: false };
+      rec.active.push(jobId);
+      return { result: true, next: checked(rec) };
+    }, USAGE_TTL_MS);
+  }
+
+  /** Each check costs a store read per id, and a stale id only matters when it would fill the slots. */
+  private async pruneIfFull(rec: UsageRecord, max: number, wanted = 1): Promise<boolean> {
+    if (rec.active.length + wanted <= max) return false;
+    const alive = await this.pruneStale(rec.active);
+    const pruned = alive.length !== rec.active.length;
+    rec.active = alive;
+    return pruned;
   }
 
   /** The job finished successfully: it no longer runs, and what it used stays used. */

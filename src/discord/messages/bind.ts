@@ -16,7 +16,7 @@ export type Translate = (key: string, values?: Record<string, unknown>) => strin
 const MB = 1024 * 1024;
 const channel = (id: string) => `<#${id}>`;
 /** Audit values counted in seconds; the others are shown as they are. */
-const IN_SECONDS: readonly SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly'];
+const IN_SECONDS: readonly SettingName[] = ['dailySeconds', 'cooldown', 'maxDuration', 'budgetDaily', 'budgetMonthly', 'approvalAbove'];
 
 export function bindMessages(t: Translate, lng: string): Messages {
   const decimals = (digits: number) => new Intl.NumberFormat(lng, { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -86,6 +86,7 @@ export function bindMessages(t: Translate, lng: string): Messages {
       cooldown: (v) => t('refusal.cooldown', { count: v.wait, cooldown: v.cooldown }),
       budget_daily: (v) => t('refusal.budget_daily', { left: v.left, max: v.max, seconds: v.seconds, at: discordTime(v.resetAt) }),
       budget_monthly: (v) => t('refusal.budget_monthly', { left: v.left, max: v.max, seconds: v.seconds, at: discordTime(v.resetAt), date: discordTime(v.resetAt, 'f') }),
+      takes_need_approval: (v) => t('refusal.takes_need_approval', { takes: v.takes }),
       server_concurrent_full: (v) => t('refusal.server_concurrent_full', { count: v.active, max: v.max }),
       channel_not_allowed: (v) => t('refusal.channel_not_allowed', { channels: v.allowed.map(channel), context: v.allowed.length ? undefined : 'none' }),
     },
@@ -327,12 +328,15 @@ export function bindMessages(t: Translate, lng: string): Messages {
         budgetMonthly: t('audit.setting.budgetMonthly'),
         allowed: t('audit.setting.allowed'),
         auditChannel: t('audit.setting.auditChannel'),
+        approvalAbove: t('audit.setting.approvalAbove'),
+        approvalResolution: t('audit.setting.approvalResolution'),
+        approvalChannel: t('audit.setting.approvalChannel'),
       },
       value: ({ setting, value }) => {
         if (value === null) return t('audit.notSet');
         if (typeof value === 'boolean') return t(value ? 'audit.yes' : 'audit.no');
         if (Array.isArray(value)) return t('audit.list', { values: value });
-        if (setting === 'auditChannel') return channel(String(value));
+        if (setting === 'auditChannel' || setting === 'approvalChannel') return channel(String(value));
         return IN_SECONDS.includes(setting) ? t('limits.valueSeconds', { value }) : String(value);
       },
       target: (v) =>
@@ -364,6 +368,9 @@ export function bindMessages(t: Translate, lng: string): Messages {
         failed: t('history.state.failed'),
         cancelled: t('history.state.cancelled'),
         undeliverable: t('history.state.undeliverable'),
+        waiting: t('history.state.waiting'),
+        awaiting_approval: t('history.state.awaiting_approval'),
+        denied: t('history.state.denied'),
       },
       line: (v) => t('history.line', { index: v.index, state: v.state, at: discordTime(v.at), link: v.link, prompt: v.prompt, context: v.link ? undefined : 'noLink' }),
       sendAgainButton: (v) => t('history.sendAgainButton', { index: v.index }),
@@ -372,6 +379,57 @@ export function bindMessages(t: Translate, lng: string): Messages {
       expired: t('history.expired'),
       sentByDm: t('history.sentByDm'),
       notSent: t('history.notSent'),
+    },
+
+    queue: {
+      waiting: (v) => t('queue.waiting', { count: v.place, ordinal: true }),
+      note: t('queue.note'),
+    },
+
+    approval: {
+      awaiting: t('approval.awaiting'),
+      awaitingNote: (v) => t('approval.awaitingNote', { channelId: v.channelId }),
+      over: (v) =>
+        t('approval.over', {
+          reasons: [
+            ...(v.aboveSeconds !== undefined && v.seconds > v.aboveSeconds ? [t('approval.overSeconds', { seconds: v.aboveSeconds })] : []),
+            ...(v.atResolution !== undefined && v.resolution === v.atResolution ? [t('approval.overResolution', { resolution: v.resolution })] : []),
+          ],
+        }),
+      request: (v) =>
+        t('approval.request', {
+          userId: v.userId,
+          where: v.channelId ? t('approval.inChannel', { channelId: v.channelId }) : '',
+          why: v.why ? t('approval.why', { why: v.why }) : '',
+          prompt: v.prompt,
+          options: v.options,
+          at: discordTime(v.expiresAt),
+        }),
+      approveButton: t('approval.approveButton'),
+      denyButton: t('approval.denyButton'),
+      approvedPost: (v) => t('approval.approvedPost', { post: v.post, byUserId: v.byUserId }),
+      deniedPost: (v) => t('approval.deniedPost', { post: v.post, byUserId: v.byUserId, context: v.byUserId ? undefined : 'timeout' }),
+      cancelledPost: (v) => t('approval.cancelledPost', { post: v.post }),
+      notModerator: t('approval.notModerator'),
+      approved: t('approval.approved'),
+      denied: t('approval.denied'),
+      alreadyDecided: t('approval.alreadyDecided'),
+      missing: t('approval.missing'),
+      deniedTitle: (v) => t('approval.deniedTitle', { byUserId: v.byUserId, context: v.byUserId ? undefined : 'timeout' }),
+      deniedQuotaBack: t('approval.deniedQuotaBack'),
+      needsChannel: t('approval.needsChannel'),
+      settings: (v) =>
+        v.channelId === undefined || (v.aboveSeconds === undefined && v.atResolution === undefined)
+          ? t('approval.settingsOff')
+          : t('approval.settings', {
+              channelId: v.channelId,
+              thresholds: [
+                ...(v.aboveSeconds !== undefined ? [t('approval.settingsSeconds', { seconds: v.aboveSeconds })] : []),
+                ...(v.atResolution !== undefined ? [t('approval.settingsResolution', { resolution: v.atResolution })] : []),
+              ],
+            }),
+      auditApproved: (v) => t('approval.auditApproved', { moderatorId: v.moderatorId, userId: v.userId, summary: v.summary, jobId: v.jobId }),
+      auditDenied: (v) => t('approval.auditDenied', { moderatorId: v.moderatorId, userId: v.userId, summary: v.summary, jobId: v.jobId, context: v.moderatorId ? undefined : 'timeout' }),
     },
 
     stats: {

@@ -279,4 +279,43 @@ export interface Messages {
     serversOnly: string;
     notModerator: string;
   };
+  /** A job waiting in line for a concurrency slot (src/jobs/queue.ts), on its job message. */
+  queue: {
+    /** `place`: 1 for the first in line. */
+    waiting: Message<{ place: number }>;
+    note: string;
+  };
+  /** Requests waiting for a moderator (/video-limits approval; src/interactions/approval.ts). */
+  approval: {
+    /** The requester's job message while it waits. */
+    awaiting: string;
+    awaitingNote: Message<{ channelId: string }>;
+    /** Why it needs an approval: longer than the threshold, or at the resolution. */
+    over: Message<{ seconds: number; aboveSeconds: number | undefined; resolution: string; atResolution: string | undefined }>;
+    /** The post in the approval channel. */
+    request: Message<{ userId: string; channelId: string | null; prompt: string; options: string; why: string; expiresAt: number }>;
+    approveButton: string;
+    denyButton: string;
+    /** The post once decided. */
+    approvedPost: Message<{ post: string; byUserId: string }>;
+    deniedPost: Message<{ post: string; byUserId: string | null }>;
+    /** Cancelled (by the requester or a moderator) before anyone decided. */
+    cancelledPost: Message<{ post: string }>;
+    /** Answers to the buttons' presser. */
+    notModerator: string;
+    approved: string;
+    denied: string;
+    alreadyDecided: string;
+    missing: string;
+    /** The requester's job message once denied (by a moderator, or by the timeout: byUserId null). */
+    deniedTitle: Message<{ byUserId: string | null }>;
+    deniedQuotaBack: string;
+    /** /video-limits approval with a threshold but no channel to post requests in. */
+    needsChannel: string;
+    /** /video-limits approval's settings, as `show` and the answer list them. */
+    settings: Message<{ aboveSeconds: number | undefined; atResolution: string | undefined; channelId: string | undefined }>;
+    /** Audit channel entries. */
+    auditApproved: Message<{ moderatorId: string; userId: string; jobId: string; summary: string }>;
+    auditDenied: Message<{ moderatorId: string | null; userId: string; jobId: string; summary: string }>;
+  };
 }

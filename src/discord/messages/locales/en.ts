@@ -64,6 +64,8 @@ export const en = {
     cooldown_other: 'Please wait {{count}} more seconds between videos (cooldown {{cooldown}} s).',
     budget_daily: "This server's daily video budget has {{left}} s of {{max}} s left today; this video needs {{seconds}} s. It resets {{at}}.",
     budget_monthly: "This server's monthly video budget has {{left}} s of {{max}} s left this month; this video needs {{seconds}} s. It resets {{at}} ({{date}}).",
+    takes_need_approval:
+      "On this server a video like this needs a moderator's approval, and variations:{{takes}} cannot wait for one. Ask for one video (no variations): it waits for the approval.",
     server_concurrent_full_one: 'This server already has {{count}} video generating (limit {{max}} at once). Please try again when one has finished.',
     server_concurrent_full_other: 'This server already has {{count}} videos generating (limit {{max}} at once). Please try again when one has finished.',
     // `channels`: channel mentions.
@@ -359,6 +361,9 @@ export const en = {
       budgetMonthly: 'budget per month',
       allowed: '/video allowed',
       auditChannel: 'audit channel',
+      approvalAbove: 'approval above',
+      approvalResolution: 'approval at resolution',
+      approvalChannel: 'approval channel',
     },
     notSet: 'not set',
     yes: 'yes',
@@ -388,6 +393,9 @@ export const en = {
       failed: 'Failed',
       cancelled: 'Cancelled',
       undeliverable: 'Made, not posted',
+      waiting: 'Waiting in line',
+      awaiting_approval: 'Awaiting approval',
+      denied: 'Denied',
     },
     // `prompt` is already escaped and quoted as one line.
     line: '**{{index}}.** {{state}} · {{at}} · [job message]({{link}})\n> {{prompt}}',
@@ -398,6 +406,53 @@ export const en = {
     expired: 'The video service no longer keeps this video, so it cannot be sent again. Re-roll makes a new one.',
     sentByDm: 'The video could not be shown here, so it was sent to you by DM.',
     notSent: 'The video could not be sent here or by DM. Please try again in a minute.',
+  },
+
+  /** A job waiting in line for a concurrency slot (src/jobs/queue.ts). */
+  queue: {
+    // Ordinal plural forms (Intl.PluralRules type ordinal): 1st, 2nd, 3rd, 4th, 11th, 21st…
+    waiting_ordinal_one: 'Waiting: {{count}}st in line',
+    waiting_ordinal_two: 'Waiting: {{count}}nd in line',
+    waiting_ordinal_few: 'Waiting: {{count}}rd in line',
+    waiting_ordinal_other: 'Waiting: {{count}}th in line',
+    note: 'Starts by itself when a slot frees. Cancel gives its quota back.',
+  },
+
+  /** Requests waiting for a moderator (/video-limits approval); posts in the approval channel are in the server's language. */
+  approval: {
+    awaiting: "Waiting for a moderator's approval",
+    awaitingNote: 'A moderator decides in <#{{channelId}}>. Denied or not decided within 24 hours, its quota comes back.',
+    overSeconds: 'longer than {{seconds}} s',
+    overResolution: 'at {{resolution}}',
+    // `reasons`: overSeconds and/or overResolution.
+    over: '{{reasons, list(type: conjunction; style: long)}}',
+    request: '**Video request awaiting approval** from <@{{userId}}>{{where}}{{why}}\n{{prompt}}\n-# {{options}} · denied by itself {{at}}',
+    // After the requester's mention in `request`, when it was asked in a channel; then why, in parentheses.
+    inChannel: ' in <#{{channelId}}>',
+    why: ' ({{why}})',
+    approveButton: 'Approve',
+    denyButton: 'Deny',
+    approvedPost: '{{post}}\n✅ Approved by <@{{byUserId}}>',
+    deniedPost: '{{post}}\n⛔ Denied by <@{{byUserId}}>',
+    deniedPost_timeout: '{{post}}\n⛔ Denied: not decided within 24 hours',
+    cancelledPost: '{{post}}\n🛑 Cancelled before a decision',
+    notModerator: 'Only members with the Manage Server permission can approve or deny video requests.',
+    approved: 'Approved: the video is being made.',
+    denied: 'Denied: the request is ended and its quota given back.',
+    alreadyDecided: 'This request was already decided (or cancelled).',
+    missing: 'This video request no longer exists.',
+    deniedTitle: '⛔ **Denied** by a moderator (<@{{byUserId}}>)',
+    deniedTitle_timeout: '⛔ **Denied**: no moderator decided within 24 hours',
+    deniedQuotaBack: 'Nothing was made and it did not count against your limits.',
+    needsChannel: 'Give a channel too: requests over the threshold are posted there for a moderator to approve or deny.',
+    settingsOff: 'Approval: off',
+    // `thresholds`: settingsSeconds and/or settingsResolution.
+    settings: 'Approval: requests {{thresholds, list(type: disjunction; style: long)}} wait for a moderator in <#{{channelId}}>',
+    settingsSeconds: 'longer than {{seconds}} s',
+    settingsResolution: 'at {{resolution}}',
+    auditApproved: "**Video request approved** by <@{{moderatorId}}>: <@{{userId}}>'s {{summary}} (job {{jobId}})",
+    auditDenied: "**Video request denied** by <@{{moderatorId}}>: <@{{userId}}>'s {{summary}} (job {{jobId}})",
+    auditDenied_timeout: "**Video request denied** (not decided within 24 hours): <@{{userId}}>'s {{summary}} (job {{jobId}})",
   },
 
   /** `{{videos}}`, `{{seconds}}`, `{{jobs}}` are counts (count.video, count.second, count.job). */
@@ -466,6 +521,11 @@ export const en = {
       budgetMonthly: 'Video seconds per UTC month, whole server (0: no monthly budget)',
       audit: 'A channel for a log of limit changes and budget refusals (none: off)',
       auditChannel: 'The log channel; leave out to turn the log off',
+      approval: 'Requests over a threshold wait for a moderator to approve or deny them',
+      aboveSeconds: 'Requests longer than this many seconds need approval (0: no length threshold)',
+      atResolution: 'Requests at this resolution need approval',
+      approvalChannel: 'Where requests are posted for moderators',
+      approvalOff: 'off',
     },
     refs: {
       description: 'Saved reference image sets for /video',
