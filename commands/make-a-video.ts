@@ -10,7 +10,8 @@ import {
 import { IMAGE_RULES } from '../src/models';
 import { clip } from '../src/util/clip';
 import { FIELD, makeModal } from '../src/discord/modals';
-import { en, wordRefusal } from '../src/discord/messages';
+import { messagesFor, wordRefusal } from '../src/discord/messages';
+import { named } from '../src/discord/command-text';
 import { channelBeforeDeferral } from '../src/interactions/guards';
 import type { AttachmentMeta } from '../src/validation';
 import type { AppContext } from '../src/interactions/context';
@@ -27,8 +28,8 @@ import { requestVideo } from './video';
 
 export const kind = 'message';
 
-export const data = new ContextMenuCommandBuilder()
-  .setName('Make a video')
+// Its name is words, shown in the member's language (src/discord/command-text.ts); Discord routes by the English one.
+export const data = named(new ContextMenuCommandBuilder(), 'makeVideo')
   .setType(ApplicationCommandType.Message)
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall);
@@ -71,17 +72,18 @@ export async function execute(interaction: MessageContextMenuCommandInteraction,
  * well inside Discord's 3 s.
  */
 export async function openMakeAVideo(found: { images: AttachmentMeta[]; total: number }, interactionId: string, actor: Actor, { reply, drafts, limits }: HandlerPorts): Promise<void> {
-  if (found.images.length === 0) return reply.reply(en.make.noImages);
+  const m = messagesFor(actor.locale);
+  if (found.images.length === 0) return reply.reply(m.make.noImages);
   const channel = await channelBeforeDeferral(actor, limits);
-  if (channel.refusal) return reply.reply(wordRefusal(channel.refusal));
+  if (channel.refusal) return reply.reply(wordRefusal(channel.refusal, m));
   await drafts.put(interactionId, { userId: actor.userId, images: found.images, total: found.total });
-  await reply.showModal(makeModal(interactionId, found.images.length, found.total));
+  await reply.showModal(makeModal(interactionId, found.images.length, found.total, m));
 }
 
 /** The form's submit: the message's images, then the uploaded ones, through /video's pipeline. */
 export async function submitMakeAVideo(interactionId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts): Promise<void> {
   const draft = await ports.drafts.get(interactionId);
-  if (!draft || draft.userId !== actor.userId) return ports.reply.reply(en.make.draftGone);
+  if (!draft || draft.userId !== actor.userId) return ports.reply.reply(messagesFor(actor.locale).make.draftGone);
   const { prompt, ...options } = formOptions(answers);
   await requestVideo({ ...options, prompt: prompt ?? '', seed: null, images: [...draft.images, ...answers.files(FIELD.images)] }, actor, ports);
 }

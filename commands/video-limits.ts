@@ -9,7 +9,8 @@ import { actorOf, portsOf } from '../src/interactions/edge';
 import { limitsScope, roleIdsOf } from '../src/interactions/scope';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 import { describeCaps, describeLimits, describeRole, describeServerSettings } from '../src/discord/render-limits';
-import { en } from '../src/discord/messages';
+import { messagesFor, type Messages } from '../src/discord/messages';
+import { choice, described } from '../src/discord/command-text';
 import { clip } from '../src/util/clip';
 
 /**
@@ -18,15 +19,16 @@ import { clip } from '../src/util/clip';
  * channel when one is set (src/discord/audit.ts).
  */
 
-const LIMIT_OPTIONS: { option: string; name: LimitName; description: string }[] = [
-  { option: 'daily_videos', name: 'dailyVideos', description: 'Videos per UTC day (0 blocks)' },
-  { option: 'daily_seconds', name: 'dailySeconds', description: 'Seconds of video per UTC day' },
-  { option: 'concurrent', name: 'concurrent', description: 'Videos generating at once' },
-  { option: 'cooldown', name: 'cooldown', description: 'Seconds between two videos' },
+/** The limit options, by option name; `text` is the description's key (src/discord/command-text.ts). */
+const LIMIT_OPTIONS: { option: string; name: LimitName; text: string }[] = [
+  { option: 'daily_videos', name: 'dailyVideos', text: 'limits.dailyVideos' },
+  { option: 'daily_seconds', name: 'dailySeconds', text: 'limits.dailySeconds' },
+  { option: 'concurrent', name: 'concurrent', text: 'limits.concurrent' },
+  { option: 'cooldown', name: 'cooldown', text: 'limits.cooldown' },
 ];
 
 function withLimitOptions(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
-  for (const l of LIMIT_OPTIONS) sub.addIntegerOption((o) => o.setName(l.option).setDescription(l.description).setMinValue(LIMIT_BOUNDS[l.name].min).setMaxValue(LIMIT_BOUNDS[l.name].max));
+  for (const l of LIMIT_OPTIONS) sub.addIntegerOption((o) => described(o.setName(l.option), l.text).setMinValue(LIMIT_BOUNDS[l.name].min).setMaxValue(LIMIT_BOUNDS[l.name].max));
   return sub;
 }
 
@@ -36,68 +38,41 @@ const VIDEO_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncemen
 /** Discord's limit on a message's content. */
 const CONTENT_MAX = 2000;
 
-export const data = new SlashCommandBuilder()
+export const data = described(new SlashCommandBuilder(), 'limits.description')
   .setName('video-limits')
-  .setDescription('Moderators: limits on /video for this server and its members')
   .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
   .setContexts(InteractionContextType.Guild)
-  .addSubcommand((s) => s.setName('show').setDescription('Effective limits and usage today, for the server or one member').addUserOption((o) => o.setName('user').setDescription('A member')))
-  .addSubcommand((s) => withLimitOptions(s.setName('user').setDescription("Set a member's own limits").addUserOption((o) => o.setName('user').setDescription('The member').setRequired(true))))
+  .addSubcommand((s) => described(s.setName('show'), 'limits.show').addUserOption((o) => described(o.setName('user'), 'limits.showUser')))
+  .addSubcommand((s) => withLimitOptions(described(s.setName('user'), 'limits.user').addUserOption((o) => described(o.setName('user'), 'limits.theMember').setRequired(true))))
   .addSubcommand((s) =>
-    withLimitOptions(s.setName('server').setDescription("Set the server's default limits and caps"))
+    withLimitOptions(described(s.setName('server'), 'limits.server'))
       .addIntegerOption((o) =>
-        o.setName('server_concurrent').setDescription('Videos generating at once in the whole server (0: no limit)').setMinValue(SERVER_CONCURRENT_BOUNDS.min).setMaxValue(SERVER_CONCURRENT_BOUNDS.max),
+        described(o.setName('server_concurrent'), 'limits.serverConcurrent').setMinValue(SERVER_CONCURRENT_BOUNDS.min).setMaxValue(SERVER_CONCURRENT_BOUNDS.max),
       )
-      .addIntegerOption((o) => o.setName('max_duration').setDescription('Longest video in seconds').setMinValue(DURATION_BOUNDS.min).setMaxValue(DURATION_BOUNDS.max))
-      .addStringOption((o) => o.setName('max_resolution').setDescription('Highest resolution').addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))))
-      .addStringOption((o) =>
-        o
-          .setName('models')
-          .setDescription('Models members may use')
-          .addChoices({ name: 'all', value: 'all' }, ...MODEL_IDS.map((m) => ({ name: `only ${m}`, value: m }))),
-      ),
+      .addIntegerOption((o) => described(o.setName('max_duration'), 'limits.maxDuration').setMinValue(DURATION_BOUNDS.min).setMaxValue(DURATION_BOUNDS.max))
+      .addStringOption((o) => described(o.setName('max_resolution'), 'limits.maxResolution').addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))))
+      .addStringOption((o) => described(o.setName('models'), 'limits.models').addChoices(choice('limits.modelsAll', 'all'), ...MODEL_IDS.map((m) => choice('limits.modelsOnly', m, { model: m })))),
   )
-  .addSubcommand((s) => s.setName('reset').setDescription("Clear a member's own limits and today's usage").addUserOption((o) => o.setName('user').setDescription('The member').setRequired(true)))
+  .addSubcommand((s) => described(s.setName('reset'), 'limits.reset').addUserOption((o) => described(o.setName('user'), 'limits.theMember').setRequired(true)))
+  .addSubcommand((s) => withLimitOptions(described(s.setName('role'), 'limits.role').addRoleOption((o) => described(o.setName('role'), 'limits.theRole').setRequired(true))))
   .addSubcommand((s) =>
-    withLimitOptions(
-      s
-        .setName('role')
-        .setDescription("Set a role's limits (members get their most generous role's); no value clears them")
-        .addRoleOption((o) => o.setName('role').setDescription('The role').setRequired(true)),
-    ),
+    described(s.setName('channel'), 'limits.channel')
+      .addChannelOption((o) => described(o.setName('channel'), 'limits.theChannel').setRequired(true).addChannelTypes(...VIDEO_CHANNEL_TYPES))
+      .addBooleanOption((o) => described(o.setName('allowed'), 'limits.allowed').setRequired(true)),
   )
   .addSubcommand((s) =>
-    s
-      .setName('channel')
-      .setDescription('Allow or forbid /video in a channel (none set: everywhere)')
-      .addChannelOption((o) => o.setName('channel').setDescription('The channel').setRequired(true).addChannelTypes(...VIDEO_CHANNEL_TYPES))
-      .addBooleanOption((o) => o.setName('allowed').setDescription('Whether /video may run there').setRequired(true)),
+    described(s.setName('budget'), 'limits.budget')
+      .addIntegerOption((o) => described(o.setName('daily_seconds'), 'limits.budgetDaily').setMinValue(BUDGET_BOUNDS.dailySeconds.min).setMaxValue(BUDGET_BOUNDS.dailySeconds.max))
+      .addIntegerOption((o) => described(o.setName('monthly_seconds'), 'limits.budgetMonthly').setMinValue(BUDGET_BOUNDS.monthlySeconds.min).setMaxValue(BUDGET_BOUNDS.monthlySeconds.max)),
   )
   .addSubcommand((s) =>
-    s
-      .setName('budget')
-      .setDescription("The server's video seconds per UTC day and per UTC month (0 removes)")
-      .addIntegerOption((o) => o.setName('daily_seconds').setDescription('Video seconds per UTC day, whole server (0: no daily budget)').setMinValue(BUDGET_BOUNDS.dailySeconds.min).setMaxValue(BUDGET_BOUNDS.dailySeconds.max))
-      .addIntegerOption((o) => o.setName('monthly_seconds').setDescription('Video seconds per UTC month, whole server (0: no monthly budget)').setMinValue(BUDGET_BOUNDS.monthlySeconds.min).setMaxValue(BUDGET_BOUNDS.monthlySeconds.max)),
+    described(s.setName('approval'), 'limits.approval')
+      .addIntegerOption((o) => described(o.setName('above_seconds'), 'limits.aboveSeconds').setMinValue(0).setMaxValue(DURATION_BOUNDS.max))
+      .addStringOption((o) => described(o.setName('at_resolution'), 'limits.atResolution').addChoices({ name: '1080p', value: '1080p' }, choice('limits.approvalOff', 'off')))
+      .addChannelOption((o) => described(o.setName('channel'), 'limits.approvalChannel').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
   )
   .addSubcommand((s) =>
-    s
-      .setName('approval')
-      .setDescription('Requests over a threshold wait for a moderator to approve or deny them')
-      .addIntegerOption((o) => o.setName('above_seconds').setDescription('Requests longer than this many seconds need approval (0: no length threshold)').setMinValue(0).setMaxValue(DURATION_BOUNDS.max))
-      .addStringOption((o) =>
-        o
-          .setName('at_resolution')
-          .setDescription('Requests at this resolution need approval')
-          .addChoices({ name: '1080p', value: '1080p' }, { name: 'off', value: 'off' }),
-      )
-      .addChannelOption((o) => o.setName('channel').setDescription('Where requests are posted for moderators').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
-  )
-  .addSubcommand((s) =>
-    s
-      .setName('audit')
-      .setDescription('A channel for a log of limit changes and budget refusals (none: off)')
-      .addChannelOption((o) => o.setName('channel').setDescription('The log channel; leave out to turn the log off').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
+    described(s.setName('audit'), 'limits.audit').addChannelOption((o) => described(o.setName('channel'), 'limits.auditChannel').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)),
   );
 
 /** A /video-limits subcommand with its options, as typed. `memberRoles`: that member's roles, for their effective limits. */
@@ -180,33 +155,33 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: App
 }
 
 export async function manageLimits(command: LimitsCommand, actor: Actor, ports: HandlerPorts): Promise<void> {
-  // English until the languages issue picks the catalogue by the interaction's locale.
-  const m = en.limits;
+  const words = messagesFor(actor.locale);
+  const m = words.limits;
   const guildId = actor.guildId;
   if (!guildId) return ports.reply.reply(m.serversOnly);
   if (!actor.moderator) return ports.reply.reply(m.notModerator);
-  const text = await answer(command, guildId, actor, ports);
+  const text = await answer(command, guildId, actor, ports, words);
   // A broken audit channel is told once, to whichever moderator comes next (or makes the change that found it).
   const failure = await ports.audit.takeFailure(guildId);
   await ports.reply.reply(clip(failure ? `${text}\n\n${m.auditFailed(failure)}` : text, CONTENT_MAX));
 }
 
 /** Applies the subcommand, posts what changed to the audit channel, and returns the answer. */
-async function answer(command: LimitsCommand, guildId: string, actor: Actor, { limits, audit, now: clock, logger }: HandlerPorts): Promise<string> {
-  const m = en.limits;
+async function answer(command: LimitsCommand, guildId: string, actor: Actor, { limits, audit, now: clock, logger }: HandlerPorts, words: Messages): Promise<string> {
+  const m = words.limits;
   const { settings } = limits;
   const now = clock();
   const memberLimits = async (memberId: string, roles: string[] | undefined) => {
     const [eff, usage] = await Promise.all([limits.effective(guildId, memberId, roles ?? []), limits.usage(guildId, memberId)]);
-    return describeLimits(m.memberTitle({ userId: memberId }), eff, usage, now);
+    return describeLimits(m.memberTitle({ userId: memberId }), eff, usage, now, words);
   };
   const serverView = async () => {
     const [eff, server, usage] = await Promise.all([limits.serverEffective(guildId), limits.server(guildId), limits.serverUsage(guildId)]);
-    return `${describeLimits(m.serverTitle, eff, undefined, now)}\n${describeCaps(server.caps)}\n${describeServerSettings(server, usage, now)}`;
+    return `${describeLimits(m.serverTitle, eff, undefined, now, words)}\n${describeCaps(server.caps, words)}\n${describeServerSettings(server, usage, now, words)}`;
   };
   const changed = async (changes: AuditChange[]) => {
     logger.info({ guildId, moderator: actor.userId, changes }, 'video limits changed');
-    if (changes.length) await audit.post(guildId, { kind: 'limits_changed', moderatorId: actor.userId, changes });
+    if (changes.length) await audit.post(guildId, { kind: 'limits_changed', moderatorId: actor.userId, changes }, actor.guildLocale);
   };
   const changeServer = async (patch: ServerSettingsPatch) => {
     const { before, after } = await settings.setServer(guildId, patch);
@@ -237,14 +212,14 @@ async function answer(command: LimitsCommand, guildId: string, actor: Actor, { l
       const { memberId } = command;
       const cleared = await limits.resetMember(guildId, memberId);
       logger.info({ guildId, moderator: actor.userId, member: memberId }, 'member limits reset');
-      await audit.post(guildId, { kind: 'member_reset', moderatorId: actor.userId, userId: memberId, changes: memberChanges(memberId, cleared, {}) });
+      await audit.post(guildId, { kind: 'member_reset', moderatorId: actor.userId, userId: memberId, changes: memberChanges(memberId, cleared, {}) }, actor.guildLocale);
       return m.reset({ details: await memberLimits(memberId, command.memberRoles) });
     }
 
     case 'role': {
       const { roleId, patch } = command;
       const after = await changeServer({ role: { roleId, limits: Object.keys(patch).length ? patch : null } });
-      const details = describeRole(roleId, after.roles[roleId]);
+      const details = describeRole(roleId, after.roles[roleId], words);
       return after.roles[roleId] ? m.saved({ details }) : details;
     }
 
@@ -262,7 +237,7 @@ async function answer(command: LimitsCommand, guildId: string, actor: Actor, { l
       if (!Object.keys(approval).length) return m.noValueGiven;
       const before = (await limits.server(guildId)).approval;
       const enables = approval.aboveSeconds || approval.atResolution;
-      if (enables && !approval.channelId && !before?.channelId) return en.approval.needsChannel;
+      if (enables && !approval.channelId && !before?.channelId) return words.approval.needsChannel;
       await changeServer({ approval });
       return m.saved({ details: await serverView() });
     }
@@ -271,7 +246,7 @@ async function answer(command: LimitsCommand, guildId: string, actor: Actor, { l
       // Turning the log off is itself logged, in the channel that is being turned off.
       if (command.channelId === null) {
         const before = await limits.server(guildId);
-        if (before.audit) await audit.post(guildId, { kind: 'limits_changed', moderatorId: actor.userId, changes: serverChanges(before, { ...before, audit: undefined }) });
+        if (before.audit) await audit.post(guildId, { kind: 'limits_changed', moderatorId: actor.userId, changes: serverChanges(before, { ...before, audit: undefined }) }, actor.guildLocale);
         await settings.setServer(guildId, { audit: null });
       } else {
         await changeServer({ audit: { channelId: command.channelId } });

@@ -1,6 +1,7 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { UPLOAD_MAX_BYTES } from '../src/apimart';
-import { en, wordProblem, wordSaveRefusal } from '../src/discord/messages';
+import { messagesFor, wordProblem, wordSaveRefusal } from '../src/discord/messages';
+import { described } from '../src/discord/command-text';
 import { renderProblems } from '../src/discord/render';
 import type { AppContext } from '../src/interactions/context';
 import { actorOf, portsOf } from '../src/interactions/edge';
@@ -19,22 +20,20 @@ import { IMAGE_OPTIONS } from './video';
 
 const CONTENT_MAX = 2000;
 
-const builder = new SlashCommandBuilder()
+const builder = described(new SlashCommandBuilder(), 'refs.description')
   .setName('video-refs')
-  .setDescription('Saved reference image sets for /video')
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall)
   .addSubcommand((s) => {
-    s.setName('save')
-      .setDescription('Save 1 to 7 reference images under a name')
-      .addStringOption((o) => o.setName('name').setDescription('1 to 32 letters, digits, - or _').setRequired(true).setMinLength(1).setMaxLength(REF_NAME_MAX))
-      .addAttachmentOption((o) => o.setName('image1').setDescription('First reference image (PNG, JPEG or WebP)').setRequired(true).setFileTypes('image'));
-    for (const name of IMAGE_OPTIONS.slice(1)) s.addAttachmentOption((o) => o.setName(name).setDescription(`Reference image ${name.slice(5)}`).setFileTypes('image'));
-    return s.addBooleanOption((o) => o.setName('server').setDescription("Save it as this server's set (Manage Server)"));
+    described(s.setName('save'), 'refs.save')
+      .addStringOption((o) => described(o.setName('name'), 'refs.name').setRequired(true).setMinLength(1).setMaxLength(REF_NAME_MAX))
+      .addAttachmentOption((o) => described(o.setName('image1'), 'refs.image1').setRequired(true).setFileTypes('image'));
+    for (const name of IMAGE_OPTIONS.slice(1)) s.addAttachmentOption((o) => described(o.setName(name), 'video.image', { n: name.slice(5) }).setFileTypes('image'));
+    return s.addBooleanOption((o) => described(o.setName('server'), 'refs.server'));
   })
-  .addSubcommand((s) => s.setName('list').setDescription("Your sets and this server's"))
-  .addSubcommand((s) => s.setName('show').setDescription("A set's images").addStringOption((o) => o.setName('name').setDescription('The set').setRequired(true).setAutocomplete(true)))
-  .addSubcommand((s) => s.setName('delete').setDescription('Delete a set (a server set needs Manage Server)').addStringOption((o) => o.setName('name').setDescription('The set').setRequired(true).setAutocomplete(true)));
+  .addSubcommand((s) => described(s.setName('list'), 'refs.list'))
+  .addSubcommand((s) => described(s.setName('show'), 'refs.show').addStringOption((o) => described(o.setName('name'), 'refs.theSet').setRequired(true).setAutocomplete(true)))
+  .addSubcommand((s) => described(s.setName('delete'), 'refs.delete').addStringOption((o) => described(o.setName('name'), 'refs.theSet').setRequired(true).setAutocomplete(true)));
 
 export const data = builder;
 
@@ -71,7 +70,8 @@ export async function manageRefs(command: RefsCommand, actor: Actor, ports: Hand
 }
 
 async function saveSet({ name, server, images }: Extract<RefsCommand, { sub: 'save' }>, actor: Actor, { reply, refs, readImage, afterDeferral, logger }: HandlerPorts): Promise<void> {
-  const m = en.refs;
+  const words = messagesFor(actor.locale);
+  const m = words.refs;
   if (!isRefName(name)) return reply.reply(m.badName({ name }));
   let owner: RefOwner = { kind: 'member', userId: actor.userId };
   if (server) {
@@ -81,7 +81,7 @@ async function saveSet({ name, server, images }: Extract<RefsCommand, { sub: 'sa
   }
   // Refused before anything is downloaded when the name or the bound already stands in the way.
   const early = refs.refusal(owner, name, await refs.index(owner));
-  if (early) return reply.reply(wordSaveRefusal(early));
+  if (early) return reply.reply(wordSaveRefusal(early, words));
 
   await reply.deferPrivately();
   await afterDeferral.run(async () => {
@@ -89,20 +89,20 @@ async function saveSet({ name, server, images }: Extract<RefsCommand, { sub: 'sa
     const read = await readImagesToKeep(images, readImage, UPLOAD_MAX_BYTES, (a, err) =>
       logger.warn({ filename: a.filename, err: (err as Error).message }, 'an image to keep could not be read'),
     );
-    if (!read.ok) return reply.edit(renderProblems(m.problems({ count: read.problems.length }), read.problems.map((p) => wordProblem(p))));
+    if (!read.ok) return reply.edit(renderProblems(m.problems({ count: read.problems.length }), read.problems.map((p) => wordProblem(p, words)), words));
     const kept = read.images.map(({ meta, data }) => ({
       image: { filename: meta.filename, contentType: meta.contentType, bytes: data.length, width: meta.width, height: meta.height },
       data,
     }));
     const saved = await refs.save(owner, name, actor.userId, kept);
-    if (!saved.ok) return reply.edit({ text: wordSaveRefusal(saved.refusal), rows: [] });
+    if (!saved.ok) return reply.edit({ text: wordSaveRefusal(saved.refusal, words), rows: [] });
     logger.info({ setId: saved.set.id, owner, images: kept.length, bytes: kept.reduce((n, k) => n + k.data.length, 0) }, 'reference set saved');
     await reply.edit({ text: m.saved({ name, images: kept.length, server: owner.kind === 'server' }), rows: [] });
   });
 }
 
 async function listSets(actor: Actor, { reply, refs }: HandlerPorts): Promise<void> {
-  const m = en.refs;
+  const m = messagesFor(actor.locale).refs;
   const { mine, server } = await refs.visible(actor.userId, actor.guildId);
   const entries = (sets: typeof mine) => (sets.length ? sets.map((e) => m.listEntry({ name: e.name, images: e.images })).join(', ') : m.listNone);
   const lines = [`${m.listMine({ count: mine.length, max: refs.limits.perMember })}: ${entries(mine)}`];
@@ -113,17 +113,18 @@ async function listSets(actor: Actor, { reply, refs }: HandlerPorts): Promise<vo
 /** The set a show or delete names, or the sentence saying there is none. */
 async function targetSet(value: string, actor: Actor, refs: HandlerPorts['refs']): Promise<RefSet | string> {
   const { name, set } = await findRefSet(value, actor, refs);
-  return set ?? en.refs.notFound({ name, inServer: actor.guildId !== null });
+  return set ?? messagesFor(actor.locale).refs.notFound({ name, inServer: actor.guildId !== null });
 }
 
 async function showSet(typed: string, actor: Actor, ports: HandlerPorts): Promise<void> {
   const { reply, refs } = ports;
-  const m = en.refs;
+  const words = messagesFor(actor.locale);
+  const m = words.refs;
   // The links are the provider's (an upload may be needed): that can outlast Discord's 3 s.
   await reply.deferPrivately();
   const set = await targetSet(typed, actor, refs);
   if (typeof set === 'string') return reply.edit({ text: set, rows: [] });
-  const urls = await setUrls(set, ports);
+  const urls = await setUrls(set, ports, words);
   if (typeof urls === 'string') return reply.edit({ text: urls, rows: [] });
   const lines = [m.showTitle({ name: set.name, server: set.owner.kind === 'server', images: set.images.length })];
   set.images.forEach((i, n) => lines.push(m.showImage({ n: n + 1, filename: i.filename, width: i.width, height: i.height, bytes: i.bytes, url: urls[n]! })));
@@ -131,7 +132,7 @@ async function showSet(typed: string, actor: Actor, ports: HandlerPorts): Promis
 }
 
 async function deleteSet(typed: string, actor: Actor, { reply, refs, logger }: HandlerPorts): Promise<void> {
-  const m = en.refs;
+  const m = messagesFor(actor.locale).refs;
   const set = await targetSet(typed, actor, refs);
   if (typeof set === 'string') return reply.reply(set);
   const server = set.owner.kind === 'server';

@@ -1,13 +1,14 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { AppContext } from '../src/interactions/context';
 import { describeUsage } from '../src/discord/render-limits';
+import { messagesFor } from '../src/discord/messages';
+import { described } from '../src/discord/command-text';
 import { actorOf, portsOf } from '../src/interactions/edge';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 /** `/video-usage`: docs/commands.md. Everyone, ephemeral. */
-export const data = new SlashCommandBuilder()
+export const data = described(new SlashCommandBuilder(), 'usage.description')
   .setName('video-usage')
-  .setDescription('Your video usage today, what remains, and when it resets')
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall);
 
@@ -23,5 +24,5 @@ export async function showUsage(actor: Actor, { reply, limits, now }: HandlerPor
     limits.usage(scope, actor.userId),
     scope ? Promise.all([limits.server(scope), limits.serverUsage(scope)]) : undefined,
   ]);
-  await reply.reply(describeUsage(eff, usage, now(), server && { budget: server[0].budget, usage: server[1] }));
+  await reply.reply(describeUsage(eff, usage, now(), server && { budget: server[0].budget, usage: server[1] }, messagesFor(actor.locale)));
 }

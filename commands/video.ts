@@ -1,7 +1,8 @@
 import { ApplicationIntegrationType, InteractionContextType, SlashCommandBuilder, type Attachment, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { ASPECT_RATIOS, DEFAULTS, DURATION_BOUNDS, MODELS, PROMPT_MAX, PREVIEW_DEFAULTS, RESOLUTIONS, SEED_MAX, VARIATIONS } from '../src/models';
 import { renderProblems } from '../src/discord/render';
-import { en, wordProblem, wordRefusal } from '../src/discord/messages';
+import { messagesFor, wordProblem, wordRefusal } from '../src/discord/messages';
+import { choice, described } from '../src/discord/command-text';
 import { validateVideoRequest, type AttachmentMeta, type RequestOptions } from '../src/validation';
 import type { RefSet } from '../src/refs';
 import { findRefSet, refChoices, setUrls } from '../src/interactions/refs';
@@ -17,55 +18,41 @@ import type { Actor, HandlerPorts } from '../src/interactions/ports';
 
 export const IMAGE_OPTIONS = ['image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'image7'] as const;
 
-const builder = new SlashCommandBuilder()
+const builder = described(new SlashCommandBuilder(), 'video.description')
   .setName('video')
-  .setDescription('Turn 1 to 7 reference images (attached or a saved set) into a short AI video')
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
   // Members may also install the bot as their own app and use it where the server has not added it.
   .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall)
-  .addStringOption((o) => o.setName('prompt').setDescription('Describe the motion and camera, not the looks (the images give those)').setRequired(true).setMinLength(1).setMaxLength(PROMPT_MAX))
+  .addStringOption((o) => described(o.setName('prompt'), 'video.prompt').setRequired(true).setMinLength(1).setMaxLength(PROMPT_MAX))
   // Optional since `refs` exists: Discord cannot express "image1 or refs", so validation asks for one of them.
-  .addAttachmentOption((o) => o.setName('image1').setDescription('First reference image (PNG, JPEG or WebP), or use refs').setRequired(false).setFileTypes('image'));
+  .addAttachmentOption((o) => described(o.setName('image1'), 'video.image1').setRequired(false).setFileTypes('image'));
 for (const name of IMAGE_OPTIONS.slice(1)) {
-  builder.addAttachmentOption((o) => o.setName(name).setDescription(`Reference image ${name.slice(5)}`).setRequired(false).setFileTypes('image'));
+  builder.addAttachmentOption((o) => described(o.setName(name), 'video.image', { n: name.slice(5) }).setRequired(false).setFileTypes('image'));
 }
 builder
   .addStringOption((o) =>
-    o
-      .setName('model')
-      .setDescription(`Model (default ${DEFAULTS.model})`)
-      .addChoices(...MODELS.map((m) => ({ name: m.label, value: m.id }))),
+    described(o.setName('model'), 'video.model', { model: DEFAULTS.model }).addChoices(...MODELS.map((m) => choice(`video.modelChoice.${m.id}`, m.id))),
   )
   .addIntegerOption((o) =>
-    o
-      .setName('duration')
-      .setDescription(`Seconds (default ${DEFAULTS.duration}; ${MODELS.map((m) => `${m.id} ${m.minDuration}-${m.maxDuration}`).join(', ')})`)
+    described(o.setName('duration'), 'video.duration', (say) => ({
+      duration: DEFAULTS.duration,
+      ranges: MODELS.map((m) => say('video.durationRange', { model: m.id, min: m.minDuration, max: m.maxDuration })),
+    }))
       .setMinValue(DURATION_BOUNDS.min)
       .setMaxValue(DURATION_BOUNDS.max),
   )
   .addStringOption((o) =>
-    o
-      .setName('resolution')
-      .setDescription(`Resolution (default ${DEFAULTS.resolution}; ${MODELS.filter((m) => !m.resolutions.includes('540p' as never)).map((m) => m.id).join(', ')} has no 540p)`)
-      .addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))),
+    described(o.setName('resolution'), 'video.resolution', {
+      resolution: DEFAULTS.resolution,
+      models: MODELS.filter((m) => !m.resolutions.includes('540p' as never)).map((m) => m.id),
+    }).addChoices(...RESOLUTIONS.map((r) => ({ name: r, value: r }))),
   )
-  .addStringOption((o) =>
-    o
-      .setName('aspect_ratio')
-      .setDescription(`Aspect ratio (default ${DEFAULTS.aspectRatio})`)
-      .addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))),
-  )
-  .addIntegerOption((o) => o.setName('seed').setDescription('Seed for similar results (optional)').setMinValue(0).setMaxValue(SEED_MAX))
-  .addIntegerOption((o) =>
-    o
-      .setName('variations')
-      .setDescription(`Takes with different seeds, in one message; each counts as a video (default ${VARIATIONS.default})`)
-      .setMinValue(VARIATIONS.min)
-      .setMaxValue(VARIATIONS.max),
-  )
-  .addBooleanOption((o) => o.setName('preview').setDescription(`Quick, cheap take: ${PREVIEW_DEFAULTS.model}, lowest resolution, ${PREVIEW_DEFAULTS.duration} s unless given`))
-  .addStringOption((o) => o.setName('refs').setDescription('A saved reference set (/video-refs): its images come first').setAutocomplete(true))
-  .addBooleanOption((o) => o.setName('private').setDescription('Only you see the video; after 15 minutes it comes to your DMs'));
+  .addStringOption((o) => described(o.setName('aspect_ratio'), 'video.aspectRatio', { aspectRatio: DEFAULTS.aspectRatio }).addChoices(...ASPECT_RATIOS.map((a) => ({ name: a, value: a }))))
+  .addIntegerOption((o) => described(o.setName('seed'), 'video.seed').setMinValue(0).setMaxValue(SEED_MAX))
+  .addIntegerOption((o) => described(o.setName('variations'), 'video.variations', { default: VARIATIONS.default }).setMinValue(VARIATIONS.min).setMaxValue(VARIATIONS.max))
+  .addBooleanOption((o) => described(o.setName('preview'), 'video.preview', { model: PREVIEW_DEFAULTS.model, duration: PREVIEW_DEFAULTS.duration }))
+  .addStringOption((o) => described(o.setName('refs'), 'video.refs').setAutocomplete(true))
+  .addBooleanOption((o) => described(o.setName('private'), 'video.private'));
 
 export const data = builder;
 
@@ -108,7 +95,7 @@ const keptMeta = (set: RefSet): AttachmentMeta[] =>
  */
 export async function requestVideo(input: VideoInput, actor: Actor, ports: HandlerPorts): Promise<void> {
   const channel = await channelBeforeDeferral(actor, ports.limits);
-  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal, messagesFor(actor.locale)));
   // Acknowledge first: Discord allows 3 s, and everything below may wait on the network.
   const origin = await ports.reply.deferForJob({ private: input.private === true });
   await ports.afterDeferral.run(() => createJob(input, actor, ports, origin, channel.known));
@@ -117,6 +104,7 @@ export async function requestVideo(input: VideoInput, actor: Actor, ports: Handl
 // `private` is already in the origin (an ephemeral deferral); it is no option of the generation request.
 async function createJob({ images, refs: refsName, private: _private, ...options }: VideoInput, actor: Actor, ports: HandlerPorts, origin: JobOrigin, channelKnown: boolean): Promise<void> {
   const { reply, probe, limits, refs, audit } = ports;
+  const m = messagesFor(actor.locale);
   const notHere = channelKnown ? undefined : await videoChannelRefusal(actor, limits);
   if (notHere) return refuse(actor, notHere, { reply, audit });
   const attachments = await probe(images);
@@ -124,20 +112,20 @@ async function createJob({ images, refs: refsName, private: _private, ...options
   if (refsName) {
     const found = await findRefSet(refsName, actor, refs);
     set = found.set;
-    if (!set) return reply.edit(renderProblems(en.problems.request({ count: 1 }), [en.refs.notFound({ name: found.name, inServer: actor.guildId !== null })]));
+    if (!set) return reply.edit(renderProblems(m.problems.request({ count: 1 }), [m.refs.notFound({ name: found.name, inServer: actor.guildId !== null })], m));
   }
   const kept = set ? keptMeta(set) : [];
   const caps = await limits.caps(actor.limitsScope);
   const result = validateVideoRequest({ ...options, attachments: [...kept, ...attachments], fromSet: kept.length }, caps);
   if (!result.ok) {
-    await reply.edit(renderProblems(en.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p))));
+    await reply.edit(renderProblems(m.problems.request({ count: result.problems.length }), result.problems.map((p) => wordProblem(p, m)), m));
     return;
   }
   // Before the reservation: a set whose images cannot be handed over starts nothing and counts nothing.
   const request = result.request;
   if (set) {
-    const urls = await setUrls(set, ports);
-    if (typeof urls === 'string') return reply.edit(renderProblems(en.problems.request({ count: 1 }), [urls]));
+    const urls = await setUrls(set, ports, m);
+    if (typeof urls === 'string') return reply.edit(renderProblems(m.problems.request({ count: 1 }), [urls], m));
     request.image_urls = [...urls, ...request.image_urls.slice(urls.length)];
   }
 

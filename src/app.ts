@@ -121,7 +121,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       // A moderator's decision is posted by its button (src/interactions/approval.ts); a timeout has no button.
       if (job.state === 'denied' && job.approval?.by === null && job.guildId) {
         const r = job.request;
-        void audit.post(job.guildId, { kind: 'approval', decision: 'denied', moderatorId: null, userId: job.userId, jobId: job.id, request: { model: r.model, duration: r.duration, resolution: r.resolution } });
+        void audit.post(job.guildId, { kind: 'approval', decision: 'denied', moderatorId: null, userId: job.userId, jobId: job.id, request: { model: r.model, duration: r.duration, resolution: r.resolution } }, job.approval?.locale);
       }
       opts.events?.onState?.(job);
     },

@@ -1,6 +1,7 @@
 /**
  * Per-model rules: the one table that both the slash command's choices and validation read, so the two
- * cannot disagree. Values from docs/apimart.md.
+ * cannot disagree. Values from docs/apimart.md. The choices' names are words, in the messages' resources
+ * (`commands.video.modelChoice`, src/discord/messages/locales/).
  */
 
 export const RESOLUTIONS = ['540p', '720p', '1080p'] as const;
@@ -11,15 +12,14 @@ export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 export interface ModelRules {
   id: string;
-  label: string;
   minDuration: number;
   maxDuration: number;
   resolutions: readonly Resolution[];
 }
 
 export const MODELS = [
-  { id: 'viduq3', label: 'Vidu Q3 (smarter shot changes)', minDuration: 3, maxDuration: 16, resolutions: ['540p', '720p', '1080p'] },
-  { id: 'viduq3-mix', label: 'Vidu Q3 Mix (best quality, 1-2 s clips)', minDuration: 1, maxDuration: 16, resolutions: ['720p', '1080p'] },
+  { id: 'viduq3', minDuration: 3, maxDuration: 16, resolutions: ['540p', '720p', '1080p'] },
+  { id: 'viduq3-mix', minDuration: 1, maxDuration: 16, resolutions: ['720p', '1080p'] },
 ] as const satisfies readonly ModelRules[];
 
 export type ModelId = (typeof MODELS)[number]['id'];

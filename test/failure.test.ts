@@ -17,7 +17,7 @@ import { capturedLogger } from './support/log-capture';
 
 /**
  * Why a job failed is data (src/jobs/failure.ts); the member reads the catalogue's sentence for it
- * (src/discord/messages/en.ts). The sentences here are the ones members have always read.
+ * (src/discord/messages/locales/en.ts). The sentences here are the ones members have always read.
  */
 
 const input = jobInput({ id: 'abcdef0123456789abcd' });

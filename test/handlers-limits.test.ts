@@ -276,6 +276,20 @@ describe('/video-limits audit', () => {
     expect(w.posts).toHaveLength(count);
   });
 
+  it("is written in the server's language; each answer is in the language of whoever asked", async () => {
+    const w = await world();
+    const ja: Actor = { ...moderator, locale: 'ja', guildLocale: 'de' };
+    await manageLimits({ sub: 'audit', channelId: AUDIT }, ja, w.ports);
+    await manageLimits({ sub: 'budget', budget: { dailySeconds: 4 } }, ja, w.ports);
+    expect(w.last()).toMatch(/^保存しました。/);
+    expect(w.last()).toContain('今日：4秒中0秒使用、残り4秒。');
+    expect(w.posts.at(-1)!.payload.text).toBe(`**Videolimits geändert** von <@${MOD}>\n• Server · Budget pro Tag: nicht gesetzt -> 4 s`);
+
+    await requestVideo(video(5), { ...member, locale: 'fr', guildLocale: 'de' }, w.ports);
+    expect(w.last()).toContain('Il reste 4 s sur 4 s au budget vidéo quotidien de ce serveur aujourd’hui ; cette vidéo a besoin de 5 s.');
+    expect(w.posts.at(-1)!.payload.text).toBe(`**Abgelehnt wegen Budget**: <@${MEMBER}> in <#${GENERAL}> wollte 5 s; heute sind noch 4 s von 4 s übrig.`);
+  });
+
   it('a channel that refuses the bot (403/50013) is told to the moderator once, in the reply of the change, and not posted to again', async () => {
     const w = await world({ auditFails: discordError(403, 50013) });
     const reply = await w.limitsCommand({ sub: 'audit', channelId: AUDIT });

@@ -7,9 +7,9 @@ import { LimitsService } from '../src/limits/service';
 import { WaitQueue, queueKeyOf } from '../src/jobs/queue';
 import { newJob, type NewJob } from '../src/jobs/record';
 import { renderCard } from '../src/discord/card';
-import { renderApprovalDecided, renderApprovalRequest } from '../src/discord/render-approval';
+import { renderApprovalDecided, renderApprovalRequest, wordApprovalReason } from '../src/discord/render-approval';
 import { parseButtonId } from '../src/discord/custom-id';
-import { en } from '../src/discord/messages';
+import { en, messagesFor } from '../src/discord/messages';
 import { openStore, type KV } from '../src/store/kv';
 import { JobRepo } from '../src/jobs/repo';
 import { APPROVAL_TIMEOUT_MS, JobService } from '../src/jobs/service';
@@ -145,6 +145,30 @@ describe('messages', () => {
     expect(renderApprovalDecided({ ...job, state: 'denied', approval: { ...job.approval!, by: null } }).text).toContain('not decided within 24 hours');
     expect(textOf(renderCard([{ ...job, state: 'denied' }], { kind: 'ended', ending: { kind: 'denied', by: null } }))).toContain('no moderator decided within 24 hours');
     expect(textOf(renderRunning(job, NOW))).toContain(`A moderator decides in <#800000000000000003>`);
+  });
+});
+
+describe('approval in two languages', () => {
+  it("the post and its decided edit are in the server's language; the requester's card in theirs", () => {
+    const base = newJob(
+      {
+        id: 'job0000000000002', shard: 0, guildId: '900000000000000004', channelId: '800000000000000002', userId: '100000000000000002', applicationId: '700000000000000001',
+        interactionId: '600000000000000002', interactionToken: 'tok', tokenExpiresAt: NOW + 900_000, replyMessageId: null, attachmentSizeLimit: 10 * 1024 * 1024,
+        request: { model: 'viduq3', prompt: 'a bear waves', duration: 10, resolution: '1080p', aspect_ratio: '16:9', image_urls: ['https://x/a.png'] },
+        imageNames: ['a.png'], usage: null, rerollOf: null, locale: 'ja',
+        approval: { channelId: '800000000000000003', messageId: null, expiresAt: NOW + 86_400_000, by: null, locale: 'de' },
+      },
+      NOW,
+      'awaiting_approval',
+    );
+    const de = messagesFor(base.approval!.locale);
+    const why = wordApprovalReason({ seconds: 10, aboveSeconds: 8, resolution: '1080p', atResolution: '1080p' }, de);
+    expect(why).toBe('länger als 8 s und in 1080p');
+    const post = renderApprovalRequest(base, why, de);
+    expect(post.text).toContain(`**Videoanfrage wartet auf Freigabe** von <@${base.userId}> in <#${base.channelId}> (länger als 8 s und in 1080p)`);
+    expect(post.rows[0]!.components.map((b) => ('label' in b ? b.label : undefined))).toEqual(['Freigeben', 'Ablehnen']);
+    expect(renderApprovalDecided({ ...base, state: 'denied', approval: { ...base.approval!, by: null } }, de).text).toContain('⛔ Abgelehnt: binnen 24 Stunden nicht entschieden');
+    expect(textOf(renderCard([base], { kind: 'running', now: NOW }, {}, messagesFor(base.locale)))).toContain('<#800000000000000003> でモデレーターが判断します。');
   });
 });
 

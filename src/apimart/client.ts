@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { GenerationRequest } from './request';
 import { ApimartError, Malformed, RateLimited, Transient } from './errors';
 import type { RequestClass, RequestGate } from './gate';
+import type { TaskLanguage } from './language';
 import { errorFromResponse, parseSubmit, parseTask, parseUpload, type Submitted, type TaskView, type Uploaded } from './parse';
 
 export interface ApimartClientOptions {
@@ -36,8 +37,11 @@ export interface UploadFile {
 
 export interface Apimart {
   submit(body: GenerationRequest, opts: { idempotencyKey: string }): Promise<Submitted>;
-  /** `cls` is the poll's worth to the request budget (src/apimart/gate.ts). */
-  getTask(taskId: string, cls?: RequestClass): Promise<TaskView>;
+  /**
+   * `cls` is the poll's worth to the request budget (src/apimart/gate.ts); `language`, the failure reason's
+   * language (docs/apimart.md), absent: the provider's default.
+   */
+  getTask(taskId: string, cls?: RequestClass, opts?: { language?: TaskLanguage | undefined }): Promise<TaskView>;
 }
 
 /** Re-hosting of kept images (saved reference sets); the job engine needs only `Apimart`. */
@@ -88,10 +92,11 @@ export class ApimartClient implements Apimart, ImageHost {
   }
 
   /** Polls a task; transient failures and 429s are retried with jittered backoff. */
-  async getTask(taskId: string, cls: RequestClass = 'routine'): Promise<TaskView> {
+  async getTask(taskId: string, cls: RequestClass = 'routine', { language }: { language?: TaskLanguage | undefined } = {}): Promise<TaskView> {
+    const path = `/v1/tasks/${encodeURIComponent(taskId)}${language ? `?language=${language}` : ''}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        const view = parseTask(await this.call('GET', `/v1/tasks/${encodeURIComponent(taskId)}`, cls), taskId);
+        const view = parseTask(await this.call('GET', path, cls), taskId);
         if (!view.known) this.opts.logger.warn({ taskId, status: view.rawStatus }, 'APIMart answered an unknown task status; treating it as running');
         return view;
       } catch (err) {

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './gate';
 export * from './client';
 export * from './parse';
+export * from './language';

@@ -3,7 +3,7 @@ import type { AuditChange, AuditEntry, AuditPort } from '../limits/audit';
 import type { LimitSettings } from '../limits/settings';
 import type { MessagePayload } from './render';
 import { DiscordCodes, discordErrorCode } from './messenger';
-import { en, type Messages } from './messages';
+import { en, messagesFor, type Messages } from './messages';
 
 /**
  * The moderators' audit channel (/video-limits audit): posts go through the messenger's channel post, whose
@@ -73,7 +73,7 @@ export class DiscordAuditLog implements AuditPort {
 
   constructor(private readonly deps: AuditLogDeps) {}
 
-  async post(guildId: string, entry: AuditEntry): Promise<void> {
+  async post(guildId: string, entry: AuditEntry, guildLocale?: string | null): Promise<void> {
     const { send, settings, logger, now } = this.deps;
     const once = entry.kind === 'budget_refused' ? { key: `${guildId}:${entry.userId}:${entry.refusal.code}`, resetAt: entry.refusal.resetAt } : undefined;
     if (once && this.refusalsPosted.get(once.key) === once.resetAt) return;
@@ -82,7 +82,8 @@ export class DiscordAuditLog implements AuditPort {
       const audit = (await settings.getServer(guildId))?.audit;
       if (!audit || audit.failure) return;
       channelId = audit.channelId;
-      await send(channelId, renderAudit(entry));
+      // Moderators read the channel together: the server's language, not the member's who caused the post.
+      await send(channelId, renderAudit(entry, messagesFor(guildLocale)));
       if (once) this.remember(once.key, once.resetAt);
     } catch (err) {
       const { status, code } = discordErrorCode(err);

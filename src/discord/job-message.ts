@@ -6,6 +6,7 @@ import type { DeliveryRoute, Job } from '../jobs/record';
 import { renderApprovalDecided } from './render-approval';
 import { discordErrorCode, DiscordCodes, type Messenger, type VideoFile } from './messenger';
 import { DEFAULT_UPLOAD_LIMIT } from './platform';
+import { messagesFor } from './messages';
 import { renderCard, videoFileName } from './card';
 import type { NotAttached } from './card-reasons';
 import type { Outgoing } from './outgoing';
@@ -68,7 +69,7 @@ export class JobMessage implements JobView {
 
   async showRunning(takes: Takes, now: number): Promise<boolean> {
     const job = takes[0]!;
-    const card = renderCard(takes, { kind: 'running', now });
+    const card = renderCard(takes, { kind: 'running', now }, {}, messagesFor(job.locale));
     for (const r of this.routes(job, 'in place')) {
       if (await this.trySend(job, r, () => r.send(card).then(() => true))) return true;
     }
@@ -77,10 +78,12 @@ export class JobMessage implements JobView {
 
   async showEnded(takes: Takes, ending: JobEnding): Promise<void> {
     const job = takes[0]!;
+    // The requester's language, stored with the job: this message may outlive their interaction.
+    const m = messagesFor(job.locale);
     // The approval post loses its buttons once nothing is left to decide: denied, or cancelled before a decision.
     if (ending.kind === 'denied' || (ending.kind === 'cancelled' && job.approval?.by === null)) await this.showDecided(job);
     for (const r of this.routes(job, 'anywhere')) {
-      const card = renderCard(takes, { kind: 'ended', ending }, { mention: r.mention ? job.userId : undefined });
+      const card = renderCard(takes, { kind: 'ended', ending }, { mention: r.mention ? job.userId : undefined }, m);
       if (await this.trySend(job, r, () => r.send(card).then(() => true))) return;
     }
     this.log(job).error(
@@ -96,7 +99,7 @@ export class JobMessage implements JobView {
   async showDecided(job: Job): Promise<void> {
     const post = job.approval;
     if (!post?.messageId) return;
-    await this.deps.messenger.editChannelMessage(post.channelId, post.messageId, renderApprovalDecided(job)).catch((err: unknown) => this.log(job).warn({ err: (err as Error).message }, 'the approval post could not be updated'));
+    await this.deps.messenger.editChannelMessage(post.channelId, post.messageId, renderApprovalDecided(job, messagesFor(job.approval?.locale))).catch((err: unknown) => this.log(job).warn({ err: (err as Error).message }, 'the approval post could not be updated'));
   }
 
   /**
@@ -133,6 +136,7 @@ export class JobMessage implements JobView {
       got.set(t.id, { why });
     }
 
+    const m = messagesFor(job.locale);
     for (const r of this.routes(job, 'anywhere')) {
       const files: VideoFile[] = [];
       const notAttached = new Map<string, NotAttached>();
@@ -152,7 +156,7 @@ export class JobMessage implements JobView {
       const sent = await this.trySend(job, r, async () => {
         if (files.length) {
           try {
-            await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }), files);
+            await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }, m), files);
             return ready.filter((t) => !notAttached.has(t.id)).map((t) => t.id);
           } catch (err) {
             // Discord's stated limit has been seen to overstate what it accepts: fall back to the links here.
@@ -161,7 +165,7 @@ export class JobMessage implements JobView {
             for (const t of ready) if (!notAttached.has(t.id)) notAttached.set(t.id, { code: 'refused', sizeBytes: got.get(t.id)!.file?.data.length });
           }
         }
-        await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }));
+        await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }, m));
         return [] as string[];
       });
       if (sent !== undefined) return { route: r.route, attached: sent };

@@ -62,7 +62,7 @@ function promptField(prompt: string | undefined, m: Messages): { note?: APITextD
 
 function modelField(model: string, resolution: string, m: Messages): APILabelComponent {
   const options = MODELS.flatMap((rules) =>
-    rules.resolutions.map((r) => ({ label: m.modals.modelOption({ model: rules.label, resolution: r }), value: modelChoice(rules.id, r), default: rules.id === model && r === resolution })),
+    rules.resolutions.map((r) => ({ label: m.modals.modelOption({ model: m.modals.modelName[rules.id], resolution: r }), value: modelChoice(rules.id, r), default: rules.id === model && r === resolution })),
   );
   return label(m.modals.modelLabel, { type: ComponentType.StringSelect, custom_id: FIELD.model, options, min_values: 1, max_values: 1, required: true });
 }

@@ -2,12 +2,12 @@ import { LIMIT_NAMES, nextUtcMidnight, nextUtcMonth, type Budget, type Effective
 import type { ServerUsage } from '../limits/budget';
 import type { ServerCaps } from '../validation';
 import { en, type Messages } from './messages';
+import type { CountedLimit } from './messages/types';
 
 /** Text of /video-limits and /video-usage: the layout here, the words in the catalogue. Pure. */
 
-function used(name: LimitName, u: UsageSnapshot): number | undefined {
-  return name === 'dailyVideos' ? u.videos : name === 'dailySeconds' ? u.seconds : name === 'concurrent' ? u.active.length : undefined;
-}
+const USED: Record<CountedLimit, (u: UsageSnapshot) => number> = { dailyVideos: (u) => u.videos, dailySeconds: (u) => u.seconds, concurrent: (u) => u.active.length };
+const isCounted = (name: LimitName): name is CountedLimit => name in USED;
 
 /** Effective limits with where each comes from, and today's usage when given. */
 export function describeLimits(title: string, eff: Effective, usage: UsageSnapshot | undefined, now: number, m: Messages = en): string {
@@ -15,8 +15,8 @@ export function describeLimits(title: string, eff: Effective, usage: UsageSnapsh
   const lines = [`**${title}**`];
   for (const name of LIMIT_NAMES) {
     const limit = eff.values[name];
-    const u = usage && used(name, usage);
-    const usagePart = u === undefined ? '' : m.limits.usage({ used: value(name, u), left: value(name, Math.max(0, limit - u)) });
+    const u = usage && isCounted(name) ? { limit: name, used: USED[name](usage) } : undefined;
+    const usagePart = u ? m.limits.usage({ ...u, left: Math.max(0, limit - u.used) }) : '';
     const roleId = eff.sources[name] === 'role' ? eff.roles[name] : undefined;
     const source = roleId ? m.limits.fromRole({ roleId }) : m.limits.source[eff.sources[name]];
     lines.push(`• ${m.limits.line({ label: m.limits.label[name], value: value(name, limit), source })}${usagePart}`);

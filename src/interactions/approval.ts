@@ -1,7 +1,7 @@
 import { needsApproval, type ApprovalReason } from '../limits/policy';
 import { APPROVAL_TIMEOUT_MS } from '../jobs/service';
 import type { Job, NewJob } from '../jobs/record';
-import { en } from '../discord/messages';
+import { messagesFor } from '../discord/messages';
 import { renderApprovalRequest, wordApprovalReason } from '../discord/render-approval';
 import { moderates } from './guards';
 import type { Actor, HandlerPorts } from './ports';
@@ -19,7 +19,8 @@ export async function approvalOf(actor: Actor, { limits, now }: Pick<HandlerPort
   const { approval } = await limits.server(actor.limitsScope);
   const reason = needsApproval(approval, request);
   if (!approval || !reason) return undefined;
-  return { approval: { channelId: approval.channelId, messageId: null, expiresAt: now() + APPROVAL_TIMEOUT_MS, by: null }, reason };
+  const locale = actor.guildLocale ? { locale: actor.guildLocale } : {};
+  return { approval: { channelId: approval.channelId, messageId: null, expiresAt: now() + APPROVAL_TIMEOUT_MS, by: null, ...locale }, reason };
 }
 
 /**
@@ -30,7 +31,9 @@ export async function startJob(ports: Pick<HandlerPorts, 'jobs' | 'posts' | 'log
   const job = await ports.jobs.start(input);
   if (!reason || !job.approval) return;
   try {
-    const messageId = await ports.posts.send(job.approval.channelId, renderApprovalRequest(job, wordApprovalReason(reason)));
+    // The moderators read the approval channel together: the server's language.
+    const m = messagesFor(job.approval.locale);
+    const messageId = await ports.posts.send(job.approval.channelId, renderApprovalRequest(job, wordApprovalReason(reason, m), m));
     await ports.jobs.notePost(job.id, messageId);
   } catch (err) {
     ports.logger.warn({ jobId: job.id, channelId: job.approval.channelId, err: (err as Error).message }, 'the approval request could not be posted; it waits for its timeout');
@@ -39,7 +42,7 @@ export async function startJob(ports: Pick<HandlerPorts, 'jobs' | 'posts' | 'log
 
 /** Approve or Deny, pressed on the post in the approval channel. */
 export async function decide(decision: 'approved' | 'denied', jobId: string, actor: Actor, { reply, jobs, posts, audit }: HandlerPorts): Promise<void> {
-  const m = en.approval;
+  const m = messagesFor(actor.locale).approval;
   const job = await jobs.get(jobId);
   if (!job) return reply.reply(m.missing);
   if (!moderates(actor, job.guildId)) return reply.reply(m.notModerator);
@@ -49,6 +52,6 @@ export async function decide(decision: 'approved' | 'denied', jobId: string, act
   // A Deny's post is updated with the requester's message (the job's end); an Approve's here.
   if (decision === 'approved') await posts.showDecided(result.job);
   const r = job.request;
-  await audit.post(job.guildId!, { kind: 'approval', decision, moderatorId: actor.userId, userId: job.userId, jobId, request: { model: r.model, duration: r.duration, resolution: r.resolution } });
+  await audit.post(job.guildId!, { kind: 'approval', decision, moderatorId: actor.userId, userId: job.userId, jobId, request: { model: r.model, duration: r.duration, resolution: r.resolution } }, job.approval?.locale ?? actor.guildLocale);
   await reply.edit({ text: decision === 'approved' ? m.approved : m.denied, rows: [] });
 }

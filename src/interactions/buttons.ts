@@ -6,7 +6,7 @@ import { refuse } from './refusal';
 import { decide } from './approval';
 import { renderError, renderProblems } from '../discord/render';
 import { finalModal, remixModal, TEXT_INPUT_MAX } from '../discord/modals';
-import { en, wordProblem, wordRefusal, type Messages } from '../discord/messages';
+import { messagesFor, wordProblem, wordRefusal, type Messages } from '../discord/messages';
 import type { ButtonAction, ModalAction } from '../discord/custom-id';
 import type { JobOrigin } from './defer';
 import { actorOf, formAnswers, historyPortsOf, portsOf } from './edge';
@@ -23,7 +23,7 @@ export type ButtonHandler = (interaction: ButtonInteraction, jobId: string, ctx:
 export type ModalHandler = (interaction: ModalSubmitInteraction, subject: string, ctx: AppContext) => Promise<void>;
 
 /** The Cancel answer; it says whether the job still counts (docs/commands.md, limits). */
-function cancelAnswer(result: CancelOutcome, m: Messages = en): string {
+function cancelAnswer(result: CancelOutcome, m: Messages): string {
   switch (result.outcome) {
     case 'cancelled':
       return result.quotaKept ? m.buttons.cancelledQuotaKept : m.buttons.cancelledQuotaBack;
@@ -56,16 +56,17 @@ const pressedOn = (channelId: string, message: { id: string; flags: Readonly<Mes
 });
 
 export async function cancelJob(jobId: string, actor: Actor, { reply, jobs }: HandlerPorts): Promise<void> {
+  const m = messagesFor(actor.locale);
   const job = await jobs.get(jobId);
-  if (!job) return reply.reply(en.buttons.jobMissing);
+  if (!job) return reply.reply(m.buttons.jobMissing);
   if (job.userId !== actor.userId && !moderates(actor, job.guildId)) {
-    return reply.reply(en.buttons.notYours);
+    return reply.reply(m.buttons.notYours);
   }
   // A submit in flight is waited for (its answer decides whether the job still counts): that can outlast
   // Discord's 3 s, so acknowledge first. Takes (`variations`) may have one in flight whatever the first's state.
   const waits = job.state === 'reserved' || job.state === 'submitting' || job.group !== undefined;
   if (waits) await reply.deferPrivately();
-  const content = cancelAnswer(await jobs.cancel(jobId, actor.userId));
+  const content = cancelAnswer(await jobs.cancel(jobId, actor.userId), m);
   if (waits) await reply.edit({ text: content, rows: [] });
   else await reply.reply(content);
 }
@@ -80,17 +81,18 @@ const isFinished = (job: Job) => job.state === 'completed' || job.state === 'del
  * deleted since ends the re-roll too.
  */
 export async function rerollJob(jobId: string, actor: Actor, ports: HandlerPorts, pressed?: Pressed): Promise<void> {
+  const m = messagesFor(actor.locale);
   const source = await ports.jobs.get(jobId);
-  if (!source) return ports.reply.reply(en.buttons.tooOldToReroll);
-  if (!isFinished(source) && source.state !== 'failed') return ports.reply.reply(en.buttons.stillRunning);
+  if (!source) return ports.reply.reply(m.buttons.tooOldToReroll);
+  if (!isFinished(source) && source.state !== 'failed') return ports.reply.reply(m.buttons.stillRunning);
   const channel = await channelBeforeDeferral(actor, ports.limits);
-  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal));
+  if (channel.refusal) return ports.reply.reply(wordRefusal(channel.refusal, m));
   // A private job's Re-roll stays private (docs/commands.md), wherever its card reached the member.
   const origin = await ports.reply.deferForJob({ private: source.private === true || pressed?.ephemeral === true });
   const r = source.request;
   const options = { prompt: r.prompt, model: r.model, duration: r.duration, resolution: r.resolution, aspectRatio: r.aspect_ratio };
   await ports.afterDeferral.run(() =>
-    remake(source, { options, seed: ports.newSeed(), title: () => en.problems.rerollNotHere, rerollOf: source.id, preview: source.preview === true, takes: source.group?.jobIds.length ?? 1 }, actor, ports, { origin, newId: ports.newJobId(), channelKnown: channel.known }),
+    remake(source, { options, seed: ports.newSeed(), title: () => m.problems.rerollNotHere, rerollOf: source.id, preview: source.preview === true, takes: source.group?.jobIds.length ?? 1 }, actor, ports, { origin, newId: ports.newJobId(), channelKnown: channel.known }),
   );
 }
 
@@ -114,6 +116,7 @@ interface Remake {
  * reserved for the presser, then started. Whatever stops it replaces the "thinking…" reply; true when started.
  */
 async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPorts, at: { origin: JobOrigin; newId: string; channelKnown: boolean }): Promise<boolean> {
+  const m = messagesFor(actor.locale);
   const { reply, limits, refreshImageUrls, logger, audit } = ports;
   const notHere = at.channelKnown ? undefined : await videoChannelRefusal(actor, limits);
   if (notHere) {
@@ -122,7 +125,7 @@ async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPort
   }
   const problems = optionProblems(how.options, await limits.caps(actor.limitsScope));
   if (problems.length) {
-    await reply.edit(renderProblems(how.title(problems.length), problems.map((p) => wordProblem(p))));
+    await reply.edit(renderProblems(how.title(problems.length), problems.map((p) => wordProblem(p, m)), m));
     return false;
   }
 
@@ -133,9 +136,9 @@ async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPort
   let kept: string[] = [];
   if (source.refSet) {
     const set = await ports.refs.get(source.refSet.id);
-    const urls = set ? await setUrls(set, ports) : en.refs.setGone;
+    const urls = set ? await setUrls(set, ports, m) : m.refs.setGone;
     if (typeof urls === 'string') {
-      await reply.edit(renderProblems(en.refs.setGoneTitle, [urls]));
+      await reply.edit(renderProblems(m.refs.setGoneTitle, [urls], m));
       return false;
     }
     kept = urls;
@@ -150,7 +153,7 @@ async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPort
   }
   const urls = [...kept, ...attached.map((u) => refreshed.get(u))];
   if (urls.some((u) => u === undefined)) {
-    await reply.edit(renderProblems(en.problems.imagesGoneTitle, [en.problems.imagesGone]));
+    await reply.edit(renderProblems(m.problems.imagesGoneTitle, [m.problems.imagesGone], m));
     return false;
   }
 
@@ -182,9 +185,10 @@ async function remake(source: Job, how: Remake, actor: Actor, ports: HandlerPort
  * settings come in time (guards.ts), else checked after it by `remake`.
  */
 async function deferSubmit(actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<{ origin: JobOrigin; channelKnown: boolean } | undefined> {
+  const m = messagesFor(actor.locale);
   const channel = await channelBeforeDeferral(actor, ports.limits);
   if (channel.refusal) {
-    await ports.reply.reply(wordRefusal(channel.refusal));
+    await ports.reply.reply(wordRefusal(channel.refusal, m));
     return undefined;
   }
   // The source is read only after the deferral; a private job's form was opened on its ephemeral card.
@@ -203,7 +207,10 @@ async function afterSubmit(
   if (!deferred) return;
   await ports.afterDeferral.run(async () => {
     const source = await ports.jobs.get(jobId);
-    if (!source) return ports.reply.edit(renderError(en.buttons.tooOld));
+    if (!source) {
+      const m = messagesFor(actor.locale);
+      return ports.reply.edit(renderError(m.buttons.tooOld, undefined, m));
+    }
     await run(source, deferred);
   });
 }
@@ -216,14 +223,16 @@ function sourceLink(source: Job, pressed: Pressed | null): string | null {
 
 /** Remix: a form holding the prompt and options to edit. Nothing before the form but one store read (Discord's 3 s). */
 export async function openRemix(jobId: string, actor: Actor, { jobs, reply }: HandlerPorts): Promise<void> {
+  const m = messagesFor(actor.locale);
   const source = await jobs.get(jobId);
-  if (!source) return reply.reply(en.buttons.tooOld);
-  if (!isFinished(source)) return reply.reply(en.buttons.stillRunningRemix);
-  await reply.showModal(remixModal(source));
+  if (!source) return reply.reply(m.buttons.tooOld);
+  if (!isFinished(source)) return reply.reply(m.buttons.stillRunningRemix);
+  await reply.showModal(remixModal(source, m));
 }
 
 /** The Remix form's submit: the edited prompt and options, the same images, a new job charged to the presser. */
 export async function submitRemix(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
+  const m = messagesFor(actor.locale);
   await afterSubmit(jobId, actor, ports, pressed, async (source, deferred) => {
     const r = source.request;
     const given = formOptions(answers);
@@ -233,7 +242,7 @@ export async function submitRemix(jobId: string, answers: FormAnswers, actor: Ac
     const options = { prompt, model: given.model ?? r.model, resolution: given.resolution ?? r.resolution, duration: given.duration ?? r.duration, aspectRatio: given.aspectRatio ?? r.aspect_ratio };
     await remake(
       source,
-      { options, seed: ports.newSeed(), title: (count) => en.problems.remixNotHere({ count }), rerollOf: null, cameFrom: { kind: 'remix', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false, takes: 1 },
+      { options, seed: ports.newSeed(), title: (count) => m.problems.remixNotHere({ count }), rerollOf: null, cameFrom: { kind: 'remix', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false, takes: 1 },
       actor,
       ports,
       { ...deferred, newId: ports.newJobId() },
@@ -243,14 +252,15 @@ export async function submitRemix(jobId: string, answers: FormAnswers, actor: Ac
 
 /** Final: a form asking the duration (prefilled with the original's). Refused at once when there can be none. */
 export async function openFinal(jobId: string, actor: Actor, { jobs, reply }: HandlerPorts): Promise<void> {
+  const m = messagesFor(actor.locale);
   const source = await jobs.get(jobId);
-  if (!source) return reply.reply(en.buttons.tooOld);
-  if (!isFinished(source)) return reply.reply(en.buttons.stillRunningRemix);
+  if (!source) return reply.reply(m.buttons.tooOld);
+  if (!isFinished(source)) return reply.reply(m.buttons.stillRunningRemix);
   const seed = source.request.seed;
-  if (source.request.resolution === '1080p') return reply.reply(en.buttons.finalAlready1080);
-  if (seed === undefined) return reply.reply(en.buttons.finalNoSeed);
-  if (source.finalJobId !== undefined) return reply.reply(en.buttons.finalTaken);
-  await reply.showModal(finalModal({ ...source, request: { ...source.request, seed } }));
+  if (source.request.resolution === '1080p') return reply.reply(m.buttons.finalAlready1080);
+  if (seed === undefined) return reply.reply(m.buttons.finalNoSeed);
+  if (source.finalJobId !== undefined) return reply.reply(m.buttons.finalTaken);
+  await reply.showModal(finalModal({ ...source, request: { ...source.request, seed } }, m));
 }
 
 /**
@@ -259,17 +269,18 @@ export async function openFinal(jobId: string, actor: Actor, { jobs, reply }: Ha
  * does not start.
  */
 export async function submitFinal(jobId: string, answers: FormAnswers, actor: Actor, ports: HandlerPorts, pressed: Pressed | null): Promise<void> {
+  const m = messagesFor(actor.locale);
   await afterSubmit(jobId, actor, ports, pressed, async (source, deferred) => {
     const r = source.request;
-    if (r.seed === undefined) return ports.reply.edit(renderError(en.buttons.finalNoSeed));
+    if (r.seed === undefined) return ports.reply.edit(renderError(m.buttons.finalNoSeed, undefined, m));
     const newId = ports.newJobId();
-    if (!(await ports.jobs.claimFinal(source.id, newId))) return ports.reply.edit(renderError(en.buttons.finalTaken));
+    if (!(await ports.jobs.claimFinal(source.id, newId))) return ports.reply.edit(renderError(m.buttons.finalTaken, undefined, m));
     let started = false;
     try {
       const options = { prompt: r.prompt, model: r.model, resolution: '1080p', duration: formOptions(answers).duration ?? r.duration, aspectRatio: r.aspect_ratio, seed: r.seed };
       started = await remake(
         source,
-        { options, seed: r.seed, title: () => en.problems.finalNotHere, rerollOf: null, cameFrom: { kind: 'final', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false, takes: 1 },
+        { options, seed: r.seed, title: () => m.problems.finalNotHere, rerollOf: null, cameFrom: { kind: 'final', jobId: source.id, messageUrl: sourceLink(source, pressed) }, preview: false, takes: 1 },
         actor,
         ports,
         { ...deferred, newId },
@@ -282,13 +293,14 @@ export async function submitFinal(jobId: string, answers: FormAnswers, actor: Ac
 
 /** Delete: the requester or a moderator of the job's server removes its message; anyone else is refused. */
 export async function deleteJob(jobId: string, actor: Actor, { jobs, reply, removeJobMessage }: HandlerPorts, pressed: Pressed): Promise<void> {
+  const m = messagesFor(actor.locale);
   const job = await jobs.get(jobId);
-  if (!job) return reply.reply(en.buttons.tooOld);
-  if (job.userId !== actor.userId && !moderates(actor, job.guildId)) return reply.reply(en.buttons.notYoursToDelete);
-  if (!isFinished(job)) return reply.reply(en.buttons.stillRunningRemix);
+  if (!job) return reply.reply(m.buttons.tooOld);
+  if (job.userId !== actor.userId && !moderates(actor, job.guildId)) return reply.reply(m.buttons.notYoursToDelete);
+  if (!isFinished(job)) return reply.reply(m.buttons.stillRunningRemix);
   await reply.deferPrivately();
   const removed = await removeJobMessage(job, pressed);
-  await reply.edit({ text: removed ? en.buttons.deleted : en.buttons.deleteFailed, rows: [] });
+  await reply.edit({ text: removed ? m.buttons.deleted : m.buttons.deleteFailed, rows: [] });
 }
 
 export const buttonHandlers: Record<ButtonAction, ButtonHandler> = {

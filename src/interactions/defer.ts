@@ -5,7 +5,18 @@ import { DEFAULT_UPLOAD_LIMIT, TOKEN_LIFETIME_MS } from '../discord/platform';
 
 export type JobOrigin = Pick<
   NewJob,
-  'shard' | 'guildId' | 'channelId' | 'userId' | 'applicationId' | 'interactionId' | 'interactionToken' | 'tokenExpiresAt' | 'replyMessageId' | 'attachmentSizeLimit' | 'private'
+  | 'shard'
+  | 'guildId'
+  | 'channelId'
+  | 'userId'
+  | 'applicationId'
+  | 'interactionId'
+  | 'interactionToken'
+  | 'tokenExpiresAt'
+  | 'replyMessageId'
+  | 'attachmentSizeLimit'
+  | 'locale'
+  | 'private'
 >;
 
 /**
@@ -32,6 +43,7 @@ export async function deferForJob(
     tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
     replyMessageId: deferred.resource?.message?.id ?? deferred.interaction.responseMessageId ?? null,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_UPLOAD_LIMIT,
+    locale: interaction.locale,
     ...(isPrivate ? { private: true } : {}),
   };
 }

@@ -30,6 +30,8 @@ export function actorOf(interaction: Answerable | AutocompleteInteraction): Acto
     guildId: interaction.guildId,
     moderator: isModerator(interaction),
     limitsScope: limitsScope(interaction),
+    locale: interaction.locale,
+    guildLocale: interaction.guildLocale,
     roleIds: memberRoleIds(interaction),
     channelId: interaction.channelId,
     parentChannelId: parentChannelId(interaction),

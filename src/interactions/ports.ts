@@ -31,6 +31,10 @@ export interface Actor {
   moderator: boolean;
   /** The guild whose limits apply, or null for the bot default (scope.ts). */
   limitsScope: string | null;
+  /** Their Discord client's language (`interaction.locale`): every answer is written in it. Absent: English. */
+  locale?: string | undefined;
+  /** The server's preferred language (`interaction.guildLocale`), for what the server reads rather than the member. */
+  guildLocale?: string | null | undefined;
   /** The member's roles where the limits apply (scope.ts); empty with the bot default. */
   roleIds: string[];
   /** Where it happened, and a thread's parent channel (scope.ts). */

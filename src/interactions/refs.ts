@@ -2,7 +2,7 @@ import type { ApplicationCommandOptionChoiceData } from 'discord.js';
 import type { Logger } from '../log';
 import type { RefSet, RefStore } from '../refs';
 import { ApimartError } from '../apimart/errors';
-import { en } from '../discord/messages';
+import { messagesFor, type Messages } from '../discord/messages';
 import type { Actor, HandlerPorts } from './ports';
 
 /** Saved reference sets in the handlers: what a `refs` or `name` value names, its links, autocomplete. */
@@ -28,14 +28,14 @@ export async function findRefSet(value: string, actor: Actor, refs: Pick<RefStor
   return { name: target.name, set: actor.guildId ? await refs.findOwned({ kind: 'server', guildId: actor.guildId }, target.name) : undefined };
 }
 
-/** The provider links of a set's images, or the sentence to show when there are none. */
-export async function setUrls(set: RefSet, { refs, logger }: Pick<HandlerPorts, 'refs' | 'logger'>): Promise<string[] | string> {
+/** The provider links of a set's images, or the sentence to show when there are none (in `m`'s language). */
+export async function setUrls(set: RefSet, { refs, logger }: Pick<HandlerPorts, 'refs' | 'logger'>, m: Messages): Promise<string[] | string> {
   try {
-    return (await refs.providerUrls(set)) ?? en.refs.setGone;
+    return (await refs.providerUrls(set)) ?? m.refs.setGone;
   } catch (err) {
     if (!(err instanceof ApimartError)) throw err;
     logger.warn({ setId: set.id, err: err.message }, 'uploading a set image failed');
-    return en.refs.uploadFailed;
+    return m.refs.uploadFailed;
   }
 }
 
@@ -52,12 +52,13 @@ export async function refChoices(typed: string, actor: Actor, refs: Pick<RefStor
     logger.warn({ err: (err as Error).message, user: actor.userId }, 'autocomplete of reference sets failed');
     return [];
   }
+  const m = messagesFor(actor.locale);
   const q = refTarget(typed).name.toLowerCase();
   const rank = (name: string) => (name.toLowerCase().startsWith(q) ? 0 : name.toLowerCase().includes(q) ? 1 : 2);
   const pick = (list: typeof sets.mine, server: boolean) =>
     list
       .filter((e) => rank(e.name) < 2)
       .sort((a, b) => rank(a.name) - rank(b.name))
-      .map((e) => ({ name: en.refs.choice({ name: e.name, server, images: e.images }), value: server ? `${SERVER_PREFIX}${e.name}` : e.name }));
+      .map((e) => ({ name: m.refs.choice({ name: e.name, server, images: e.images }), value: server ? `${SERVER_PREFIX}${e.name}` : e.name }));
   return [...pick(sets.mine, false), ...pick(sets.server, true)].slice(0, MAX_CHOICES);
 }

@@ -1,4 +1,4 @@
-import { en } from '../discord/messages';
+import { messagesFor, type Messages } from '../discord/messages';
 import { isDeadToken, isTooLarge } from '../discord/job-message';
 import type { VideoFile } from '../discord/messenger';
 import { DEFAULT_UPLOAD_LIMIT } from '../discord/platform';
@@ -13,7 +13,8 @@ import type { Actor, HistoryPorts } from './ports';
  * with when the link expires. When that answer cannot be written (the press's token is gone) it goes by DM.
  */
 export async function sendAgain(jobId: string, actor: Actor, { reply, jobs, download, dm, now, logger }: HistoryPorts): Promise<void> {
-  const m = en.history;
+  const words = messagesFor(actor.locale);
+  const m = words.history;
   const job = await jobs.get(jobId);
   if (!job) return reply.reply(m.missing);
   if (job.userId !== actor.userId) return reply.reply(m.notYours);
@@ -37,12 +38,12 @@ export async function sendAgain(jobId: string, actor: Actor, { reply, jobs, down
           : limitBytes === undefined
             ? { code: 'refused', sizeBytes }
             : { code: 'too_large', sizeBytes, limitBytes };
-    return renderCard([job], { kind: 'delivered', notAttached: new Map([[job.id, why]]) });
+    return renderCard([job], { kind: 'delivered', notAttached: new Map([[job.id, why]]) }, {}, words);
   };
 
   let tokenDead: boolean;
   try {
-    await answer(job, file, reply.uploadLimit, (p, f) => reply.editWithFile(p, f), asLink);
+    await answer(job, file, reply.uploadLimit, (p, f) => reply.editWithFile(p, f), asLink, words);
     return;
   } catch (err) {
     logger.warn({ jobId, err: (err as Error).message }, 'send again: the answer could not be written; sending by DM');
@@ -50,7 +51,7 @@ export async function sendAgain(jobId: string, actor: Actor, { reply, jobs, down
   }
   let said = m.sentByDm;
   try {
-    await answer(job, file, DEFAULT_UPLOAD_LIMIT, (p, f) => dm(job.userId, p, f), asLink);
+    await answer(job, file, DEFAULT_UPLOAD_LIMIT, (p, f) => dm(job.userId, p, f), asLink, words);
   } catch (err) {
     logger.warn({ jobId, err: (err as Error).message }, 'send again: the DM failed too');
     said = m.notSent;
@@ -67,10 +68,11 @@ async function answer(
   limit: number,
   send: (p: CardPayload, f?: VideoFile) => Promise<void>,
   asLink: (limit: number | undefined) => CardPayload,
+  m: Messages,
 ): Promise<void> {
   if (file && file.data.length <= limit) {
     try {
-      return await send(renderCard([job], { kind: 'delivered', notAttached: new Map() }), file);
+      return await send(renderCard([job], { kind: 'delivered', notAttached: new Map() }, {}, m), file);
     } catch (err) {
       if (!isTooLarge(err)) throw err;
       return await send(asLink(undefined));

@@ -8,7 +8,7 @@ import { renderError } from '../discord/render';
 import { ephemeral, replyOptions } from '../discord/outgoing';
 import { StoreError } from '../store/kv';
 import { UserError } from '../util/user-error';
-import { en, wordUserError } from '../discord/messages';
+import { messagesFor, wordUserError } from '../discord/messages';
 
 /**
  * Routes interactions: slash commands and their autocomplete by name, message commands by name, buttons and
@@ -29,17 +29,18 @@ export function routeInteractions(
   client.on(Events.InteractionCreate, (interaction) => {
     void handle(interaction).catch(async (err: unknown) => {
       const who = { interactionId: interaction.id, user: interaction.user.id };
+      const m = messagesFor(interaction.locale);
       let payload: ReturnType<typeof replyOptions>;
       let reference: string | undefined;
       if (err instanceof UserError) {
         // Still logged: the operator may want to know (a damaged record, say) before anyone asks.
         ctx.logger.warn({ err, reason: err.reason, ...who }, 'interaction refused with a reason shown to the user');
-        payload = replyOptions(renderError(wordUserError(err.reason)));
+        payload = replyOptions(renderError(wordUserError(err.reason, m), undefined, m));
       } else {
         reference = randomBytes(4).toString('hex');
         const storeDown = err instanceof StoreError;
         ctx.logger.error({ err, reference, ...who }, storeDown ? 'interaction refused: the store is not answering' : 'interaction handler failed');
-        payload = replyOptions(renderError(storeDown ? en.router.storeDown : en.router.crash, reference));
+        payload = replyOptions(renderError(storeDown ? m.router.storeDown : m.router.crash, reference, m));
       }
       if (!interaction.isRepliable()) return;
       try {
@@ -61,7 +62,7 @@ export function routeInteractions(
     try {
       const notice = await ctx.notices.take(interaction.user.id);
       if (!notice) return;
-      await interaction.followUp(ephemeral(en.router.privateUndelivered({ count: notice.undelivered.length })));
+      await interaction.followUp(ephemeral(messagesFor(interaction.locale).router.privateUndelivered({ count: notice.undelivered.length })));
       ctx.logger.info({ ...who, jobIds: notice.undelivered }, 'told the member about private videos that reached them nowhere');
     } catch (err) {
       ctx.logger.warn({ err, ...who }, 'could not tell the member about their undelivered private videos');
@@ -84,7 +85,7 @@ export function routeInteractions(
     if (interaction.isButton()) {
       const parsed = parseButtonId(interaction.customId);
       if (!parsed) {
-        await interaction.reply(ephemeral(en.router.buttonInvalid));
+        await interaction.reply(ephemeral(messagesFor(interaction.locale).router.buttonInvalid));
         return;
       }
       await buttons[parsed.action](interaction, parsed.jobId, ctx);
@@ -98,7 +99,7 @@ export function routeInteractions(
     if (interaction.isModalSubmit()) {
       const parsed = parseModalId(interaction.customId);
       if (!parsed) {
-        await interaction.reply(ephemeral(en.router.formInvalid));
+        await interaction.reply(ephemeral(messagesFor(interaction.locale).router.formInvalid));
         return;
       }
       await modals[parsed.action](interaction, parsed.subject, ctx);

@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { TaskView } from '../apimart/parse';
+import type { TaskLanguage } from '../apimart/language';
 import { REQUEST_ORDER, STARVATION_EVERY, type RequestClass, type RequestGate } from '../apimart/gate';
 import { ClassQueue } from '../util/class-queue';
 import { systemClock, type Clock } from '../util/clock';
@@ -21,6 +22,8 @@ export interface PollTarget {
   submittedAt: number;
   estimatedTimeSec?: number | undefined;
   progress?: number | undefined;
+  /** The language the provider words a failure in (the requester's, src/apimart/language.ts). */
+  language?: TaskLanguage | undefined;
   /** Model, duration and resolution (e.g. `viduq3/5/720p`): tasks of one kind take about as long. */
   kind?: string | undefined;
 }
@@ -44,7 +47,7 @@ interface Entry {
 }
 
 export interface PollerOptions {
-  getTask: (taskId: string, cls: RequestClass) => Promise<TaskView>;
+  getTask: (taskId: string, cls: RequestClass, language: TaskLanguage | undefined) => Promise<TaskView>;
   handler: PollHandler;
   logger: Logger;
   /** The API's request budget's ceiling; the poller keeps a share of the budget for mid-task polls. */
@@ -208,7 +211,7 @@ export class Poller {
   }
 
   private async pollOnce(entry: Entry): Promise<void> {
-    const { jobId, taskId } = entry.target;
+    const { jobId, taskId, language } = entry.target;
     const gen = entry.gen;
     const logFailure = (e: unknown) => {
       this.opts.logger.error({ jobId, taskId, err: e }, 'poll handler failed');
@@ -217,7 +220,7 @@ export class Poller {
     let outcome: PollOutcome;
     this.stats.polls++;
     try {
-      const view = await this.opts.getTask(taskId, entry.cls);
+      const view = await this.opts.getTask(taskId, entry.cls, language);
       entry.polls++;
       entry.errors = 0;
       entry.target.progress = view.progress ?? entry.target.progress;

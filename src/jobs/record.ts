@@ -81,6 +81,12 @@ const jobV2Schema = z.object({
   delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
   rerollOf: z.string().nullable(),
   /**
+   * The requester's Discord locale: the job's messages after the interaction (progress, the end, the channel
+   * post, the DM) are written in it, and the provider is asked for its failure reason in it where it can.
+   * Absent in records of earlier builds: English.
+   */
+  locale: z.string().max(16).optional(),
+  /**
    * A Remix or Final of another job (docs/commands.md, buttons): which one, and where its message is, so this
    * job's message links to it. Absent for /video, Re-roll and records of earlier builds.
    */
@@ -115,10 +121,11 @@ const jobV2Schema = z.object({
   wait: z.object({ concurrent: z.number().int().min(1), place: z.number().int().min(1) }).optional(),
   /**
    * A request over the server's approval threshold: where it was posted for the moderators, until when it
-   * waits (then it is denied), and who decided. Absent: no approval was needed.
+   * waits (then it is denied), and who decided. Absent: no approval was needed. `locale`: the server's
+   * preferred locale, which the post is written in for its moderators (absent in earlier records: English).
    */
   approval: z
-    .object({ channelId: snowflake, messageId: snowflake.nullable(), expiresAt: z.number(), by: snowflake.nullable() })
+    .object({ channelId: snowflake, messageId: snowflake.nullable(), expiresAt: z.number(), by: snowflake.nullable(), locale: z.string().max(16).optional() })
     .optional(),
   createdAt: z.number(),
   submittedAt: z.number().nullable(),
@@ -163,6 +170,7 @@ export type NewJob = Pick<
   | 'usage'
   | 'rerollOf'
   | 'preview'
+  | 'locale'
   | 'private'
   | 'cameFrom'
   | 'group'

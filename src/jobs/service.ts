@@ -1,4 +1,4 @@
-import { InvalidRequest, type Apimart, type RequestGate } from '../apimart';
+import { InvalidRequest, taskLanguage, type Apimart, type RequestGate } from '../apimart';
 import type { TaskView } from '../apimart/parse';
 import type { Logger } from '../log';
 import { systemClock, type Clock } from '../util/clock';
@@ -109,7 +109,7 @@ export class JobService implements PollHandler {
   constructor(private readonly deps: JobServiceDeps) {
     this.clock = deps.clock ?? systemClock;
     this.poller = new Poller({
-      getTask: (id, cls) => deps.apimart.getTask(id, cls),
+      getTask: (id, cls, language) => deps.apimart.getTask(id, cls, { language }),
       handler: this,
       logger: deps.logger,
       maxRps: deps.maxRps,
@@ -270,7 +270,7 @@ export class JobService implements PollHandler {
     this.emit(queued);
     this.live.add(queued.id);
     await this.showProgress(queued, true);
-    this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt!, kind: taskKind(job.request) });
+    this.poller.add({ jobId: queued.id, taskId, submittedAt: queued.submittedAt!, kind: taskKind(job.request), language: taskLanguage(queued.locale) });
     return queued;
   }
 
@@ -632,7 +632,15 @@ export class JobService implements PollHandler {
           counts.resumed++;
           this.live.add(job.id);
           this.poller.add(
-            { jobId: job.id, taskId: job.taskId, submittedAt: job.submittedAt, estimatedTimeSec: job.estimatedTimeSec ?? undefined, progress: job.progress, kind: taskKind(job.request) },
+            {
+              jobId: job.id,
+              taskId: job.taskId,
+              submittedAt: job.submittedAt,
+              estimatedTimeSec: job.estimatedTimeSec ?? undefined,
+              progress: job.progress,
+              kind: taskKind(job.request),
+              language: taskLanguage(job.locale),
+            },
             (this.deps.random ?? Math.random)() * spreadMs,
           );
         }

@@ -31,8 +31,11 @@ export type AuditEntry =
 
 /** The audit log as the command handlers use it. */
 export interface AuditPort {
-  /** Posts to the server's audit channel, if one is set and works; never throws (what it reports already happened). */
-  post(guildId: string, entry: AuditEntry): Promise<void>;
+  /**
+   * Posts to the server's audit channel, if one is set and works; never throws (what it reports already happened).
+   * `guildLocale`: the server's preferred language (Discord's `guildLocale`), which the post is written in.
+   */
+  post(guildId: string, entry: AuditEntry, guildLocale?: string | null): Promise<void>;
   /** A failure of the audit channel no moderator was told about yet (and from now on, told); never throws. */
   takeFailure(guildId: string): Promise<AuditFailure | undefined>;
 }

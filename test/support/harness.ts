@@ -42,6 +42,7 @@ export interface VideoOptions {
   channelId?: string;
   /** The member's roles (ids from `discord.addRole`). */
   roles?: string[];
+  /** The member's Discord client language (interaction.locale; the fake's default is en-US). */
   locale?: string;
   user?: { id: string };
   createdAt?: number;

@@ -5,6 +5,7 @@ import type { UserReason } from '../../util/user-error';
 import type { SaveRefusal } from '../../refs';
 import type { Failure } from '../../jobs/failure';
 import type { JobState } from '../../jobs/record';
+import type { ModelId } from '../../models';
 
 /** Why the provider's video link cannot be a link button (render.ts, docs/discord.md); the message ends a sentence. */
 export type LinkProblem = { code: 'not_web' } | { code: 'too_long'; length: number; max: number };
@@ -19,6 +20,9 @@ export type Message<V extends object> = (values: V) => string;
 
 /** One message per code of a reason union, given that reason's values. */
 export type ByCode<U extends { code: string }> = { [C in U['code']]: Message<Extract<U, { code: C }>> };
+
+/** The limits that count something used today (cooldown counts nothing). */
+export type CountedLimit = Exclude<LimitName, 'cooldown'>;
 
 export interface Messages {
   /** Validation problems (src/validation/validate.ts). */
@@ -126,6 +130,8 @@ export interface Messages {
     promptKeep: string;
     modelLabel: string;
     modelOption: Message<{ model: string; resolution: string }>;
+    /** A model's name in the form's choice (the same words as /video's model choices). */
+    modelName: Record<ModelId, string>;
     durationLabel: string;
     aspectLabel: string;
     uploadLabel: string;
@@ -189,7 +195,8 @@ export interface Messages {
     source: Record<LimitSource, string>;
     value: Message<{ limit: LimitName; value: number }>;
     line: Message<{ label: string; value: string; source: string }>;
-    usage: Message<{ used: string; left: string }>;
+    /** Today's usage of a counted limit: amounts, worded with their unit where the language counts one. */
+    usage: Message<{ limit: CountedLimit; used: number; left: number }>;
     nextVideo: Message<{ at: number }>;
     resets: Message<{ at: number }>;
     usageTitle: string;

@@ -275,6 +275,12 @@ export interface SendButtonOptions extends InteractionOrigin {
   customId: string;
   messageId: string;
   user: { id: string; username?: string };
+  memberPermissions?: string;
+  createdAt?: number;
+  attachmentSizeLimit?: number;
+  appPermissions?: string;
+  /** interaction.locale (default en-US), as for commands. */
+  locale?: string;
   /** 2 button (default) or 3 string select, with the chosen `values`. */
   componentType?: 2 | 3;
   values?: string[];
