@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually';
 import type { Harness } from './support/harness';
 import { harnessOn, STORES } from './support/stores';
 import type { SentInteraction } from './fakes/discord/types';
@@ -28,14 +29,6 @@ async function answerTo(sent: SentInteraction): Promise<string> {
   return String(edit.body.content ?? '');
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const modCommand = (guildId: string, name: string, options: unknown[]) => answerTo(h.discord.sendCommand({ name, options, user: MOD, guildId, memberPermissions: MANAGE_GUILD }));
 
 /** A guild whose requests over 8 s wait for approval in its approval channel, which is returned. */
@@ -52,7 +45,7 @@ async function guildWithApproval() {
 
 /** The request's post in the approval channel, once it is there. */
 async function postIn(channelId: string) {
-  await eventually(() => h.discord.channelMessages(channelId).length > 0, 'the approval post');
+  await eventually(() => h.discord.channelMessages(channelId).length > 0, 'the approval post', 15_000);
   return h.discord.channelMessages(channelId).at(-1)!;
 }
 
@@ -77,7 +70,7 @@ describe.each(STORES)('on $name', ({ redis }) => {
       const submits = h.apimart.submitCount();
       const sent = h.video({ user: m, guildId, duration: 10 });
       const job = await h.waitForState(sent.id, 'awaiting_approval');
-      await eventually(() => textOf(messageOf(sent) ?? {}).includes("Waiting for a moderator's approval"), 'the waiting message');
+      await eventually(() => textOf(messageOf(sent) ?? {}).includes("Waiting for a moderator's approval"), 'the waiting message', 15_000);
       const post = await postIn(approvals);
       expect(post.content).toContain('Video request awaiting approval');
       expect(post.content).toContain(`<@${m.id}>`);
@@ -92,7 +85,7 @@ describe.each(STORES)('on $name', ({ redis }) => {
       expect(await answerTo(press('approve', job.id, post.id, MOD, MANAGE_GUILD))).toContain('Approved');
       await h.waitForState(sent.id, 'delivered');
       expect(h.apimart.submitCount()).toBe(submits + 1);
-      await eventually(() => (h.discord.messages.get(post.id)?.content ?? '').includes(`Approved by <@${MOD.id}>`), 'the decided post');
+      await eventually(() => (h.discord.messages.get(post.id)?.content ?? '').includes(`Approved by <@${MOD.id}>`), 'the decided post', 15_000);
       expect(h.discord.channelMessages(audit).map((p) => p.content).join('\n')).toContain(`**Video request approved** by <@${MOD.id}>`);
     });
 
@@ -107,7 +100,7 @@ describe.each(STORES)('on $name', ({ redis }) => {
 
       expect(await answerTo(press('deny', job.id, post.id, MOD, MANAGE_GUILD))).toContain('Denied');
       await h.waitForState(sent.id, 'denied');
-      await eventually(() => textOf(messageOf(sent) ?? {}).includes('Denied'), "the requester's message");
+      await eventually(() => textOf(messageOf(sent) ?? {}).includes('Denied'), "the requester's message", 15_000);
       expect(textOf(messageOf(sent))).toContain('did not count against your limits');
       expect(await usageOf(guildId, m)).toContain('used 0, 3 left');
       const shown = await modCommand(guildId, 'video-limits', [{ name: 'show', type: 1, options: [] }]);
@@ -130,7 +123,7 @@ describe.each(STORES)('on $name', ({ redis }) => {
       const cancel = h.discord.sendButton({ customId: `vidu:cancel:${job.id}`, messageId: h.discord.originalMessageId(sent.id)!, user: m });
       expect(await answerTo(cancel)).toContain('The quota for it was given back');
       await h.waitForState(sent.id, 'cancelled');
-      await eventually(() => (h.discord.messages.get(post.id)?.content ?? '').includes('Cancelled before a decision'), 'the post updated');
+      await eventually(() => (h.discord.messages.get(post.id)?.content ?? '').includes('Cancelled before a decision'), 'the post updated', 15_000);
       expect(h.discord.messages.get(post.id)!.components ?? []).toEqual([]);
       expect(await usageOf(guildId, m)).toContain('used 0, 3 left');
     });

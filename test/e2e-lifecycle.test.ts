@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually';
 import { errors } from './fakes/apimart';
 import type { SentInteraction } from './fakes/discord/types';
 import { startHarness, USER, type Harness } from './support/harness';
@@ -66,14 +67,6 @@ async function runningJob(user: { id: string }, task: object = longTask) {
   const job = await h.waitForState(sent.id, ['queued', 'generating']);
   await h.discord.waitForCall('PATCH', original(sent), { predicate: (c) => c.status < 300 && c.body?.components?.length > 0 });
   return { sent, job };
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('Cancel keeps the quota of a task the provider accepted', () => {

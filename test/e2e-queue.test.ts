@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually';
 import type { Harness } from './support/harness';
 import { harnessOn, STORES } from './support/stores';
 import type { SentInteraction } from './fakes/discord/types';
@@ -30,14 +31,6 @@ async function answerTo(sent: SentInteraction): Promise<string> {
   return String(edit.body.content ?? '');
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const usageOf = (guildId: string, user: { id: string }) => answerTo(h.discord.sendCommand({ name: 'video-usage', options: [], user, guildId }));
 
 describe.each(STORES)('on $name', ({ redis }) => {
@@ -61,7 +54,7 @@ describe.each(STORES)('on $name', ({ redis }) => {
       h.apimart.nextTask(task(300));
       const second = h.video({ user: m, guildId });
       const waiting = await h.waitForState(second.id, 'waiting');
-      await eventually(() => textOf(messageOf(second) ?? {}).includes('1st in line'), 'the place in line');
+      await eventually(() => textOf(messageOf(second) ?? {}).includes('1st in line'), 'the place in line', 15_000);
       expect(textOf(messageOf(second))).toContain('Waiting: 1st in line');
       expect(buttonLabels(second)).toEqual(['Cancel']);
       expect(h.apimart.submitCount()).toBe(submits + 1);
