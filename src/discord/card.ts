@@ -41,7 +41,7 @@ export type { NotAttached, LinkCheck };
  * card, every made take not in `notAttached`. A take delivered as a link keeps its reason in its record.
  */
 export type CardView =
-  | { kind: 'running'; now: number; files?: ReadonlySet<string> }
+  | { kind: 'running'; now: number; files?: ReadonlySet<string>; notAttached?: ReadonlyMap<string, NotAttached> }
   | { kind: 'delivered'; notAttached: ReadonlyMap<string, NotAttached>; files?: ReadonlySet<string> }
   | { kind: 'ended'; ending: JobEnding };
 
@@ -233,11 +233,14 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
   if (view.kind === 'running') {
     const time = elapsed(view.now - Math.min(...takes.map((t) => t.submittedAt ?? t.createdAt)), m);
     if (group) {
-      // Takes already made play in the card while the others run (docs/commands.md, variations).
+      // Takes already delivered (or sent by this write) play in the card while the others run (docs/commands.md,
+      // variations); one made but not yet sent is only "ready" until its delivery shows it.
       const files = view.files ?? new Set<string>();
+      const notAttached = view.notAttached ?? new Map<string, NotAttached>();
+      const shown = (t: Job) => t.state === 'delivered' || files.has(t.id) || notAttached.has(t.id);
       lines.push(`${mention}${m.job.runningTakes({ count: takes.length, elapsed: time })}`);
-      for (const t of takes) lines.push(takeLine(t, isMade(t) ? madeLine(t, files) : `${status(t, m)}${eta(t, m)}`, m));
-      showMade(takes.filter(isMade), files, new Map());
+      for (const t of takes) lines.push(takeLine(t, shown(t) ? madeLine(t, files) : `${status(t, m)}${eta(t, m)}`, m));
+      showMade(takes.filter(shown), files, notAttached);
     } else {
       const note = waitNote(lead, m);
       // A waiting job has not started: its place or the approval, not a running time.

@@ -198,7 +198,7 @@ export class JobMessage implements JobView {
       const mention = r.mention ? job.userId : undefined;
       const card = (uploaded: readonly Job[]) => {
         const inMessage = new Set([...keep.keys(), ...uploaded.map((t) => t.id)]);
-        return renderCard(takes, running ? { kind: 'running', now: this.deps.clock.now(), files: inMessage } : { kind: 'delivered', notAttached, files: inMessage }, { mention }, m);
+        return renderCard(takes, running ? { kind: 'running', now: this.deps.clock.now(), files: inMessage, notAttached } : { kind: 'delivered', notAttached, files: inMessage }, { mention }, m);
       };
       const sent = await this.trySend(job, r, async () => {
         if (files.length) {
