@@ -180,10 +180,9 @@ export const jobSchema = z.union([
 
 export type Job = z.infer<typeof jobV2Schema>;
 
-/** What a new job is made of; the rest starts empty. */
-export type NewJob = Pick<
+/** Where a job's interaction came from and where its messages go: what its deferral learns (src/interactions/defer.ts). */
+export type JobOrigin = Pick<
   Job,
-  | 'id'
   | 'shard'
   | 'guildId'
   | 'channelId'
@@ -194,17 +193,13 @@ export type NewJob = Pick<
   | 'tokenExpiresAt'
   | 'replyMessageId'
   | 'attachmentSizeLimit'
-  | 'request'
-  | 'imageNames'
-  | 'usage'
-  | 'rerollOf'
-  | 'preview'
   | 'locale'
   | 'private'
-  | 'cameFrom'
-  | 'group'
-  | 'refSet'
-> &
+>;
+
+/** What a new job is made of; the rest starts empty. */
+export type NewJob = JobOrigin &
+  Pick<Job, 'id' | 'request' | 'imageNames' | 'usage' | 'rerollOf' | 'preview' | 'cameFrom' | 'group' | 'refSet'> &
   Partial<Pick<Job, 'wait' | 'approval'>>;
 
 /**
