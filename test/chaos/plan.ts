@@ -8,7 +8,6 @@ import { mulberry32 } from '../support/random';
  * faults whatever the machine's load does to the interleaving of jobs. Pure: no I/O, no clock.
  */
 
-
 /** FNV-1a, to turn a request's identity into a seed. */
 export function hash32(s: string): number {
   let h = 0x811c9dc5;
