@@ -27,17 +27,6 @@ const fast = (videoBytes = 8192) => ({
   videoBytes,
 });
 
-/** The takes of one /video, in take order, once every one of them is in one of `states`. */
-async function takesOf(interactionId: string, count: number, states: Job['state'][], timeoutMs = 20_000): Promise<Job[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const takes = [...h.jobs.values()].filter((j) => j.interactionId === interactionId).sort((a, b) => (a.group?.index ?? 0) - (b.group?.index ?? 0));
-    if (takes.length === count && takes.every((t) => states.includes(t.state))) return takes;
-    if (Date.now() > deadline) throw new Error(`timed out: takes are ${takes.map((t) => t.state).join(', ') || 'absent'}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const original = (token: string) => new RegExp(`/webhooks/\\d+/${token}/messages/@original`);
 const cardOf = (interactionId: string) => h.discord.messages.get(h.discord.originalMessageId(interactionId)!)!;
 
@@ -47,7 +36,7 @@ describe('/video variations', () => {
     for (const size of sizes) h.apimart.nextTask(fast(size));
     const before = h.apimart.submits().length;
     const sent = h.video({ variations: 4, seed: 1234 });
-    const takes = await takesOf(sent.id, 4, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 4, ['delivered']);
 
     const submits = h.apimart.submits().slice(before);
     expect(submits).toHaveLength(4);
@@ -95,7 +84,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(slow);
     h.apimart.nextTask(slow);
     const sent = h.video({ variations: 2 });
-    const takes = await takesOf(sent.id, 2, ['delivered'], 40_000);
+    const takes = await h.waitForTakes(sent.id, 2, ['delivered'], 40_000);
     const running = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.files.length === 0 && textOf(c.body ?? {}).includes('2 takes'));
     const due = (t: Job) => Math.floor((t.submittedAt! + 16_000) / 1000);
     const withEta = running.map((c) => textOf(c.body)).find((t) => t.includes('done <t:'));
@@ -124,7 +113,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(fast());
     h.apimart.nextTask(fast());
     const sent = h.video({ variations: 4, user: member });
-    const takes = await takesOf(sent.id, 4, ['delivered', 'failed']);
+    const takes = await h.waitForTakes(sent.id, 4, ['delivered', 'failed']);
     expect(takes.map((t) => t.state)).toEqual(['delivered', 'failed', 'delivered', 'delivered']);
 
     const card = cardOf(sent.id);
@@ -144,7 +133,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(fast(64 * 1024));
     h.apimart.nextTask({ ...fast(2 * limit), expiresInSec: 86_400 });
     const sent = h.video({ variations: 3, attachmentSizeLimit: limit });
-    const takes = await takesOf(sent.id, 3, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 3, ['delivered']);
     expect(takes.map((t) => t.delivery)).toEqual([
       { route: 'reply', attached: true },
       { route: 'reply', attached: true },
@@ -164,7 +153,7 @@ describe('/video variations', () => {
     const limit = 1024 * 1024;
     for (let i = 0; i < 3; i++) h.apimart.nextTask(fast(400 * 1024));
     const sent = h.video({ variations: 3, attachmentSizeLimit: limit });
-    const takes = await takesOf(sent.id, 3, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 3, ['delivered']);
     expect(takes.map((t) => t.delivery?.attached)).toEqual([true, true, false]);
     const card = cardOf(sent.id);
     expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2']);
@@ -178,7 +167,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(fast(5000));
     h.apimart.nextTask(fast(5001));
     const sent = h.video({ variations: 2, createdAt: Date.now() - 16 * 60 * 1000 });
-    const takes = await takesOf(sent.id, 2, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 2, ['delivered']);
     expect(takes.map((t) => t.delivery)).toEqual([
       { route: 'channel-edit', attached: true },
       { route: 'channel-edit', attached: true },
@@ -195,7 +184,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(long);
     h.apimart.nextTask(long);
     const sent = h.video({ variations: 2, user: member });
-    const takes = await takesOf(sent.id, 2, ['queued', 'generating']);
+    const takes = await h.waitForTakes(sent.id, 2, ['queued', 'generating']);
     const stranger = h.discord.sendButton({ customId: `vidu:cancel:${takes[0]!.id}`, messageId: h.discord.originalMessageId(sent.id)!, user: { id: '121212121212121212' } });
     const refused = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${stranger.id}/`));
     expect(String(refused.body.data?.content)).toContain('This is not your video');
@@ -205,7 +194,7 @@ describe('/video variations', () => {
     expect(ack.body.data?.flags & 64).toBe(64);
     const answer = await h.discord.waitForCall('PATCH', original(press.token));
     expect(String(answer.body.content)).toContain('counts toward your limits today');
-    await takesOf(sent.id, 2, ['cancelled']);
+    await h.waitForTakes(sent.id, 2, ['cancelled']);
     await h.discord.waitForCall('PATCH', original(sent.token), { predicate: (c) => textOf(c.body ?? {}).includes('Cancelled') });
     const text = textOf(cardOf(sent.id));
     expect(text).toContain('🛑 **Cancelled.**');
