@@ -1,10 +1,12 @@
 // Deferral and modal-open latency: how long after Discord sends an interaction the bot gives its first answer
 // (Discord allows 3 s; docs/commands.md aims for well under 100 ms for a deferral). A `/video` is deferred; Remix
 // and Final on a finished card and the "Make a video" message command answer with a modal, which must be the
-// first answer, so nothing may be awaited before it but a store read or two (docs/discord.md). The bot runs in
+// first answer (docs/discord.md), so little may come before it: Remix and Final read the job, "Make a video"
+// reads the channel rule (bounded) and stores its draft (src/interactions/drafts.ts). The bot runs in
 // this process (startApp) against the fake Discord gateway and REST and the fake APIMart, all on 127.0.0.1.
 //
 //   npx tsx bench/deferral.ts [--burst=500] [--sequential=200] [--warmup=20] [--modal-burst=500] [--modal-sequential=100] [--cards=10]
+//     [--store-url=sqlite://path]   (default memory:, so the figures leave out the store's own latency)
 //
 // latency = the fake's receive time of POST /interactions/:id/:token/callback (call.at) - the time it
 // dispatched the interaction on the gateway (sentAt). Both clocks are this process's Date.now() (1 ms steps).
@@ -24,6 +26,7 @@ const MODAL_BURST = Number(argValue('modal-burst') ?? '500');
 const MODAL_SEQUENTIAL = Number(argValue('modal-sequential') ?? '100');
 /** Finished cards the Remix and Final presses are spread over. */
 const CARDS = Number(argValue('cards') ?? '10');
+const STORE_URL = argValue('store-url') ?? 'memory:';
 /** Generous, so that submits and progress edits run during the burst instead of trickling out afterwards. */
 const MAX_RPS = '1000';
 
@@ -36,7 +39,7 @@ const config = loadConfig({
   APIMART_API_KEY: apimart.apiKey,
   APIMART_BASE_URL: apimart.url,
   DISCORD_API_URL: discord.apiUrl,
-  STORE_URL: 'memory:',
+  STORE_URL,
   LOG_LEVEL: 'silent',
   APIMART_MAX_RPS: MAX_RPS,
   DEFAULT_DAILY_VIDEOS: '100000',
@@ -196,11 +199,11 @@ const rows: BenchRow[] = [
   { label: `Make a video modal burst ${MODAL_BURST}`, figures: { ...row(latencies(makeBurst.sent, true)), 'all sent s': makeBurst.sentSec, 'all acked s': makeBurst.ackedSec } },
 ];
 console.log('deferral and modal benchmark: interaction sent on the fake gateway -> POST .../callback received by the fake');
-console.log(`  bot in this process (startApp, STORE_URL memory:, LOG_LEVEL silent, APIMART_MAX_RPS ${MAX_RPS}), fakes in this process too;`);
+console.log(`  bot in this process (startApp, STORE_URL ${STORE_URL}, LOG_LEVEL silent, APIMART_MAX_RPS ${MAX_RPS}), fakes in this process too;`);
 console.log(`  ${WARMUP} warm-up interactions before each sequential run; sequential = next sent after the previous was answered`);
 console.log(`  (a /video: its job submitted); burst = all sent in one go. /video: a new user each time with one 1024x768 PNG.`);
 console.log(`  Modals: Remix and Final in turn on ${CARDS} finished cards, and "Make a video" on a message with 2 PNGs, a new member`);
 console.log(`  each time, while the ${SEQUENTIAL + BURST + 2 * WARMUP} /video jobs of the first part keep being polled; real time, no compression\n`);
 printRows(rows);
-emitResult({ bench: 'deferral', params: { burst: BURST, sequential: SEQUENTIAL, warmup: WARMUP, maxRps: MAX_RPS, modalBurst: MODAL_BURST, modalSequential: MODAL_SEQUENTIAL, cards: CARDS }, rows });
+emitResult({ bench: 'deferral', params: { burst: BURST, sequential: SEQUENTIAL, warmup: WARMUP, maxRps: MAX_RPS, modalBurst: MODAL_BURST, modalSequential: MODAL_SEQUENTIAL, cards: CARDS, store: STORE_URL }, rows });
 process.exit(0);
