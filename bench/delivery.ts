@@ -125,7 +125,7 @@ async function childMain(): Promise<void> {
   const totalMs = performance.now() - t;
   const peakRss = await rss.peak();
   await rss.stop();
-  const result: ChildResult = { route: r.route, attached: r.attached.length > 0, downloadMs, totalMs, baselineRss, peakRss, downloadPeakRss, warmupMs };
+  const result: ChildResult = { route: r.route, attached: [...r.sent.values()].some((s) => !('linked' in s)), downloadMs, totalMs, baselineRss, peakRss, downloadPeakRss, warmupMs };
   process.send!(result, () => process.exit(0));
 }
 

@@ -53,9 +53,8 @@ const rows: BenchRow[] = [
 
 // variations:4 against single jobs of the same lengths, side by side: 2 requests of 4 takes and 8 single jobs,
 // each take and its single twin lasting 30 s ± 2 s (the same request with another seed takes about as long).
-// Per task: API polls, and lag from the task's completion to the upload carrying it. A take is uploaded with
-// the others of its card, once none runs any more (docs/commands.md), so its lag includes the wait for the
-// slowest take of its request.
+// Per task: API polls, and lag from the task's completion to the upload carrying its file. A take joins its
+// card as it is made (docs/commands.md, variations), so its lag should be a single job's.
 const REQUESTS = 2;
 const durations = Array.from({ length: REQUESTS * 4 }, () => 28 + Math.round(rnd() * 4));
 const singles = durations.map((sec) => {
@@ -74,8 +73,8 @@ function perTask(sent: { id: string; token: string }[], jobsOf: (id: string) => 
   const polls: number[] = [];
   const lagsOf: number[] = [];
   for (const s of sent) {
-    const upload = h.discord.calls.find((c) => c.method === 'PATCH' && c.path.includes(s.token) && c.files.length > 0);
     for (const job of jobsOf(s.id)) {
+      const upload = h.discord.calls.find((c) => c.method === 'PATCH' && c.path.includes(s.token) && c.files.some((f) => f.filename === `vidu-${job.id}.mp4`));
       polls.push(h.apimart.polls(job.taskId!));
       const completedAt = h.apimart.completedAt(job.taskId!);
       if (upload && completedAt) lagsOf.push(upload.at - completedAt);

@@ -154,7 +154,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     history: repo,
     download,
     messenger,
-    posts: { send: (channelId, message) => messenger.sendChannel(channelId, message), showDecided: (job) => view.showDecided(job) },
+    posts: { send: async (channelId, message) => (await messenger.sendChannel(channelId, message)).messageId, showDecided: (job) => view.showDecided(job) },
     budgetLeft: async (guildId) => {
       const [{ budget }, used] = await Promise.all([limits.server(guildId), limits.serverUsage(guildId)]);
       if (budget.dailySeconds === undefined && budget.monthlySeconds === undefined) return undefined;

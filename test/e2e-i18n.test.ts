@@ -126,7 +126,7 @@ describe('a member in their own language', () => {
     const queued = await h.waitForState(sent.id, ['queued', 'generating']);
     h.discord.failNext('PATCH', new RegExp(`^/channels/\\d+/messages/${queued.replyMessageId}$`), { status: 404, code: 10008, message: 'Unknown Message', times: 10 });
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'channel', attached: true });
+    expect(job.delivery).toMatchObject({ route: 'channel', attached: true });
     const posted = h.discord.channelMessages(job.channelId).filter((m) => m.createdAt >= job.createdAt && textOf(m).includes(`<@${JA.id}>`));
     expect(posted.map((m) => textOf(m).split('\n')[0])).toEqual([`<@${JA.id}> ✅ **動画ができました**`]);
   });

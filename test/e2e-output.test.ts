@@ -62,7 +62,7 @@ describe('mentions ping no one', () => {
     const queued = await h.waitForState(sent.id, ['queued', 'generating']);
     h.discord.failNext('PATCH', new RegExp(`^/channels/\\d+/messages/${queued.replyMessageId}$`), { status: 404, code: 10008, message: 'Unknown Message', times: 10 });
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'channel', attached: true });
+    expect(job.delivery).toMatchObject({ route: 'channel', attached: true });
     const posted = h.discord.channelMessages(job.channelId).filter((m) => m.createdAt >= job.createdAt);
     expect(pingsIn(posted.map((m) => m.id)).map((p) => ({ users: p.users, roles: p.roles, everyone: p.everyone }))).toEqual([{ users: [USER.id], roles: [], everyone: false }]);
   });
@@ -151,7 +151,7 @@ describe("the provider's video link", () => {
     completesWith(url);
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'reply', attached: true });
+    expect(job.delivery).toMatchObject({ route: 'reply', attached: true });
     const upload = h.discord.callsTo('PATCH', original(sent.token)).find((c) => c.files.length > 0)!;
     expect(upload.status).toBe(200);
     expect(upload.files[0]!.data.equals(expectedVideoBytes(32 * 1024))).toBe(true);
@@ -164,7 +164,7 @@ describe("the provider's video link", () => {
     completesWith('javascript:alert(document.cookie)');
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'reply', attached: false });
+    expect(job.delivery).toMatchObject({ route: 'reply', attached: false });
     const last = h.discord.callsTo('PATCH', original(sent.token)).at(-1)!;
     expect(last.status).toBe(200);
     expect(linkButtons(last)).toEqual([]);

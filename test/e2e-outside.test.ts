@@ -45,7 +45,7 @@ describe('a provider link that points inside', () => {
     h.apimart.nextTask({ ...fastTask, videoUrl: url });
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'reply', attached: false });
+    expect(job.delivery).toMatchObject({ route: 'reply', attached: false });
     expect(hits).toEqual([]);
     expect(reply(sent).attachments).toHaveLength(0);
     expect(textOf(reply(sent))).toContain('Your video was made but could not be fetched');
@@ -66,7 +66,7 @@ describe('a provider "video" that is not an MP4', () => {
     h.apimart.nextTask({ ...fastTask, videoContent: { contentType, body } });
     const sent = h.video();
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'reply', attached: false });
+    expect(job.delivery).toMatchObject({ route: 'reply', attached: false });
     expect(h.apimart.videoDownloads(job.taskId!)).toBe(1);
     expect(reply(sent).attachments).toHaveLength(0);
     const uploads = h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`)).filter((c) => c.files.length > 0);

@@ -34,7 +34,7 @@ describe('/video private:true', () => {
     expect(callback.body.data.flags & EPHEMERAL).toBe(EPHEMERAL);
     const job = await h.waitForState(sent.id, 'delivered');
     expect(job.private).toBe(true);
-    expect(job.delivery).toEqual({ route: 'reply', attached: true });
+    expect(job.delivery).toMatchObject({ route: 'reply', attached: true });
     const reply = h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!;
     expect(reply.flags! & EPHEMERAL).toBe(EPHEMERAL);
     expect(isCard(reply)).toBe(true);
@@ -49,7 +49,7 @@ describe('/video private:true', () => {
     h.apimart.nextTask(fastTask);
     const sent = h.video({ private: true, createdAt: EXPIRED() });
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'dm', attached: true });
+    expect(job.delivery).toMatchObject({ route: 'dm', attached: true });
     const dm = h.discord.channelMessages(h.discord.dmChannelId(USER.id)).at(-1)!;
     expect(isCard(dm)).toBe(true);
     expect(galleryOf(dm).map((i) => i.media.url)).toEqual([`attachment://${dm.attachments[0]!.filename}`]);
@@ -79,7 +79,7 @@ describe('/video private:true', () => {
     await h.waitForState(sent.id, ['queued', 'generating']);
     h.discord.failNext('PATCH', new RegExp(`^/webhooks/\\d+/${sent.token}/messages/`), { status: 401, code: 50027, message: 'Invalid Webhook Token', times: 5 });
     const job = await h.waitForState(sent.id, 'delivered');
-    expect(job.delivery).toEqual({ route: 'dm', attached: true });
+    expect(job.delivery).toMatchObject({ route: 'dm', attached: true });
     expect(isCard(h.discord.channelMessages(h.discord.dmChannelId(USER.id)).at(-1)!)).toBe(true);
     expect(channelWrites(job.channelId, since)).toEqual([]);
   });

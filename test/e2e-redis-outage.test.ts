@@ -94,7 +94,7 @@ describe.skipIf(skip)('a Redis outage', () => {
     const recoveredInMs = Date.now() - restartedAt;
 
     const job = await h.waitForState(inFlight.id, 'delivered', 45_000);
-    expect(job.delivery).toEqual({ route: 'reply', attached: true });
+    expect(job.delivery).toMatchObject({ route: 'reply', attached: true });
     const uploads = h.discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${inFlight.token}/messages/@original`)).filter((c) => c.files.length > 0 && c.status < 300);
     expect(uploads).toHaveLength(1);
     expect(uploads[0]!.files[0]!.data.equals(expectedVideoBytes(16 * 1024))).toBe(true);

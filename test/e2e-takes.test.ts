@@ -3,6 +3,7 @@ import { expectedVideoBytes } from './fakes/apimart';
 import type { Job } from '../src/jobs/record';
 import { startHarness, type Harness } from './support/harness';
 import { buttonsOf, galleryOf, isCard, textOf } from './support/card';
+import { eventually } from './support/eventually';
 
 /**
  * `/video variations:N` (docs/commands.md): N takes with distinct seeds, each its own task, record, quota and
@@ -26,6 +27,16 @@ const fast = (videoBytes = 8192) => ({
   estimatedTime: 2,
   videoBytes,
 });
+
+/** The two takes of a request once the first is delivered, the second still running. */
+async function firstDelivered(interactionId: string): Promise<Job[]> {
+  const running: Job['state'][] = ['reserved', 'submitting', 'queued', 'generating'];
+  for (;;) {
+    const takes = await h.waitForTakes(interactionId, 2, ['delivered', 'completed', ...running]);
+    if (takes[0]!.state === 'delivered') return takes;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 const original = (token: string) => new RegExp(`/webhooks/\\d+/${token}/messages/@original`);
 const cardOf = (interactionId: string) => h.discord.messages.get(h.discord.originalMessageId(interactionId)!)!;
@@ -55,7 +66,9 @@ describe('/video variations', () => {
     // Every gallery item is an uploaded MP4 of this message, numbered.
     const gallery = galleryOf(card);
     expect(gallery.map((i) => i.description)).toEqual(['Take 1', 'Take 2', 'Take 3', 'Take 4']);
-    expect(gallery.map((i) => i.media.url)).toEqual(card.attachments.map((a) => `attachment://${a.filename}`));
+    // In take order, whatever order the takes were made (and uploaded) in.
+    expect(gallery.map((i) => i.media.url)).toEqual(takes.map((t) => `attachment://vidu-${t.id}.mp4`));
+    expect(card.attachments.map((a) => `attachment://${a.filename}`).sort()).toEqual(gallery.map((i) => i.media.url).sort());
     const text = textOf(card);
     expect(text).toContain('Your 4 takes are ready');
     for (const [i, seed] of seeds.entries()) expect(text).toContain(`**Take ${i + 1}** · seed ${seed} · ✅ ready`);
@@ -63,11 +76,16 @@ describe('/video variations', () => {
     // The actions, a link per take, and (below 1080p) a Final per take.
     expect(buttonsOf(card).map((b) => b.label)).toEqual(['Re-roll', 'Remix', 'Delete', 'Take 1', 'Take 2', 'Take 3', 'Take 4', ...[1, 2, 3, 4].map((n) => `Final 1080p · Take ${n}`)]);
 
-    // Uploaded once, together: one edit with the four files, each the take's own video.
-    const uploads = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.files.length > 0 && c.status < 300);
-    expect(uploads).toHaveLength(1);
-    expect(uploads[0]!.files.map((f) => f.data.length).sort()).toEqual(sizes);
-    expect(uploads[0]!.files[0]!.data.equals(expectedVideoBytes(sizes[0]!))).toBe(true);
+    // Each take's video uploaded once, as the take was made; an edit after the first keeps the files before it.
+    const edits = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.status < 300);
+    const uploads = edits.filter((c) => c.files.length > 0);
+    expect(uploads.flatMap((c) => c.files.map((f) => f.data.length)).sort()).toEqual(sizes);
+    expect(uploads.flatMap((c) => c.files).find((f) => f.data.length === sizes[0])!.data.equals(expectedVideoBytes(sizes[0]!))).toBe(true);
+    for (const edit of edits.slice(edits.indexOf(uploads[0]!) + 1)) {
+      const listed = (edit.body as { attachments?: { id: string }[] }).attachments;
+      // An edit either lists every file the message had (by id) or lists none, which keeps them all.
+      if (listed) expect(listed.filter((a) => /^\d{17,}$/.test(a.id)).length).toBeGreaterThan(0);
+    }
 
     // While they were submitted one after the other, the card showed every take as it went.
     const running = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.files.length === 0 && textOf(c.body ?? {}).includes('4 takes'));
@@ -85,11 +103,15 @@ describe('/video variations', () => {
     h.apimart.nextTask(slow);
     const sent = h.video({ variations: 2 });
     const takes = await h.waitForTakes(sent.id, 2, ['delivered'], 40_000);
-    const running = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.files.length === 0 && textOf(c.body ?? {}).includes('2 takes'));
+    // Progress edits and the edit carrying take 1 while take 2 still runs alike.
+    const running = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => textOf(c.body ?? {}).includes('2 takes'));
     const due = (t: Job) => Math.floor((t.submittedAt! + 16_000) / 1000);
-    const withEta = running.map((c) => textOf(c.body)).find((t) => t.includes('done <t:'));
-    expect(withEta).toBeDefined();
-    for (const [i, t] of takes.entries()) expect(withEta).toMatch(new RegExp(`\\*\\*Take ${i + 1}\\*\\* · seed ${t.request.seed} · .* · done <t:(${due(t) - 1}|${due(t)}|${due(t) + 1}):R>`));
+    // Each take's line, while that take ran, carried its expected end.
+    const texts = running.map((c) => textOf(c.body));
+    for (const [i, t] of takes.entries()) {
+      const line = new RegExp(`\\*\\*Take ${i + 1}\\*\\* · seed ${t.request.seed} · .* · done <t:(${due(t) - 1}|${due(t)}|${due(t) + 1}):R>`);
+      expect(texts.some((text) => line.test(text))).toBe(true);
+    }
   }, 60_000);
 
   it('with 3 videos left, variations:4 is refused with the numbers and nothing is submitted', async () => {
@@ -134,10 +156,10 @@ describe('/video variations', () => {
     h.apimart.nextTask({ ...fast(2 * limit), expiresInSec: 86_400 });
     const sent = h.video({ variations: 3, attachmentSizeLimit: limit });
     const takes = await h.waitForTakes(sent.id, 3, ['delivered']);
-    expect(takes.map((t) => t.delivery)).toEqual([
+    expect(takes.map((t) => t.delivery)).toMatchObject([
       { route: 'reply', attached: true },
       { route: 'reply', attached: true },
-      { route: 'reply', attached: false },
+      { route: 'reply', attached: false, linked: { code: 'too_large' } },
     ]);
     const card = cardOf(sent.id);
     expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2']);
@@ -149,32 +171,94 @@ describe('/video variations', () => {
     expect(buttonsOf(card).find((b) => b.label === 'Take 3')).toMatchObject({ style: 5, url: takes[2]!.videoUrl });
   });
 
-  it('takes that each fit but not all together: the first ones play, the last is a link, none is dropped', async () => {
+  it('takes that each fit but not all together all play: each is uploaded on its own as it is made', async () => {
     const limit = 1024 * 1024;
     for (let i = 0; i < 3; i++) h.apimart.nextTask(fast(400 * 1024));
     const sent = h.video({ variations: 3, attachmentSizeLimit: limit });
     const takes = await h.waitForTakes(sent.id, 3, ['delivered']);
-    expect(takes.map((t) => t.delivery?.attached)).toEqual([true, true, false]);
+    expect(takes.map((t) => t.delivery?.attached)).toEqual([true, true, true]);
     const card = cardOf(sent.id);
-    expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2']);
-    expect(textOf(card)).toMatch(/Take 3 \(0\.4 MB\) did not fit in this message beside the takes before it \(1\.0 MB in all\)\. Use the button below to download it; the link expires <t:\d+:R>\./);
-    // The upload carried the two that fit, together within the limit.
-    const upload = h.discord.callsTo('PATCH', original(sent.token)).find((c) => c.files.length > 0)!;
-    expect(upload.files.reduce((n, f) => n + f.data.length, 0)).toBeLessThanOrEqual(limit);
+    expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2', 'Take 3']);
+    expect(card.attachments).toHaveLength(3);
+    // No upload carried more than the limit: the message keeps the files before, they are not sent again.
+    const uploads = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.files.length > 0);
+    for (const u of uploads) expect(u.files.reduce((n, f) => n + f.data.length, 0)).toBeLessThanOrEqual(limit);
+    expect(uploads.flatMap((u) => u.files)).toHaveLength(3);
   });
+
+  it('each take joins the card as it is made: take 1 plays while take 2 runs, and take 2 is then uploaded alone', async () => {
+    h.apimart.nextTask(fast(6000));
+    h.apimart.nextTask({ timeline: [{ at: 0, status: 'pending' }, { at: 300, status: 'processing', progress: 30 }, { at: 7_000, status: 'completed' }], estimatedTime: 7, videoBytes: 6001 });
+    const sent = h.video({ variations: 2 });
+    const takes = await firstDelivered(sent.id);
+    expect(takes.map((t) => t.state)).toEqual(['delivered', 'generating']);
+
+    // What the member sees now: take 1 plays, take 2 shows its progress, Cancel still stops it, take 1 can go Final.
+    let card = cardOf(sent.id);
+    expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1']);
+    expect(textOf(card)).toContain(`**Take 1** · seed ${takes[0]!.request.seed} · ✅ ready`);
+    expect(textOf(card)).toMatch(new RegExp(`\\*\\*Take 2\\*\\* · seed ${takes[1]!.request.seed} · 🎬 \\*\\*Generating`));
+    expect(buttonsOf(card).map((b) => b.label)).toEqual(['Cancel', 'Take 1', 'Final 1080p · Take 1']);
+    const kept = takes[0]!.delivery!.attachmentId!;
+    expect(card.attachments.map((a) => a.id)).toEqual([kept]);
+
+    const done = await h.waitForTakes(sent.id, 2, ['delivered'], 20_000);
+    expect(done[0]!.finishedAt!).toBeLessThan(done[1]!.completedAt!);
+    card = cardOf(sent.id);
+    expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2']);
+    expect(textOf(card)).toContain('Your 2 takes are ready');
+    // Take 2 went up on its own; take 1's file was kept by its id, not sent again.
+    const uploads = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => c.files.length > 0 && c.status < 300);
+    expect(uploads.map((u) => u.files.map((f) => f.data.length))).toEqual([[6000], [6001]]);
+    expect((uploads[1]!.body as { attachments: { id: string }[] }).attachments.map((a) => a.id)).toEqual([kept, '0']);
+    expect(card.attachments.find((a) => a.filename === `vidu-${done[0]!.id}.mp4`)?.id).toBe(kept);
+  }, 40_000);
+
+  it('the last take failing after the others were delivered: they keep playing, and the card says why it is missing', async () => {
+    h.apimart.nextTask(fast());
+    h.apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 10 }, { at: 5_000, status: 'failed', error: { code: 'moderation', message: 'the content was flagged', type: 'moderation' } }], estimatedTime: 5 });
+    const sent = h.video({ variations: 2 });
+    const takes = await h.waitForTakes(sent.id, 2, ['delivered', 'failed'], 20_000);
+    expect(takes.map((t) => t.state)).toEqual(['delivered', 'failed']);
+    await eventually(() => textOf(cardOf(sent.id)).includes('1 of your 2 takes are ready'), 'the card shows how the request ended');
+    const card = cardOf(sent.id);
+    expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1']);
+    expect(textOf(card)).toContain(`**Take 2** · seed ${takes[1]!.request.seed} · ❌ could not be made. The video service could not make it: the content was flagged`);
+    expect(buttonsOf(card).map((b) => b.label)).toEqual(['Re-roll', 'Remix', 'Delete', 'Take 1', 'Final 1080p · Take 1']);
+    // The last edit sent no file again: take 1 is the one uploaded when it was made.
+    expect(h.discord.callsTo('PATCH', original(sent.token)).flatMap((c) => c.files)).toHaveLength(1);
+  }, 40_000);
+
+  it('a card whose message can no longer be edited moves to a new post, with every take made in it', async () => {
+    h.apimart.nextTask(fast(7000));
+    h.apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 10 }, { at: 5_000, status: 'completed' }], estimatedTime: 5, videoBytes: 7001 });
+    const sent = h.video({ variations: 2 });
+    const takes = await firstDelivered(sent.id);
+    // Someone deleted the reply: both ways to edit it answer Unknown Message.
+    h.discord.failNext('PATCH', original(sent.token), { status: 404, code: 10008, message: 'Unknown Message', times: 20 });
+    h.discord.failNext('PATCH', new RegExp(`^/channels/\\d+/messages/${takes[0]!.replyMessageId}$`), { status: 404, code: 10008, message: 'Unknown Message', times: 20 });
+    const done = await h.waitForTakes(sent.id, 2, ['delivered'], 20_000);
+    expect(done[1]!.delivery).toMatchObject({ route: 'channel', attached: true });
+    const post = h.discord.messages.get(done[1]!.delivery!.message!.messageId)!;
+    expect(post.id).not.toBe(takes[0]!.replyMessageId);
+    expect(galleryOf(post).map((i) => i.description)).toEqual(['Take 1', 'Take 2']);
+    expect(post.attachments.map((a) => a.filename).sort()).toEqual(done.map((t) => `vidu-${t.id}.mp4`).sort());
+    // Take 1 now lives in the post too, so a later edit of the card keeps it there.
+    expect((await h.app.ctx.jobs.get(done[0]!.id))!.delivery).toMatchObject({ message: { messageId: post.id }, attachmentId: post.attachments.find((a) => a.filename === `vidu-${done[0]!.id}.mp4`)!.id });
+  }, 40_000);
 
   it('past the token: the same card with every take arrives through the channel endpoint', async () => {
     h.apimart.nextTask(fast(5000));
     h.apimart.nextTask(fast(5001));
     const sent = h.video({ variations: 2, createdAt: Date.now() - 16 * 60 * 1000 });
     const takes = await h.waitForTakes(sent.id, 2, ['delivered']);
-    expect(takes.map((t) => t.delivery)).toEqual([
+    expect(takes.map((t) => t.delivery)).toMatchObject([
       { route: 'channel-edit', attached: true },
       { route: 'channel-edit', attached: true },
     ]);
     const card = cardOf(sent.id);
     expect(isCard(card)).toBe(true);
-    expect(galleryOf(card).map((i) => i.media.url)).toEqual(card.attachments.map((a) => `attachment://${a.filename}`));
+    expect(galleryOf(card).map((i) => i.media.url).sort()).toEqual(card.attachments.map((a) => `attachment://${a.filename}`).sort());
     expect(textOf(card)).toContain('Your 2 takes are ready');
   });
 

@@ -13,6 +13,7 @@ import { SCHEDULE } from '../src/jobs/schedule';
 import { JobService } from '../src/jobs/service';
 import { openStore } from '../src/store/kv';
 import { scaledClock } from '../src/util/clock';
+import { UNREAD } from './support/posted';
 
 const MIN = 60_000;
 const logger = createLogger({ level: 'silent' });
@@ -63,10 +64,10 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
   const clock = scaledClock(20);
   const edits: { target: string; payload: Outgoing; file: boolean }[] = [];
   const messenger: Messenger = {
-    editOriginal: async (_t, payload, file) => void edits.push({ target: 'reply', payload, file: (file?.length ?? 0) > 0 }),
-    editChannelMessage: async (_c, _m, payload, file) => void edits.push({ target: 'channel-edit', payload, file: (file?.length ?? 0) > 0 }),
-    sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: (file?.length ?? 0) > 0 }), '1'),
-    sendDm: async (_u, payload, file) => void edits.push({ target: 'dm', payload, file: (file?.length ?? 0) > 0 }),
+    editOriginal: async (_t, payload, file) => (edits.push({ target: 'reply', payload, file: (file?.length ?? 0) > 0 }), UNREAD),
+    editChannelMessage: async (_c, _m, payload, file) => (edits.push({ target: 'channel-edit', payload, file: (file?.length ?? 0) > 0 }), UNREAD),
+    sendChannel: async (_c, payload, file) => (edits.push({ target: 'channel', payload, file: (file?.length ?? 0) > 0 }), UNREAD),
+    sendDm: async (_u, payload, file) => (edits.push({ target: 'dm', payload, file: (file?.length ?? 0) > 0 }), UNREAD),
     deleteOriginal: async () => undefined,
     deleteChannelMessage: async () => undefined,
     refreshAttachmentUrls: async () => new Map(),

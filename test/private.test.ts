@@ -6,6 +6,8 @@ import { Notices } from '../src/discord/notices';
 import { newJob, type Job } from '../src/jobs/record';
 import { openStore } from '../src/store/kv';
 import type { Clock } from '../src/util/clock';
+import { UNREAD } from './support/posted';
+import type { DeliveryResult } from '../src/jobs/ports';
 
 /** `private:true` (docs/commands.md, private jobs): the route chain of a private job, and the next-command notice. */
 
@@ -19,8 +21,7 @@ function world(fail: { reply?: boolean; dm?: boolean } = {}) {
   const attempt = (route: string, failing?: boolean) => async () => {
     calls.push(route);
     if (failing) throw route === 'dm' ? refused(403, 50007) : refused(404, 10008);
-    // A channel post answers its message id; the edits and the DM nothing the view reads.
-    return '1' as never;
+    return UNREAD;
   };
   const messenger: Messenger = {
     editOriginal: attempt('reply', fail.reply),
@@ -67,23 +68,26 @@ function privateJob(tokenLeftMs: number): Job {
   return { ...job, state: 'completed', taskId: 't1', videoUrl: 'https://cdn.example/v.mp4' };
 }
 
+/** Where a delivery went, and the takes it sent as files. */
+const summary = (r: DeliveryResult) => ({ route: r.route, files: [...r.sent].filter(([, s]) => !('linked' in s)).map(([id]) => id) });
+
 describe('JobMessage: a private job', () => {
   it('goes reply, then DM when the reply refuses; never the channel endpoint', async () => {
     const w = world({ reply: true });
-    expect(await w.view.deliver([privateJob(15 * MIN)])).toEqual({ route: 'dm', attached: ['privatejob0001'] });
+    expect(summary(await w.view.deliver([privateJob(15 * MIN)]))).toEqual({ route: 'dm', files: ['privatejob0001'] });
     expect(w.calls).toEqual(['reply', 'dm']);
   });
 
   it('past its token goes straight to the DMs; progress then shows nowhere rather than in the channel', async () => {
     const w = world();
     expect(await w.view.showRunning([{ ...privateJob(30_000), state: 'generating' }], clock.now())).toBe(false);
-    expect(await w.view.deliver([privateJob(30_000)])).toEqual({ route: 'dm', attached: ['privatejob0001'] });
+    expect(summary(await w.view.deliver([privateJob(30_000)]))).toEqual({ route: 'dm', files: ['privatejob0001'] });
     expect(w.calls).toEqual(['dm']);
   });
 
   it('DMs closed: undeliverable, nothing posted anywhere else, and the member is remembered for their next command', async () => {
     const w = world({ dm: true });
-    expect(await w.view.deliver([privateJob(0)])).toEqual({ route: null, attached: [] });
+    expect(summary(await w.view.deliver([privateJob(0)]))).toEqual({ route: null, files: [] });
     expect(w.calls).toEqual(['dm']);
     expect(w.noticed).toEqual(['3 privatejob0001']);
   });

@@ -20,6 +20,7 @@ import type { Clock } from '../src/util/clock';
 import { redisAvailable, REDIS_TEST_URL } from './support/redis';
 import { buttonsOf, textOf } from './support/card';
 import type { Job } from '../src/jobs/record';
+import { UNREAD } from './support/posted';
 
 const renderRunning = (job: Job, now: number) => renderCard([job], { kind: 'running', now });
 import { storeForSuite } from './support/store-suite';
@@ -187,10 +188,10 @@ describe('the approval timeout', () => {
     };
     const edits: { where: string; text: string }[] = [];
     const messenger: Messenger = {
-      editOriginal: async (_t, p) => void edits.push({ where: 'reply', text: textOf(p) }),
-      editChannelMessage: async (c, _m, p) => void edits.push({ where: `channel ${c}`, text: textOf(p) }),
-      sendChannel: async () => '1',
-      sendDm: async () => undefined,
+      editOriginal: async (_t, p) => (edits.push({ where: 'reply', text: textOf(p) }), UNREAD),
+      editChannelMessage: async (c, _m, p) => (edits.push({ where: `channel ${c}`, text: textOf(p) }), UNREAD),
+      sendChannel: async () => UNREAD,
+      sendDm: async () => UNREAD,
       refreshAttachmentUrls: async () => new Map(),
       deleteOriginal: async () => undefined,
       deleteChannelMessage: async () => undefined,

@@ -212,6 +212,26 @@ describe('a finished video\'s buttons and a remake\'s source', () => {
     expect(labels(card).slice(0, 3)).toEqual(['Re-roll', 'Remix', 'Delete']);
   });
 
+  it('while takes still run, the ones delivered play (or show why they are links) and one made but not sent is only ready', () => {
+    const ids = ['take000000000000001a', 'take000000000000002b', 'take000000000000003c'];
+    const group = (i: number) => ({ id: ids[0]!, index: i + 1, jobIds: ids });
+    const seed = (i: number) => ({ ...job().request, seed: 10 + i });
+    const takes = [
+      job({ id: ids[0], state: 'delivered', request: seed(0), group: group(0), delivery: { route: 'reply', attached: true } }),
+      job({ id: ids[1], state: 'delivered', request: seed(1), group: group(1), delivery: { route: 'reply', attached: false, linked: { code: 'too_large', sizeBytes: 2 * 1_048_576, limitBytes: 1_048_576 } } }),
+      job({ id: ids[2], state: 'completed', request: seed(2), group: group(2) }),
+    ];
+    const card = renderCard(takes, { kind: 'running', now: 5_000, files: new Set([ids[0]!]) });
+    const text = textOf(card);
+    expect(card.card.components.find((c) => c.type === 12)).toMatchObject({ items: [{ media: { url: `attachment://vidu-${ids[0]}.mp4` }, description: 'Take 1' }] });
+    expect(text).toContain('**Take 1** · seed 10 · ✅ ready');
+    expect(text).toContain('**Take 2** · seed 11 · ✅ ready, linked below');
+    // The reason is the record's: every later edit of the card still says it.
+    expect(text).toMatch(/Take 2 \(2\.0 MB\) is too large to upload here \(limit 1\.0 MB\)/);
+    expect(text).toContain('**Take 3** · seed 12 · ✅ ready');
+    expect(labels(card)).toEqual(['Cancel', 'Take 1', 'Take 2', 'Final 1080p · Take 1', 'Final 1080p · Take 2']);
+  });
+
   it("a Remix's or Final's message links the message it came from, while running and when finished", () => {
     const url = 'https://discord.com/channels/123456789012345678/223456789012345678/623456789012345678';
     const remix = job({ cameFrom: { kind: 'remix', jobId: 'src0000000000000001', messageUrl: url } });

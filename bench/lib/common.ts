@@ -61,17 +61,8 @@ export function printRows(rows: BenchRow[]): void {
   console.log(table(['', ...keys], rows.map((r) => [r.label, ...keys.map((k) => (k in r.figures ? r.figures[k]! : '-'))])));
 }
 
-/** mulberry32: a small seeded PRNG, so every run draws the same task durations. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so every run draws the same task durations. */
+export { mulberry32 as seeded } from '../../test/support/random';
 
 export const silentLogger = (): Logger => createLogger({ level: 'silent' });
 

@@ -36,9 +36,13 @@ export interface CardPayload {
 
 export type { NotAttached, LinkCheck };
 
+/**
+ * `files`: the takes whose MP4 the message carries after this write, the gallery's items; absent on a delivered
+ * card, every made take not in `notAttached`. A take delivered as a link keeps its reason in its record.
+ */
 export type CardView =
-  | { kind: 'running'; now: number }
-  | { kind: 'delivered'; notAttached: ReadonlyMap<string, NotAttached> }
+  | { kind: 'running'; now: number; files?: ReadonlySet<string>; notAttached?: ReadonlyMap<string, NotAttached> }
+  | { kind: 'delivered'; notAttached: ReadonlyMap<string, NotAttached>; files?: ReadonlySet<string> }
   | { kind: 'ended'; ending: JobEnding };
 
 /** Discord's text displays hold about 4000 characters in all (docs/discord.md). */
@@ -193,37 +197,21 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
   const mention = opts.mention ? `<@${opts.mention}> ` : '';
   const what = (t: Job) => (group ? takeLabel(t, m) : m.job.theVideo);
 
-  if (view.kind === 'running') {
-    const time = elapsed(view.now - Math.min(...takes.map((t) => t.submittedAt ?? t.createdAt)), m);
-    if (group) {
-      lines.push(`${mention}${m.job.runningTakes({ count: takes.length, elapsed: time })}`);
-      for (const t of takes) lines.push(takeLine(t, `${status(t, m)}${eta(t, m)}`, m));
-    } else {
-      const note = waitNote(lead, m);
-      // A waiting job has not started: its place or the approval, not a running time.
-      lines.push(note ? `${mention}${status(lead, m)}\n${note}` : `${mention}${status(lead, m)} · ${time}${eta(lead, m)}`);
-    }
-    // Cancel while anything still runs; it cancels every take still running (JobService.cancel).
-    buttons.push(cancelButton(lead.id, m));
-  } else if (view.kind === 'delivered') {
-    const made = takes.filter((t) => t.state === 'completed' || t.state === 'delivered');
-    const fetched = made.some((t) => view.notAttached.get(t.id)?.code !== 'link_refused');
-    const title = !fetched ? `⚠️ **${m.job.fetchRefusedTitle}**` : `✅ **${group ? m.job.takesReady({ made: made.length, count: takes.length }) : m.job.ready}**`;
-    lines.push(`${mention}${title}`);
-    buttons.push(rerollButton(lead.id, m), ...finishedButtons(lead, m, !group));
+  /**
+   * The made takes' part of the card: each in the gallery when the message carries its file, else its link
+   * button and why it is one (with when the link expires); a Final per take below 1080p.
+   */
+  const showMade = (made: readonly Job[], files: ReadonlySet<string>, notAttached: ReadonlyMap<string, NotAttached>) => {
     if (group) finals.push(...finalButtons(made, m));
-    for (const t of takes) {
-      const why = view.notAttached.get(t.id);
-      const isMade = made.includes(t);
-      if (isMade && !why) gallery.push({ media: { url: `attachment://${videoFileName(t)}` }, ...(group ? { description: takeLabel(t, m) } : {}) });
-      if (group) lines.push(takeLine(t, isMade && why ? m.job.takeLinked : status(t, m), m));
-      if (!isMade) continue;
+    for (const t of made) {
+      const why = files.has(t.id) ? undefined : (notAttached.get(t.id) ?? t.delivery?.linked);
+      if (files.has(t.id)) gallery.push({ media: { url: `attachment://${videoFileName(t)}` }, ...(group ? { description: takeLabel(t, m) } : {}) });
       if (why?.code === 'link_refused') {
         notes.push(m.job.fetchRefused);
         continue;
       }
       const link = t.videoUrl ? videoLink(t.videoUrl) : undefined;
-      if (link?.ok) links.push(linkButton(group ? takeLabel(t, m) : why ? m.job.downloadButton : m.job.sourceButton, t.videoUrl!));
+      if (link?.ok) links.push(linkButton(group ? takeLabel(t, m) : !files.has(t.id) ? m.job.downloadButton : m.job.sourceButton, t.videoUrl!));
       const linkWhy = link && !link.ok ? wordLinkProblem(link.why, m) : undefined;
       if (!why) {
         if (linkWhy) notes.push(`-# ${m.job.sourceNotButton({ take: group ? takeLabel(t, m) : undefined, linkWhy })}`);
@@ -238,6 +226,37 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
         notes.push(withLink && [...withLink].length <= BAD_LINK_TEXT_MAX ? withLink : m.job.linkTooLongToShow({ noButton, hasLink: link.href !== undefined }));
       }
     }
+  };
+  const isMade = (t: Job) => t.state === 'completed' || t.state === 'delivered';
+  const madeLine = (t: Job, files: ReadonlySet<string>) => (files.has(t.id) ? m.job.takeReady : m.job.takeLinked);
+
+  if (view.kind === 'running') {
+    const time = elapsed(view.now - Math.min(...takes.map((t) => t.submittedAt ?? t.createdAt)), m);
+    if (group) {
+      // Takes already delivered (or sent by this write) play in the card while the others run (docs/commands.md,
+      // variations); one made but not yet sent is only "ready" until its delivery shows it.
+      const files = view.files ?? new Set<string>();
+      const notAttached = view.notAttached ?? new Map<string, NotAttached>();
+      const shown = (t: Job) => t.state === 'delivered' || files.has(t.id) || notAttached.has(t.id);
+      lines.push(`${mention}${m.job.runningTakes({ count: takes.length, elapsed: time })}`);
+      for (const t of takes) lines.push(takeLine(t, shown(t) ? madeLine(t, files) : `${status(t, m)}${eta(t, m)}`, m));
+      showMade(takes.filter(shown), files, notAttached);
+    } else {
+      const note = waitNote(lead, m);
+      // A waiting job has not started: its place or the approval, not a running time.
+      lines.push(note ? `${mention}${status(lead, m)}\n${note}` : `${mention}${status(lead, m)} · ${time}${eta(lead, m)}`);
+    }
+    // Cancel while anything still runs; it cancels every take still running (JobService.cancel).
+    buttons.push(cancelButton(lead.id, m));
+  } else if (view.kind === 'delivered') {
+    const made = takes.filter(isMade);
+    const files = view.files ?? new Set(made.filter((t) => !view.notAttached.has(t.id)).map((t) => t.id));
+    const fetched = made.some((t) => (view.notAttached.get(t.id) ?? t.delivery?.linked)?.code !== 'link_refused');
+    const title = !fetched ? `⚠️ **${m.job.fetchRefusedTitle}**` : `✅ **${group ? m.job.takesReady({ made: made.length, count: takes.length }) : m.job.ready}**`;
+    lines.push(`${mention}${title}`);
+    buttons.push(rerollButton(lead.id, m), ...finishedButtons(lead, m, !group));
+    if (group) for (const t of takes) lines.push(takeLine(t, isMade(t) ? madeLine(t, files) : status(t, m), m));
+    showMade(made, files, view.notAttached);
   } else {
     const { ending } = view;
     if (ending.kind === 'failed') {

@@ -2,9 +2,9 @@ import type { Logger } from '../log';
 import type { Clock } from '../util/clock';
 import type { Download } from '../jobs/download';
 import type { DeliveryResult, JobEnding, JobView, Takes } from '../jobs/ports';
-import type { DeliveryRoute, Job } from '../jobs/record';
+import { isFinal, type DeliveryRoute, type Job } from '../jobs/record';
 import { renderApprovalDecided } from './render-approval';
-import { discordErrorCode, DiscordCodes, type Messenger, type VideoFile } from './messenger';
+import { discordErrorCode, DiscordCodes, type KeptFile, type Messenger, type Posted, type VideoFile } from './messenger';
 import { DEFAULT_UPLOAD_LIMIT } from './platform';
 import { messagesFor } from './messages';
 import { renderCard, videoFileName } from './card';
@@ -41,7 +41,7 @@ export function isTooLarge(err: unknown): boolean {
   return status === 413 || code === DiscordCodes.EntityTooLarge;
 }
 
-type Send = (payload: Outgoing, files?: readonly VideoFile[]) => Promise<unknown>;
+type Send = (payload: Outgoing, files?: readonly VideoFile[], keep?: readonly KeptFile[]) => Promise<Posted>;
 
 interface Route {
   route: DeliveryRoute;
@@ -49,7 +49,37 @@ interface Route {
   limit: number;
   /** A new message the requester would not otherwise see: the one mention the bot ever makes. */
   mention: boolean;
+  /** The message this route writes into, when known: its files may be kept; null for a new message. */
+  messageId: string | null;
   send: Send;
+}
+
+/**
+ * Where a request's card is now: the message its last delivered take went to (undefined before any, or when
+ * Discord's answer did not say). A new channel post or a DM becomes the card's home for the takes after it.
+ */
+type Home = { route: DeliveryRoute; channelId: string; messageId: string };
+
+function homeOf(takes: Takes): Home | undefined {
+  let home: (Home & { at: number }) | undefined;
+  for (const t of takes) {
+    const d = t.delivery;
+    if (t.state !== 'delivered' || !d?.message) continue;
+    const at = t.finishedAt ?? 0;
+    if (!home || at >= home.at) home = { route: d.route, ...d.message, at };
+  }
+  return home && { route: home.route, channelId: home.channelId, messageId: home.messageId };
+}
+
+/** The files a message already carries: the takes delivered into it as files, with their attachment ids. */
+function keptIn(takes: Takes, messageId: string | null): Map<string, KeptFile> {
+  const kept = new Map<string, KeptFile>();
+  if (messageId === null) return kept;
+  for (const t of takes) {
+    const d = t.delivery;
+    if (t.state === 'delivered' && d?.attached && d.attachmentId && d.message?.messageId === messageId) kept.set(t.id, { id: d.attachmentId, filename: videoFileName(t) });
+  }
+  return kept;
 }
 
 export interface JobMessageDeps {
@@ -69,8 +99,10 @@ export class JobMessage implements JobView {
 
   async showRunning(takes: Takes, now: number): Promise<boolean> {
     const job = takes[0]!;
-    const card = renderCard(takes, { kind: 'running', now }, {}, messagesFor(job.locale));
-    for (const r of this.routes(job, 'in place')) {
+    const m = messagesFor(job.locale);
+    for (const r of this.routes(job, 'in place', homeOf(takes))) {
+      // Takes already delivered play on: the edit lists no files, so the message keeps the ones it has.
+      const card = renderCard(takes, { kind: 'running', now, files: new Set(keptIn(takes, r.messageId).keys()) }, {}, m);
       if (await this.trySend(job, r, () => r.send(card).then(() => true))) return true;
     }
     return false;
@@ -103,76 +135,96 @@ export class JobMessage implements JobView {
   }
 
   /**
-   * Downloads every finished take (each capped at the interaction's upload limit), then sends the card by the
-   * first route that takes it. On each route the takes are attached in order while each file, and all of them
-   * together, fit that route's limit (Discord limits the whole request too); the others are links in the card,
-   * with why and when the link expires. A 413 on the upload sends the same card with links only.
+   * Sends the card with the finished takes (docs/commands.md, variations: each take joins the card when it is
+   * made). On each route, the files the message already carries are kept by their ids, and the other made takes
+   * are uploaded (on the card's own message, only the new ones; on a new message, every take made as a file),
+   * in order while each file, and all uploaded together, fit that route's limit (Discord limits the whole
+   * request too); the others are links in the card, with why and when the link expires. A 413 on the upload
+   * sends the same card with those links instead. Each take is downloaded once, capped at what is left of the
+   * interaction's upload limit, so no more than that is held in memory.
    */
   async deliver(takes: Takes): Promise<DeliveryResult> {
     const job = takes[0]!;
     const log = this.log(job);
-    const ready = takes.filter((t) => t.state === 'completed');
+    const made = takes.filter((t) => t.state === 'completed' || t.state === 'delivered');
+    const running = takes.some((t) => !isFinal(t.state) && t.state !== 'completed');
     const got = new Map<string, { file?: VideoFile; why?: NotAttached }>();
-    // The files of one message weigh at most the upload limit together, so no more than that is held in
-    // memory: each take is downloaded up to what is left of it (a single job: the limit, as before).
-    let left = job.attachmentSizeLimit;
-    for (const t of ready) {
-      const d = await this.deps.download(t.videoUrl!, left);
+    let held = 0;
+    const fetched = async (t: Job) => {
+      const had = got.get(t.id);
+      if (had) return had;
+      const d = await this.deps.download(t.videoUrl!, job.attachmentSizeLimit - held);
+      let out: { file?: VideoFile; why?: NotAttached };
       if (d.ok) {
-        got.set(t.id, { file: { name: videoFileName(t), data: d.data } });
-        left -= d.data.length;
-        continue;
+        out = { file: { name: videoFileName(t), data: d.data } };
+        held += d.data.length;
+      } else {
+        // A link the address guard refused is not shown either: the member would be sent where the bot would not go.
+        log.warn({ take: t.group?.index, reason: d.reason, detail: d.reason === 'too_large' ? d.size : d.detail }, d.reason === 'refused' ? 'video link refused; neither attached nor linked' : 'video not attached; sending the link');
+        out = {
+          why:
+            d.reason === 'refused'
+              ? { code: 'link_refused' }
+              : d.reason !== 'too_large'
+                ? { code: 'not_downloaded' }
+                : d.size !== undefined && d.size <= job.attachmentSizeLimit
+                  ? { code: 'no_room', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit }
+                  : { code: 'too_large', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit },
+        };
       }
-      // A link the address guard refused is not shown either: the member would be sent where the bot would not go.
-      log.warn({ take: t.group?.index, reason: d.reason, detail: d.reason === 'too_large' ? d.size : d.detail }, d.reason === 'refused' ? 'video link refused; neither attached nor linked' : 'video not attached; sending the link');
-      const why: NotAttached =
-        d.reason === 'refused'
-          ? { code: 'link_refused' }
-          : d.reason !== 'too_large'
-            ? { code: 'not_downloaded' }
-            : d.size !== undefined && d.size <= job.attachmentSizeLimit
-              ? { code: 'no_room', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit }
-              : { code: 'too_large', sizeBytes: d.size, limitBytes: job.attachmentSizeLimit };
-      got.set(t.id, { why });
-    }
+      got.set(t.id, out);
+      return out;
+    };
 
     const m = messagesFor(job.locale);
-    for (const r of this.routes(job, 'anywhere')) {
-      const files: VideoFile[] = [];
+    for (const r of this.routes(job, 'anywhere', homeOf(takes))) {
+      const keep = keptIn(takes, r.messageId);
+      // A take delivered as a link stays one; every other made take not in this message is sent as a file.
+      const toSend = made.filter((t) => !keep.has(t.id) && (t.state === 'completed' || t.delivery?.attached === true));
+      const files: { take: Job; file: VideoFile }[] = [];
       const notAttached = new Map<string, NotAttached>();
       let total = 0;
-      for (const t of ready) {
-        const { file, why } = got.get(t.id)!;
+      for (const t of toSend) {
+        const { file, why } = await fetched(t);
         const limitBytes = Math.min(r.limit, job.attachmentSizeLimit);
         if (!file) notAttached.set(t.id, why!.code === 'too_large' ? { ...why!, limitBytes } : why!.code === 'no_room' ? { ...why!, limitBytes: r.limit } : why!);
         else if (file.data.length > r.limit) notAttached.set(t.id, { code: 'too_large', sizeBytes: file.data.length, limitBytes });
         else if (total + file.data.length > r.limit) notAttached.set(t.id, { code: 'no_room', sizeBytes: file.data.length, limitBytes: r.limit });
         else {
-          files.push(file);
+          files.push({ take: t, file });
           total += file.data.length;
         }
       }
       const mention = r.mention ? job.userId : undefined;
+      const card = (uploaded: readonly Job[]) => {
+        const inMessage = new Set([...keep.keys(), ...uploaded.map((t) => t.id)]);
+        return renderCard(takes, running ? { kind: 'running', now: this.deps.clock.now(), files: inMessage, notAttached } : { kind: 'delivered', notAttached, files: inMessage }, { mention }, m);
+      };
       const sent = await this.trySend(job, r, async () => {
         if (files.length) {
           try {
-            await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }, m), files);
-            return ready.filter((t) => !notAttached.has(t.id)).map((t) => t.id);
+            const answer = await r.send(card(files.map((f) => f.take)), files.map((f) => f.file), [...keep.values()]);
+            return { answer, uploaded: files.map((f) => f.take) };
           } catch (err) {
             // Discord's stated limit has been seen to overstate what it accepts: fall back to the links here.
             if (!isTooLarge(err)) throw err;
             log.warn({ route: r.route, bytes: total, files: files.length }, 'upload refused as too large; sending the links');
-            for (const t of ready) if (!notAttached.has(t.id)) notAttached.set(t.id, { code: 'refused', sizeBytes: got.get(t.id)!.file?.data.length });
+            for (const { take, file } of files) notAttached.set(take.id, { code: 'refused', sizeBytes: file.data.length });
           }
         }
-        await r.send(renderCard(takes, { kind: 'delivered', notAttached }, { mention }, m));
-        return [] as string[];
+        return { answer: await r.send(card([]), [], [...keep.values()]), uploaded: [] as Job[] };
       });
-      if (sent !== undefined) return { route: r.route, attached: sent };
+      if (!sent) continue;
+      const { answer, uploaded } = sent;
+      const result = new Map<string, { attachmentId?: string | undefined } | { linked: NotAttached }>();
+      for (const t of uploaded) result.set(t.id, { attachmentId: answer.attachments.find((a) => a.filename === videoFileName(t))?.id });
+      for (const [id, why] of notAttached) result.set(id, { linked: why });
+      const where = answer.channelId && answer.messageId ? { channelId: answer.channelId, messageId: answer.messageId } : undefined;
+      return { route: r.route, sent: result, message: where };
     }
     log.error({ private: job.private === true }, 'every delivery route failed; the video is undeliverable');
     if (job.private) await this.remember(job);
-    return { route: null, attached: [] };
+    return { route: null, sent: new Map() };
   }
 
   /**
@@ -223,19 +275,27 @@ export class JobMessage implements JobView {
     return !this.deadTokens.has(job.interactionToken) && this.deps.clock.now() < job.tokenExpiresAt - TOKEN_MARGIN_MS;
   }
 
-  /** The routes open to this job now, in order; `in place` keeps to the message itself. */
-  private routes(job: Job, reach: 'in place' | 'anywhere'): Route[] {
+  /**
+   * The routes open to this job now, in order; `in place` keeps to the card's message itself. Until a take was
+   * delivered elsewhere, that is the interaction's reply (by its token, then by the channel endpoint); once the
+   * card moved to a new channel post or a DM, that message, by the channel endpoint.
+   */
+  private routes(job: Job, reach: 'in place' | 'anywhere', home?: Home): Route[] {
     const { messenger } = this.deps;
     const routes: Route[] = [];
-    if (this.tokenUsable(job)) routes.push({ route: 'reply', limit: job.attachmentSizeLimit, mention: false, send: (p, f) => messenger.editOriginal(job, p, f) });
-    // A private job's reply is ephemeral: out of the channel endpoint's reach, and nothing of it is posted where others see it.
-    if (job.replyMessageId !== null && !job.private) {
-      const messageId = job.replyMessageId;
-      routes.push({ route: 'channel-edit', limit: DEFAULT_UPLOAD_LIMIT, mention: false, send: (p, f) => messenger.editChannelMessage(job.channelId, messageId, p, f) });
+    const inReply = !home || home.route === 'reply' || home.route === 'channel-edit';
+    if (inReply) {
+      const replyId = home?.messageId ?? job.replyMessageId;
+      if (this.tokenUsable(job)) routes.push({ route: 'reply', limit: job.attachmentSizeLimit, mention: false, messageId: replyId, send: (p, f, k) => messenger.editOriginal(job, p, f, k) });
+      // A private job's reply is ephemeral: out of the channel endpoint's reach, and nothing of it is posted where others see it.
+      if (replyId !== null && !job.private) routes.push({ route: 'channel-edit', limit: DEFAULT_UPLOAD_LIMIT, mention: false, messageId: replyId, send: (p, f, k) => messenger.editChannelMessage(job.channelId, replyId, p, f, k) });
+    } else {
+      // The bot's own channel post or DM: editable by the channel endpoint, whatever became of the token.
+      routes.push({ route: home.route, limit: DEFAULT_UPLOAD_LIMIT, mention: false, messageId: home.messageId, send: (p, f, k) => messenger.editChannelMessage(home.channelId, home.messageId, p, f, k) });
     }
     if (reach === 'anywhere') {
-      if (!job.private) routes.push({ route: 'channel', limit: DEFAULT_UPLOAD_LIMIT, mention: true, send: (p, f) => messenger.sendChannel(job.channelId, p, f) });
-      routes.push({ route: 'dm', limit: DEFAULT_UPLOAD_LIMIT, mention: false, send: (p, f) => messenger.sendDm(job.userId, p, f) });
+      if (!job.private) routes.push({ route: 'channel', limit: DEFAULT_UPLOAD_LIMIT, mention: true, messageId: null, send: (p, f) => messenger.sendChannel(job.channelId, p, f) });
+      routes.push({ route: 'dm', limit: DEFAULT_UPLOAD_LIMIT, mention: false, messageId: null, send: (p, f) => messenger.sendDm(job.userId, p, f) });
     }
     return routes;
   }

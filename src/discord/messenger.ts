@@ -1,4 +1,5 @@
 import { REST, Routes, DiscordAPIError, type RawFile } from 'discord.js';
+import { z } from 'zod';
 import { apiBody, type Outgoing } from './outgoing';
 
 /**
@@ -19,12 +20,44 @@ export interface VideoFile {
   contentType?: string;
 }
 
-/** The calls about a job message; `files` are uploaded with it (an edit keeps only the files it sends). */
+/** A file the message already carries, by the attachment id Discord gave it. */
+export interface KeptFile {
+  id: string;
+  filename: string;
+}
+
+/**
+ * Where a write landed and the files the message carries after it, as Discord answered: what a later edit lists
+ * to keep them. The write went out whatever the answer looked like, so an answer that does not parse gives
+ * nulls and no files rather than an error (an error would make the caller send it again).
+ */
+export interface Posted {
+  channelId: string | null;
+  messageId: string | null;
+  attachments: readonly KeptFile[];
+}
+
+const postedSchema = z.object({
+  id: z.string(),
+  channel_id: z.string(),
+  attachments: z.array(z.object({ id: z.string(), filename: z.string() })).default([]),
+});
+
+function posted(res: unknown): Posted {
+  const p = postedSchema.safeParse(res);
+  return p.success ? { channelId: p.data.channel_id, messageId: p.data.id, attachments: p.data.attachments.map(({ id, filename }) => ({ id, filename })) } : { channelId: null, messageId: null, attachments: [] };
+}
+
+/**
+ * The calls about a job message. `files` are uploaded with it; `keep` names files the message already has. An
+ * edit listing either keeps exactly those (Discord drops the rest, docs/discord.md); an edit with neither keeps
+ * every file the message has, so a progress edit never drops a take already delivered.
+ */
 export interface Messenger {
-  editOriginal(target: ReplyTarget, payload: Outgoing, files?: readonly VideoFile[]): Promise<void>;
-  editChannelMessage(channelId: string, messageId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<void>;
-  sendChannel(channelId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<string>;
-  sendDm(userId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<void>;
+  editOriginal(target: ReplyTarget, payload: Outgoing, files?: readonly VideoFile[], keep?: readonly KeptFile[]): Promise<Posted>;
+  editChannelMessage(channelId: string, messageId: string, payload: Outgoing, files?: readonly VideoFile[], keep?: readonly KeptFile[]): Promise<Posted>;
+  sendChannel(channelId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<Posted>;
+  sendDm(userId: string, payload: Outgoing, files?: readonly VideoFile[]): Promise<Posted>;
   deleteOriginal(target: ReplyTarget): Promise<void>;
   deleteChannelMessage(channelId: string, messageId: string): Promise<void>;
   /** Renews expired Discord CDN links; links Discord no longer has are absent from the map. */
@@ -47,9 +80,10 @@ export function discordErrorCode(err: unknown): { status: number | undefined; co
   return { status: typeof e?.status === 'number' ? e.status : undefined, code: e?.code };
 }
 
-function body(payload: Outgoing, files: readonly VideoFile[]) {
-  // Attachment ids are strings in Discord's spec (and in discord.js).
-  return { ...apiBody(payload), attachments: files.map((f, i) => ({ id: String(i), filename: f.name })) };
+function body(payload: Outgoing, files: readonly VideoFile[], keep: readonly KeptFile[] = []) {
+  if (!files.length && !keep.length) return apiBody(payload);
+  // Attachment ids are strings in Discord's spec (and in discord.js): kept files by their id, new ones by their index.
+  return { ...apiBody(payload), attachments: [...keep.map(({ id, filename }) => ({ id, filename })), ...files.map((f, i) => ({ id: String(i), filename: f.name }))] };
 }
 
 function raw(files: readonly VideoFile[]): RawFile[] | undefined {
@@ -71,22 +105,21 @@ export class RestMessenger implements Messenger {
     return files.length ? this.uploads : this.rest;
   }
 
-  async editOriginal(t: ReplyTarget, payload: Outgoing, files: readonly VideoFile[] = []): Promise<void> {
-    await this.via(files).patch(Routes.webhookMessage(t.applicationId, t.interactionToken, '@original'), { body: body(payload, files), files: raw(files), auth: false });
+  async editOriginal(t: ReplyTarget, payload: Outgoing, files: readonly VideoFile[] = [], keep: readonly KeptFile[] = []): Promise<Posted> {
+    return posted(await this.via(files).patch(Routes.webhookMessage(t.applicationId, t.interactionToken, '@original'), { body: body(payload, files, keep), files: raw(files), auth: false }));
   }
 
-  async editChannelMessage(channelId: string, messageId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<void> {
-    await this.via(files).patch(Routes.channelMessage(channelId, messageId), { body: body(payload, files), files: raw(files) });
+  async editChannelMessage(channelId: string, messageId: string, payload: Outgoing, files: readonly VideoFile[] = [], keep: readonly KeptFile[] = []): Promise<Posted> {
+    return posted(await this.via(files).patch(Routes.channelMessage(channelId, messageId), { body: body(payload, files, keep), files: raw(files) }));
   }
 
-  async sendChannel(channelId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<string> {
-    const msg = (await this.via(files).post(Routes.channelMessages(channelId), { body: body(payload, files), files: raw(files) })) as { id: string };
-    return msg.id;
+  async sendChannel(channelId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<Posted> {
+    return posted(await this.via(files).post(Routes.channelMessages(channelId), { body: body(payload, files), files: raw(files) }));
   }
 
-  async sendDm(userId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<void> {
+  async sendDm(userId: string, payload: Outgoing, files: readonly VideoFile[] = []): Promise<Posted> {
     const channel = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
-    await this.sendChannel(channel.id, payload, files);
+    return this.sendChannel(channel.id, payload, files);
   }
 
   async deleteOriginal(t: ReplyTarget): Promise<void> {

@@ -34,7 +34,8 @@ export async function startJob(ports: Pick<HandlerPorts, 'jobs' | 'posts' | 'log
     // The moderators read the approval channel together: the server's language.
     const m = messagesFor(job.approval.locale);
     const messageId = await ports.posts.send(job.approval.channelId, renderApprovalRequest(job, wordApprovalReason(reason, m), m));
-    await ports.jobs.notePost(job.id, messageId);
+    if (messageId) await ports.jobs.notePost(job.id, messageId);
+    else ports.logger.warn({ jobId: job.id, channelId: job.approval.channelId }, "the approval request was posted but Discord's answer had no message id; its buttons stay after the decision");
   } catch (err) {
     ports.logger.warn({ jobId: job.id, channelId: job.approval.channelId, err: (err as Error).message }, 'the approval request could not be posted; it waits for its timeout');
   }

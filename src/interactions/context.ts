@@ -14,9 +14,9 @@ import type { MessagePayload } from '../discord/render';
 import type { MakeVideoDrafts } from './drafts';
 import type { Notices } from '../discord/notices';
 
-/** The approval channel's posts: a new one (its message id), and one updated once decided. */
+/** The approval channel's posts: a new one (its message id; null when Discord's answer lacked it), and one updated once decided. */
 export interface ApprovalPosts {
-  send(channelId: string, message: MessagePayload): Promise<string>;
+  send(channelId: string, message: MessagePayload): Promise<string | null>;
   showDecided(job: Job): Promise<void>;
 }
 

@@ -1,23 +1,9 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type MessageContextMenuCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { AppContext } from './context';
-import type { NewJob } from '../jobs/record';
+import type { JobOrigin } from '../jobs/record';
 import { DEFAULT_UPLOAD_LIMIT, TOKEN_LIFETIME_MS } from '../discord/platform';
 
-export type JobOrigin = Pick<
-  NewJob,
-  | 'shard'
-  | 'guildId'
-  | 'channelId'
-  | 'userId'
-  | 'applicationId'
-  | 'interactionId'
-  | 'interactionToken'
-  | 'tokenExpiresAt'
-  | 'replyMessageId'
-  | 'attachmentSizeLimit'
-  | 'locale'
-  | 'private'
->;
+export type { JobOrigin };
 
 /**
  * Acknowledges the interaction (public "thinking…" reply, or ephemeral for a private job) and returns where the

@@ -1,4 +1,4 @@
-import type { DeliveryRoute, Job } from './record';
+import type { DeliveryRoute, Job, NotAttached } from './record';
 import type { Reservation } from '../limits/reservation';
 import type { Failure } from './failure';
 
@@ -24,8 +24,13 @@ export type Takes = readonly Job[];
 
 export interface DeliveryResult {
   route: DeliveryRoute | null;
-  /** Ids of the takes sent as files; the others went as links. */
-  attached: readonly string[];
+  /**
+   * What this write did to each take it sent (the finished ones, and earlier ones it had to send again): as a
+   * file, with its attachment id there when Discord said it, or as a link, with why.
+   */
+  sent: ReadonlyMap<string, { attachmentId?: string | undefined } | { linked: NotAttached }>;
+  /** The message the card is in now, when Discord's answer said it. */
+  message?: { channelId: string; messageId: string } | undefined;
 }
 
 /** The job's message, wherever it lives now (src/discord/job-message.ts). */
@@ -38,8 +43,10 @@ export interface JobView {
    */
   showEnded(takes: Takes, ending: JobEnding): Promise<void>;
   /**
-   * The finished videos (the takes in `completed`), by the first route that takes the message; route null when
-   * none did. Throws only before sending anything.
+   * The finished videos (the takes in `completed`) join the card as each is made: sent to the message holding
+   * the takes delivered before (their files kept there, not sent again), while the takes still running show
+   * their progress; by the first route that takes it, route null when none did. With nothing in `completed`,
+   * the card's last state once no take runs. Throws only before sending anything.
    */
   deliver(takes: Takes): Promise<DeliveryResult>;
   /** The message is over: drop what was kept about it. */

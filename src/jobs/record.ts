@@ -30,6 +30,21 @@ export function keepsQuota(job: Pick<Job, 'state' | 'taskId'>): boolean {
 
 const snowflake = z.string().regex(/^\d+$/);
 
+/** Why a finished take is a link and not a file in its message (worded in src/discord/messages). */
+export const notAttachedSchema = z.discriminatedUnion('code', [
+  /** Larger than the route's upload limit per file. */
+  z.object({ code: z.literal('too_large'), sizeBytes: z.number().optional(), limitBytes: z.number() }),
+  /** Fits alone, but not with the takes sent with it: Discord limits the whole request (docs/discord.md). */
+  z.object({ code: z.literal('no_room'), sizeBytes: z.number(), limitBytes: z.number() }),
+  /** Discord answered 413 below its stated limit. */
+  z.object({ code: z.literal('refused'), sizeBytes: z.number().optional() }),
+  /** The download failed. */
+  z.object({ code: z.literal('not_downloaded') }),
+  /** The provider's link points where the bot does not fetch from: neither file nor link. */
+  z.object({ code: z.literal('link_refused') }),
+]);
+export type NotAttached = z.infer<typeof notAttachedSchema>;
+
 export const DELIVERY_ROUTES = ['reply', 'channel-edit', 'channel', 'dm'] as const;
 export type DeliveryRoute = (typeof DELIVERY_ROUTES)[number];
 
@@ -77,8 +92,22 @@ const jobV2Schema = z.object({
   videoExpiresAt: z.number().nullable(),
   /** Why a failed or undeliverable job ended so; the words are the messages' (src/discord/messages/). */
   failure: failureSchema.nullable(),
-  /** How the video reached the requester: the route, and whether as a file or as a link. */
-  delivery: z.object({ route: z.enum(DELIVERY_ROUTES), attached: z.boolean() }).nullable(),
+  /**
+   * How the video reached the requester: the route, and whether as a file or as a link; where that message is
+   * and the file's attachment id there, so the next take of its request joins that message and keeps this
+   * take's file (docs/commands.md, variations). The last two are absent when Discord's answer lacked them, and
+   * in records of earlier builds.
+   */
+  delivery: z
+    .object({
+      route: z.enum(DELIVERY_ROUTES),
+      attached: z.boolean(),
+      message: z.object({ channelId: snowflake, messageId: snowflake }).optional(),
+      attachmentId: snowflake.optional(),
+      /** Why it is a link and not a file, for every later rendering of the card. */
+      linked: notAttachedSchema.optional(),
+    })
+    .nullable(),
   rerollOf: z.string().nullable(),
   /**
    * The requester's Discord locale: the job's messages after the interaction (progress, the end, the channel
@@ -151,10 +180,9 @@ export const jobSchema = z.union([
 
 export type Job = z.infer<typeof jobV2Schema>;
 
-/** What a new job is made of; the rest starts empty. */
-export type NewJob = Pick<
+/** Where a job's interaction came from and where its messages go: what its deferral learns (src/interactions/defer.ts). */
+export type JobOrigin = Pick<
   Job,
-  | 'id'
   | 'shard'
   | 'guildId'
   | 'channelId'
@@ -165,17 +193,13 @@ export type NewJob = Pick<
   | 'tokenExpiresAt'
   | 'replyMessageId'
   | 'attachmentSizeLimit'
-  | 'request'
-  | 'imageNames'
-  | 'usage'
-  | 'rerollOf'
-  | 'preview'
   | 'locale'
   | 'private'
-  | 'cameFrom'
-  | 'group'
-  | 'refSet'
-> &
+>;
+
+/** What a new job is made of; the rest starts empty. */
+export type NewJob = JobOrigin &
+  Pick<Job, 'id' | 'request' | 'imageNames' | 'usage' | 'rerollOf' | 'preview' | 'cameFrom' | 'group' | 'refSet'> &
   Partial<Pick<Job, 'wait' | 'approval'>>;
 
 /**

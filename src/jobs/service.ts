@@ -10,7 +10,7 @@ import { isOperatorProblem, submitFailure, taskFailure, type Failure } from './f
 import { giveUpAt } from './overdue';
 import { TaskHistory, taskKind } from './task-history';
 import { Poller, type PollHandler, type PollOutcome } from './poller';
-import { isFinal, keepsQuota, newJob, type Job, type NewJob } from './record';
+import { isFinal, keepsQuota, newJob, type DeliveryRoute, type Job, type NewJob } from './record';
 import type { JobRepo } from './repo';
 import { storeRetryDelay } from './retry';
 
@@ -48,7 +48,7 @@ export interface JobServiceDeps {
 
 /** The part of a running job's message that changes: an edit is worth sending only when it does. */
 function progressKey(job: Job): string {
-  return `${job.state}:${Math.floor(job.progress)}`;
+  return `${job.state}:${Math.floor(job.progress)}:${job.estimatedTimeSec ?? ''}:${job.wait?.place ?? ''}`;
 }
 
 /** The key of a job's message: its own id, or its group's (every take of a request shares one message). */
@@ -56,6 +56,13 @@ const messageKey = (job: Pick<Job, 'id' | 'group'>): string => job.group?.id ?? 
 
 /** Not ended and not finished: the take still waits for the provider (or for its submit). */
 const inFlight = (job: Job): boolean => !isFinal(job.state) && job.state !== 'completed';
+
+/**
+ * Whether a message has something to deliver: a made take not yet sent, or, once none runs, delivered takes
+ * whose card does not show yet how the others ended.
+ */
+const toDeliver = (takes: readonly Job[]): boolean =>
+  takes.some((t) => t.state === 'completed') || (!takes.some(inFlight) && takes.some((t) => t.state === 'delivered') && takes.some((t) => t.announced === false));
 
 /** Progress edits share the interaction's webhook bucket (about 5 per 5 s): at most one per job this often. */
 export const PROGRESS_EDIT_MIN_MS = 10_000;
@@ -80,6 +87,8 @@ export class JobService implements PollHandler {
   private readonly clock: Clock;
   private readonly lastEdit = new Map<string, { at: number; key: string }>();
   private readonly delivering = new Set<string>();
+  /** Messages to deliver once more when their delivery under way ends (deliverInBackground). */
+  private readonly deliverAgain = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
   /** Deliveries hold the video in memory: a few at a time keeps a burst of large ones from exhausting it. */
   private readonly deliveries = new Semaphore(MAX_CONCURRENT_DELIVERIES);
@@ -475,11 +484,10 @@ export class JobService implements PollHandler {
           : undefined,
       );
       if (completed?.state === 'completed') {
-        // From here the delivery owns the message (a take's waits for the last take still running).
+        // From here the delivery owns the message (a take joins its card, the others running on there).
         this.live.delete(jobId);
         this.emit(completed);
-        if (completed.group) this.track(this.afterTake(completed));
-        else this.deliverInBackground(completed);
+        this.deliverInBackground(completed);
       } else if (completed) await this.recover(completed);
       return 'done';
     }
@@ -516,7 +524,8 @@ export class JobService implements PollHandler {
     }
     if (after !== before) {
       if (after.state !== before.state) this.emit(after);
-      await this.showProgress(after, false);
+      // The expected finish is news the member waits for (docs/commands.md, the job message): shown when first known.
+      await this.showProgress(after, before.estimatedTimeSec === null && after.estimatedTimeSec !== null);
     }
     return 'continue';
   }
@@ -625,9 +634,7 @@ export class JobService implements PollHandler {
           this.ensureSweep();
         } else if (job.state === 'completed') {
           counts.delivering++;
-          // A take is delivered with the others, once none is running any more.
-          if (job.group) this.track(this.afterTake(job));
-          else this.deliverInBackground(job);
+          this.deliverInBackground(job);
         } else if (job.taskId && job.submittedAt) {
           counts.resumed++;
           this.live.add(job.id);
@@ -698,18 +705,18 @@ export class JobService implements PollHandler {
   }
 
   /**
-   * A take reached `completed` or ended. What the shared message shows next depends on all the takes: progress
-   * while any still runs; then the videos, in one delivery (a message is uploaded once, docs/commands.md); or,
-   * when none was made, the final message. Takes ended alongside delivered ones were shown by the delivery.
+   * A take reached `completed` or ended. What the shared message shows next depends on all the takes: a made
+   * take joins the card at once, the others showing their progress there (docs/commands.md, variations); an
+   * ended one shows in the progress while others run; once none runs, the card's last state: the made takes
+   * and how the others ended (a delivery with nothing new to send) or, when none was made, the final message.
    */
   private async afterTake(job: Job, ending?: JobEnding): Promise<void> {
     const takes = await this.retrying(job, 'reading the takes of a job message', () => this.takesOf(job));
     if (!takes) return;
+    if (toDeliver(takes)) return this.deliverInBackground(job);
     if (takes.some(inFlight)) return this.showProgress(job, true);
-    if (takes.some((t) => t.state === 'completed')) return this.deliverInBackground(job);
     if (!takes.some((t) => t.announced === false)) return;
-    if (takes.some((t) => t.state === 'delivered')) await this.markShown(takes);
-    else await this.showFinal(job, ending ?? endingOf(job) ?? { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true });
+    await this.showFinal(job, ending ?? endingOf(job) ?? { kind: 'failed', reason: job.failure ?? { code: 'internal' }, retryable: true });
     this.lastEdit.delete(messageKey(job));
     this.deps.view.forget(job);
   }
@@ -799,58 +806,84 @@ export class JobService implements PollHandler {
 
   /**
    * Delivery throws only before sending anything (every send is caught inside it), so a throw is retried
-   * whole; once something was sent, only its records are retried (recordDelivery). The takes of a message are
-   * delivered together, read as stored when the delivery goes out.
+   * whole; once something was sent, only its records are retried (recordDelivery). A message's takes are read
+   * as stored when its delivery goes out; one made (or ended) while that delivery is under way gets another
+   * right after it, so each take joins the card about as soon as a single video would.
    */
   private deliverInBackground(job: Job) {
     const key = messageKey(job);
-    if (this.delivering.has(key)) return;
+    if (this.delivering.has(key)) {
+      this.deliverAgain.add(key);
+      return;
+    }
     this.delivering.add(key);
     const send = () =>
       this.deliveries.run(() =>
         this.edits.run(key, async () => {
           const takes = await this.takesOf(job);
-          return takes.some((t) => t.state === 'completed') ? { takes, result: await this.deps.view.deliver(takes) } : undefined;
+          return toDeliver(takes) ? { takes, result: await this.deps.view.deliver(takes) } : undefined;
         }),
       );
     this.track(
       this.retrying(job, 'delivery', send)
         .then((sent) => sent && this.recordDelivery(sent.takes, sent.result))
-        .finally(() => this.delivering.delete(key)),
+        .finally(() => {
+          this.delivering.delete(key);
+          if (this.deliverAgain.delete(key) && !this.stopped) this.deliverInBackground(job);
+        }),
     );
   }
 
   private async recordDelivery(takes: readonly Job[], result: DeliveryResult): Promise<void> {
     const now = this.clock.now();
     const recorded: Job[] = [];
-    for (const job of takes.filter((t) => t.state === 'completed')) {
+    const deliveryOf = (id: string, route: DeliveryRoute): NonNullable<Job['delivery']> => {
+      const sent = result.sent.get(id);
+      const file = sent && 'attachmentId' in sent ? sent : undefined;
+      return {
+        route,
+        attached: file !== undefined,
+        ...(result.message ? { message: result.message } : {}),
+        ...(file?.attachmentId ? { attachmentId: file.attachmentId } : {}),
+        ...(sent && 'linked' in sent ? { linked: sent.linked } : {}),
+      };
+    };
+    for (const job of takes) {
+      if (job.state === 'delivered' && result.route && result.sent.has(job.id)) {
+        // Sent again, to the message the card moved to: a store error only means a later take sends it once more.
+        const route = result.route;
+        await this.deps.repo.update(job.id, (j) => (j.state === 'delivered' ? { ...j, delivery: deliveryOf(j.id, route) } : undefined)).catch((err: unknown) => this.log(job).warn({ err }, 'recording where a take was sent again failed'));
+      }
+      if (job.state !== 'completed') continue;
       // The video is out (or nothing would take it): from here a store error retries the record, never the post.
       const done = await this.retrying(job, 'recording the delivery', () =>
         this.deps.repo.update(job.id, (j) =>
           j.state !== 'completed'
             ? undefined
             : result.route
-              ? { ...j, state: 'delivered', delivery: { route: result.route, attached: result.attached.includes(j.id) }, finishedAt: now }
+              ? { ...j, state: 'delivered', delivery: deliveryOf(j.id, result.route), finishedAt: now }
               : { ...j, state: 'undeliverable', failure: { code: 'undeliverable' }, finishedAt: now, announced: false },
         ),
       );
       if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) continue;
-      this.log(done).info({ route: result.route, attached: result.attached.includes(done.id), take: done.group?.index }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
+      const attached = done.delivery?.attached === true;
+      this.log(done).info({ route: result.route, attached, take: done.group?.index }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
       this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
       recorded.push(done);
     }
-    const [lead] = recorded;
-    if (!lead) return;
     for (const done of recorded) {
       this.ended(done);
       await this.settleQuota(done);
     }
+    // Takes still running go on in this card; the message is over once none does.
+    if (takes.some(inFlight)) return;
+    const [lead] = recorded;
     // The video was made (and billed) either way; an undeliverable one still gets its message, with the link.
-    if (!result.route) await this.showFinal(lead, { kind: 'undeliverable' });
+    if (!result.route && lead) await this.showFinal(lead, { kind: 'undeliverable' });
     // Takes that ended without a video were shown in the delivered message.
     else await this.markShown(takes.filter((t) => t.announced === false));
-    this.lastEdit.delete(messageKey(lead));
-    this.deps.view.forget(lead);
+    this.lastEdit.delete(messageKey(takes[0]!));
+    this.deps.view.forget(takes[0]!);
   }
 
   /**
@@ -881,7 +914,8 @@ export class JobService implements PollHandler {
       if (!takes || (job.group ? !takes.some(inFlight) : !this.live.has(job.id))) return;
       const state = takes.map(progressKey).join(' ');
       const before = this.lastEdit.get(key);
-      if (!force && before && (before.key === state || now - before.at < PROGRESS_EDIT_MIN_MS)) return;
+      // Forced past the pace, never to show the same again.
+      if (before && (before.key === state || (!force && now - before.at < PROGRESS_EDIT_MIN_MS))) return;
       this.lastEdit.set(key, { at: now, key: state });
       await this.deps.view.showRunning(takes, now);
     });

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../support/random';
 /**
  * The chaos suite's plan: everything random in a run is drawn here from one seed, so a seed names a run.
  *
@@ -6,18 +7,6 @@
  * many such requests came before). The second does not depend on arrival order, so a job meets the same
  * faults whatever the machine's load does to the interleaving of jobs. Pure: no I/O, no clock.
  */
-
-/** mulberry32: small, fast, and good enough to pick faults. Values in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a, to turn a request's identity into a seed. */
 export function hash32(s: string): number {
