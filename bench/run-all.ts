@@ -11,7 +11,7 @@ import { argValue, JSON_PREFIX, ROOT, table, type BenchResult } from './lib/comm
 const BENCHES = [
   { name: 'poller', timeoutMs: 6 * 60_000 },
   { name: 'budget', timeoutMs: 5 * 60_000 },
-  { name: 'deferral', timeoutMs: 3 * 60_000 },
+  { name: 'deferral', timeoutMs: 4 * 60_000 },
   { name: 'delivery', timeoutMs: 2 * 60_000 },
   { name: 'e2e', timeoutMs: 3 * 60_000 },
 ];

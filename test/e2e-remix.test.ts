@@ -158,6 +158,64 @@ describe.each(STORES)('on $name', ({ redis }) => {
       expect((await immediateAnswer(again)).content).toContain('already has its Final');
     });
 
+    it("Final on take 2 of a variations card: take 2's seed, images, prompt, model and aspect at 1080p, one per take, take 1's still open", async () => {
+      const requester = member();
+      h.apimart.nextTask(fastTask);
+      h.apimart.nextTask(fastTask);
+      const sent = h.video({ user: requester, variations: 2, duration: 4, aspect_ratio: '1:1', images: [{}, { filename: 'b.png' }] });
+      const takes = await h.waitForTakes(sent.id, 2, ['delivered']);
+      const [take1, take2] = takes as [Job, Job];
+      expect(take1.request.seed).not.toBe(take2.request.seed);
+      const finals = buttons(sent).filter((b) => b.label?.startsWith('Final'));
+      expect(finals.map((b) => b.label)).toEqual(['Final 1080p · Take 1', 'Final 1080p · Take 2']);
+      const pressFinal = (take: 1 | 2, user: { id: string }) => h.discord.sendButton({ customId: finals[take - 1]!.custom_id!, messageId: h.discord.originalMessageId(sent.id)!, user });
+
+      const presser = member();
+      const pressed = pressFinal(2, presser);
+      const modal = await h.discord.waitForModal(pressed.id);
+      expect(modal.latencyMs).toBeLessThan(3000);
+      expect(modal.title).toBe('Final at 1080p');
+      const duration = modal.components.find((c: { component?: { custom_id: string } }) => c.component?.custom_id === 'duration');
+      expect(duration.component.options.filter((o: { default?: boolean }) => o.default).map((o: { value: string }) => o.value)).toEqual(['4']);
+      expect(textOf({ components: modal.components })).toContain(`seed ${take2.request.seed}`);
+
+      const before = h.apimart.submits().length;
+      h.apimart.nextTask(fastTask);
+      const submit = h.discord.submitModal({ interaction: pressed.id, values: { duration: ['7'] } });
+      const final = await h.waitForState(submit.id, 'delivered');
+      const submits = h.apimart.submits().slice(before);
+      expect(submits).toHaveLength(1);
+      const r = take2.request;
+      expect(submits[0]!.body).toEqual({ model: r.model, prompt: r.prompt, image_urls: expect.any(Array), duration: 7, resolution: '1080p', aspect_ratio: '1:1', seed: r.seed });
+      // The same images in the same order; their links renewed (Discord's expire), so the same files, new signatures.
+      const file = (url: string) => new URL(url).pathname;
+      expect((submits[0]!.body as { image_urls: string[] }).image_urls.map(file)).toEqual(r.image_urls.map(file));
+      expect(r.image_urls).toHaveLength(2);
+      expect(final.imageNames).toEqual(take2.imageNames);
+      expect(final.userId).toBe(presser.id);
+      expect(final.group).toBeUndefined();
+      expect(await usedBy(presser)).toBe(1);
+      expect(await usedBy(requester)).toBe(2);
+      const card = textOf(messageOf(submit));
+      expect(card).toContain(`Final of https://discord.com/channels/${take2.guildId}/${take2.channelId}/${h.discord.originalMessageId(sent.id)}`);
+      expect(card).toContain(`seed ${r.seed}`);
+
+      // One Final per take: take 2's again is refused with nothing submitted; take 1's still opens and makes take 1's.
+      const again = pressFinal(2, member());
+      expect((await immediateAnswer(again)).content).toContain('already has its Final');
+      expect(h.discord.modalFor(again.id)).toBeUndefined();
+      expect(h.apimart.submits()).toHaveLength(before + 1);
+
+      const other = pressFinal(1, presser);
+      await h.discord.waitForModal(other.id);
+      h.apimart.nextTask(fastTask);
+      const submit1 = h.discord.submitModal({ interaction: other.id, values: { duration: ['4'] } });
+      await h.waitForState(submit1.id, 'delivered');
+      expect(h.apimart.submits().slice(before + 1)).toHaveLength(1);
+      expect(h.apimart.submits().at(-1)!.body).toMatchObject({ seed: take1.request.seed, resolution: '1080p', duration: 4, aspect_ratio: '1:1' });
+      expect(await usedBy(presser)).toBe(2);
+    });
+
     it('Remix with an edited prompt: same images, the new prompt and options, a new job message charged to the presser', async () => {
       const { sent, job } = await finishedVideo(member());
       const presser = member();

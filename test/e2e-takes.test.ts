@@ -28,22 +28,11 @@ const fast = (videoBytes = 8192) => ({
   videoBytes,
 });
 
-/** The takes of one /video, in take order, once every one of them is in one of `states`. */
-async function takesOf(interactionId: string, count: number, states: Job['state'][], timeoutMs = 20_000): Promise<Job[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const takes = [...h.jobs.values()].filter((j) => j.interactionId === interactionId).sort((a, b) => (a.group?.index ?? 0) - (b.group?.index ?? 0));
-    if (takes.length === count && takes.every((t) => states.includes(t.state))) return takes;
-    if (Date.now() > deadline) throw new Error(`timed out: takes are ${takes.map((t) => t.state).join(', ') || 'absent'}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** The two takes of a request once the first is delivered, the second still running. */
 async function firstDelivered(interactionId: string): Promise<Job[]> {
   const running: Job['state'][] = ['reserved', 'submitting', 'queued', 'generating'];
   for (;;) {
-    const takes = await takesOf(interactionId, 2, ['delivered', 'completed', ...running]);
+    const takes = await h.waitForTakes(interactionId, 2, ['delivered', 'completed', ...running]);
     if (takes[0]!.state === 'delivered') return takes;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -58,7 +47,7 @@ describe('/video variations', () => {
     for (const size of sizes) h.apimart.nextTask(fast(size));
     const before = h.apimart.submits().length;
     const sent = h.video({ variations: 4, seed: 1234 });
-    const takes = await takesOf(sent.id, 4, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 4, ['delivered']);
 
     const submits = h.apimart.submits().slice(before);
     expect(submits).toHaveLength(4);
@@ -113,7 +102,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(slow);
     h.apimart.nextTask(slow);
     const sent = h.video({ variations: 2 });
-    const takes = await takesOf(sent.id, 2, ['delivered'], 40_000);
+    const takes = await h.waitForTakes(sent.id, 2, ['delivered'], 40_000);
     // Progress edits and the edit carrying take 1 while take 2 still runs alike.
     const running = h.discord.callsTo('PATCH', original(sent.token)).filter((c) => textOf(c.body ?? {}).includes('2 takes'));
     const due = (t: Job) => Math.floor((t.submittedAt! + 16_000) / 1000);
@@ -146,7 +135,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(fast());
     h.apimart.nextTask(fast());
     const sent = h.video({ variations: 4, user: member });
-    const takes = await takesOf(sent.id, 4, ['delivered', 'failed']);
+    const takes = await h.waitForTakes(sent.id, 4, ['delivered', 'failed']);
     expect(takes.map((t) => t.state)).toEqual(['delivered', 'failed', 'delivered', 'delivered']);
 
     const card = cardOf(sent.id);
@@ -166,7 +155,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(fast(64 * 1024));
     h.apimart.nextTask({ ...fast(2 * limit), expiresInSec: 86_400 });
     const sent = h.video({ variations: 3, attachmentSizeLimit: limit });
-    const takes = await takesOf(sent.id, 3, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 3, ['delivered']);
     expect(takes.map((t) => t.delivery)).toMatchObject([
       { route: 'reply', attached: true },
       { route: 'reply', attached: true },
@@ -186,7 +175,7 @@ describe('/video variations', () => {
     const limit = 1024 * 1024;
     for (let i = 0; i < 3; i++) h.apimart.nextTask(fast(400 * 1024));
     const sent = h.video({ variations: 3, attachmentSizeLimit: limit });
-    const takes = await takesOf(sent.id, 3, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 3, ['delivered']);
     expect(takes.map((t) => t.delivery?.attached)).toEqual([true, true, true]);
     const card = cardOf(sent.id);
     expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2', 'Take 3']);
@@ -215,7 +204,7 @@ describe('/video variations', () => {
     const kept = takes[0]!.delivery!.attachmentId!;
     expect(card.attachments.map((a) => a.id)).toEqual([kept]);
 
-    const done = await takesOf(sent.id, 2, ['delivered'], 20_000);
+    const done = await h.waitForTakes(sent.id, 2, ['delivered'], 20_000);
     expect(done[0]!.finishedAt!).toBeLessThan(done[1]!.completedAt!);
     card = cardOf(sent.id);
     expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 2']);
@@ -231,7 +220,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(fast());
     h.apimart.nextTask({ timeline: [{ at: 0, status: 'processing', progress: 10 }, { at: 5_000, status: 'failed', error: { code: 'moderation', message: 'the content was flagged', type: 'moderation' } }], estimatedTime: 5 });
     const sent = h.video({ variations: 2 });
-    const takes = await takesOf(sent.id, 2, ['delivered', 'failed'], 20_000);
+    const takes = await h.waitForTakes(sent.id, 2, ['delivered', 'failed'], 20_000);
     expect(takes.map((t) => t.state)).toEqual(['delivered', 'failed']);
     await eventually(() => textOf(cardOf(sent.id)).includes('1 of your 2 takes are ready'), 'the card shows how the request ended');
     const card = cardOf(sent.id);
@@ -250,7 +239,7 @@ describe('/video variations', () => {
     // Someone deleted the reply: both ways to edit it answer Unknown Message.
     h.discord.failNext('PATCH', original(sent.token), { status: 404, code: 10008, message: 'Unknown Message', times: 20 });
     h.discord.failNext('PATCH', new RegExp(`^/channels/\\d+/messages/${takes[0]!.replyMessageId}$`), { status: 404, code: 10008, message: 'Unknown Message', times: 20 });
-    const done = await takesOf(sent.id, 2, ['delivered'], 20_000);
+    const done = await h.waitForTakes(sent.id, 2, ['delivered'], 20_000);
     expect(done[1]!.delivery).toMatchObject({ route: 'channel', attached: true });
     const post = h.discord.messages.get(done[1]!.delivery!.message!.messageId)!;
     expect(post.id).not.toBe(takes[0]!.replyMessageId);
@@ -264,7 +253,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(fast(5000));
     h.apimart.nextTask(fast(5001));
     const sent = h.video({ variations: 2, createdAt: Date.now() - 16 * 60 * 1000 });
-    const takes = await takesOf(sent.id, 2, ['delivered']);
+    const takes = await h.waitForTakes(sent.id, 2, ['delivered']);
     expect(takes.map((t) => t.delivery)).toMatchObject([
       { route: 'channel-edit', attached: true },
       { route: 'channel-edit', attached: true },
@@ -281,7 +270,7 @@ describe('/video variations', () => {
     h.apimart.nextTask(long);
     h.apimart.nextTask(long);
     const sent = h.video({ variations: 2, user: member });
-    const takes = await takesOf(sent.id, 2, ['queued', 'generating']);
+    const takes = await h.waitForTakes(sent.id, 2, ['queued', 'generating']);
     const stranger = h.discord.sendButton({ customId: `vidu:cancel:${takes[0]!.id}`, messageId: h.discord.originalMessageId(sent.id)!, user: { id: '121212121212121212' } });
     const refused = await h.discord.waitForCall('POST', new RegExp(`^/interactions/${stranger.id}/`));
     expect(String(refused.body.data?.content)).toContain('This is not your video');
@@ -291,7 +280,7 @@ describe('/video variations', () => {
     expect(ack.body.data?.flags & 64).toBe(64);
     const answer = await h.discord.waitForCall('PATCH', original(press.token));
     expect(String(answer.body.content)).toContain('counts toward your limits today');
-    await takesOf(sent.id, 2, ['cancelled']);
+    await h.waitForTakes(sent.id, 2, ['cancelled']);
     await h.discord.waitForCall('PATCH', original(sent.token), { predicate: (c) => textOf(c.body ?? {}).includes('Cancelled') });
     const text = textOf(cardOf(sent.id));
     expect(text).toContain('🛑 **Cancelled.**');

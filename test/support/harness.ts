@@ -63,6 +63,8 @@ export interface Harness {
   jobs: Map<string, Job>;
   /** Waits until the job started by `interactionId` reaches `state`. */
   waitForState(interactionId: string, state: Job['state'] | Job['state'][], timeoutMs?: number): Promise<Job>;
+  /** The `count` takes (`variations`) started by `interactionId`, in take order, once each is in one of `states`. */
+  waitForTakes(interactionId: string, count: number, states: Job['state'][], timeoutMs?: number): Promise<Job[]>;
   restart(opts?: AppOptions): Promise<void>;
   /** Stops everything, then fails if the bot logged the bot token, the API key or any interaction token. */
   close(): Promise<void>;
@@ -152,6 +154,15 @@ export async function startHarness(
         const job = [...jobs.values()].find((j) => j.interactionId === interactionId);
         if (job && wanted.includes(job.state)) return job;
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${wanted.join('/')}; job is ${job?.state ?? 'absent'}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async waitForTakes(interactionId, count, states, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const takes = [...jobs.values()].filter((j) => j.interactionId === interactionId).sort((a, b) => (a.group?.index ?? 0) - (b.group?.index ?? 0));
+        if (takes.length === count && takes.every((t) => states.includes(t.state))) return takes;
+        if (Date.now() > deadline) throw new Error(`timed out: takes are ${takes.map((t) => t.state).join(', ') || 'absent'}`);
         await new Promise((r) => setTimeout(r, 25));
       }
     },
