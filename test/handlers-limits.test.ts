@@ -5,13 +5,13 @@ import { requestVideo, type VideoInput } from '../commands/video';
 import { manageLimits } from '../commands/video-limits';
 import { showUsage } from '../commands/video-usage';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
-import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type NewJob } from '../src/jobs/record';
 import { BudgetLedger, LimitSettings, UsageLedger } from '../src/limits';
 import { LimitsService } from '../src/limits/service';
 import { DiscordAuditLog } from '../src/discord/audit';
 import type { MessagePayload } from '../src/discord/render';
 import { openStore, type KV } from '../src/store/kv';
+import { jobOrigin } from './support/job-input';
 
 /**
  * The /video, /video-limits and /video-usage cores with the real limits (LimitsService on a memory store) and
@@ -35,18 +35,7 @@ const moderator: Actor = { ...member, userId: MOD, moderator: true };
 const image = { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png', filename: 'cat.png', contentType: 'image/png', size: 40_000, width: 512, height: 512 };
 const video = (duration: number): VideoInput => ({ prompt: 'The cat turns its head', model: null, duration, resolution: null, aspectRatio: null, seed: null, images: [image] });
 
-const origin: JobOrigin = {
-  shard: 0,
-  guildId: GUILD,
-  channelId: GENERAL,
-  userId: MEMBER,
-  applicationId: '400000000000000001',
-  interactionId: '500000000000000001',
-  interactionToken: 'token',
-  tokenExpiresAt: NOW + 15 * 60_000,
-  replyMessageId: '600000000000000001',
-  attachmentSizeLimit: 10 * 1024 * 1024,
-};
+const origin = jobOrigin({ guildId: GUILD, channelId: GENERAL, userId: MEMBER, interactionToken: 'token', tokenExpiresAt: NOW + 15 * 60_000, replyMessageId: '600000000000000001' });
 
 type Seen = { thinking: 'public' | 'private' } | { reply: string } | { edit: string };
 

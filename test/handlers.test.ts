@@ -8,7 +8,6 @@ import { cancelJob, deleteJob, openFinal, openRemix, rerollJob, submitFinal, sub
 import { messageImages, openMakeAVideo, submitMakeAVideo } from '../commands/make-a-video';
 import type { FormAnswers } from '../src/interactions/forms';
 import type { Actor, HandlerPorts } from '../src/interactions/ports';
-import type { JobOrigin } from '../src/interactions/defer';
 import { newJob, type Job, type NewJob } from '../src/jobs/record';
 import type { CancelOutcome } from '../src/jobs/service';
 import type { Reserve, ReserveTakes } from '../src/limits/service';
@@ -23,6 +22,7 @@ import { openStore, type KV } from '../src/store/kv';
 import type { UploadFile } from '../src/apimart';
 import { pngHeader } from './support/images';
 import { afterEach, beforeEach } from 'vitest';
+import { jobOrigin } from './support/job-input';
 
 /**
  * The command and button handlers' cores over in-memory ports: what the member sees (their private answers,
@@ -41,18 +41,7 @@ const stranger: Actor = { ...member, userId: STRANGER };
 const image = { url: 'https://cdn.discordapp.com/attachments/1/2/cat.png', filename: 'cat.png', contentType: 'image/png', size: 40_000, width: 512, height: 512 };
 const video: VideoInput = { prompt: 'The cat turns its head', model: null, duration: null, resolution: null, aspectRatio: null, seed: null, images: [image] };
 
-const origin: JobOrigin = {
-  shard: 0,
-  guildId: GUILD,
-  channelId: '300000000000000001',
-  userId: MEMBER,
-  applicationId: '400000000000000001',
-  interactionId: '500000000000000001',
-  interactionToken: 'token',
-  tokenExpiresAt: NOW + 15 * 60_000,
-  replyMessageId: '600000000000000001',
-  attachmentSizeLimit: 10 * 1024 * 1024,
-};
+const origin = jobOrigin({ guildId: GUILD, channelId: '300000000000000001', userId: MEMBER, interactionToken: 'token', tokenExpiresAt: NOW + 15 * 60_000, replyMessageId: '600000000000000001' });
 
 function job(over: Partial<Job>): Job {
   const base = newJob(

@@ -14,6 +14,7 @@ import { JobService } from '../src/jobs/service';
 import { openStore } from '../src/store/kv';
 import { scaledClock } from '../src/util/clock';
 import { UNREAD } from './support/posted';
+import { jobInput } from './support/job-input';
 
 const MIN = 60_000;
 const logger = createLogger({ level: 'silent' });
@@ -88,23 +89,7 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
   const jobs = new JobService({ repo, apimart, view, quota, logger, maxRps: 10, clock });
   const job = (id: string): Job =>
     newJob(
-      {
-        id,
-        shard: 0,
-        guildId: '1',
-        channelId: '2',
-        userId: '3',
-        applicationId: '4',
-        interactionId: '5',
-        interactionToken: 'tok',
-        tokenExpiresAt: clock.now() + 15 * MIN,
-        replyMessageId: '6',
-        attachmentSizeLimit: 10 * 1024 * 1024,
-        request: { model: 'viduq3', prompt: 'pan', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
-        imageNames: ['a.png'],
-        usage: { key: 'usage:1:3', day: '2025-01-01', seconds: 5 },
-        rerollOf: null,
-      },
+      jobInput({ id, tokenExpiresAt: clock.now() + 15 * MIN, replyMessageId: '623456789012345678', usage: { key: 'usage:1:3', day: '2025-01-01', seconds: 5 }, request: { model: 'viduq3', prompt: 'pan', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' } }),
       clock.now(),
     );
   return {

@@ -7,6 +7,7 @@ import { newJob, type Job } from '../src/jobs/record';
 import { openStore } from '../src/store/kv';
 import type { Clock } from '../src/util/clock';
 import { UNREAD } from './support/posted';
+import { jobInput } from './support/job-input';
 import type { DeliveryResult } from '../src/jobs/ports';
 
 /** `private:true` (docs/commands.md, private jobs): the route chain of a private job, and the next-command notice. */
@@ -45,24 +46,7 @@ function world(fail: { reply?: boolean; dm?: boolean } = {}) {
 
 function privateJob(tokenLeftMs: number): Job {
   const job = newJob(
-    {
-      id: 'privatejob0001',
-      shard: 0,
-      guildId: '1',
-      channelId: '2',
-      userId: '3',
-      applicationId: '4',
-      interactionId: '5',
-      interactionToken: 'tok',
-      tokenExpiresAt: clock.now() + tokenLeftMs,
-      replyMessageId: '6',
-      attachmentSizeLimit: 10 * 1024 * 1024,
-      request: { model: 'viduq3', prompt: 'pan', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9', seed: 7 },
-      imageNames: ['a.png'],
-      usage: null,
-      rerollOf: null,
-      private: true,
-    },
+    jobInput({ id: 'privatejob0001', userId: '3', tokenExpiresAt: clock.now() + tokenLeftMs, replyMessageId: '623456789012345678', request: { model: 'viduq3', prompt: 'pan', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9', seed: 7 }, private: true }),
     clock.now(),
   );
   return { ...job, state: 'completed', taskId: 't1', videoUrl: 'https://cdn.example/v.mp4' };

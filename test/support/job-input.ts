@@ -1,10 +1,10 @@
-import type { NewJob } from '../../src/jobs/record';
+import type { JobOrigin, NewJob } from '../../src/jobs/record';
 
 /**
- * The parts of a new job a test does not care about, with valid ids and a one-image request; a test overrides
- * what it checks. One place, so a field added to the record is added to every test's jobs at once.
+ * Where a test's job comes from (the deferral's part of it), with valid ids; a test overrides what it checks.
+ * One place, so a field added to the origin is added to every test's jobs at once.
  */
-export function jobInput(over: Partial<NewJob> & Pick<NewJob, 'id'>): NewJob {
+export function jobOrigin(over: Partial<JobOrigin> = {}): JobOrigin {
   return {
     shard: 0,
     guildId: '123456789012345678',
@@ -16,6 +16,14 @@ export function jobInput(over: Partial<NewJob> & Pick<NewJob, 'id'>): NewJob {
     tokenExpiresAt: 0,
     replyMessageId: null,
     attachmentSizeLimit: 10_485_760,
+    ...over,
+  };
+}
+
+/** The parts of a new job a test does not care about: jobOrigin's, and a one-image request. */
+export function jobInput(over: Partial<NewJob> & Pick<NewJob, 'id'>): NewJob {
+  return {
+    ...jobOrigin(),
     request: { model: 'viduq3', prompt: 'wave', image_urls: ['https://cdn.example/a.png'], duration: 5, resolution: '720p', aspect_ratio: '16:9' },
     imageNames: ['a.png'],
     usage: null,
