@@ -3,16 +3,14 @@ import {
   AttachmentBuilder,
   ChannelType,
   Client,
-  DiscordAPIError,
   GatewayIntentBits,
   MessageFlags,
   type ButtonInteraction,
-  type ChatInputCommandInteraction,
-  type Interaction,
 } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { snowflakeFromTime, startFakeDiscord, timeFromSnowflake, type FakeDiscord } from './index';
+import { apiError, nextInteraction } from './test-client';
 
 function newClient(fake: FakeDiscord, shards?: { shards: number; shardCount: number }): Client {
   return new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiUrl }, ...shards });
@@ -22,20 +20,6 @@ async function login(client: Client, fake: FakeDiscord): Promise<void> {
   const ready = once(client, 'clientReady');
   await client.login(fake.botToken);
   await ready;
-}
-
-/** The next interaction the client receives (registered before the fake sends it). */
-function nextInteraction<T extends Interaction = ChatInputCommandInteraction>(client: Client): Promise<T> {
-  return once(client, 'interactionCreate').then(([i]) => i as T);
-}
-
-async function apiError(p: Promise<unknown>): Promise<DiscordAPIError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DiscordAPIError);
-  return err as DiscordAPIError;
 }
 
 const WEBHOOK = /^\/webhooks\//;

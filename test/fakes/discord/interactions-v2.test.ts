@@ -21,30 +21,16 @@ import {
   TextInputStyle,
   type AutocompleteInteraction,
   type ButtonInteraction,
-  type ChatInputCommandInteraction,
-  type Interaction,
   type MessageContextMenuCommandInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type FakeDiscord } from './index';
+import { apiError, nextInteraction } from './test-client';
 
 /** Components V2, modals, message commands, autocomplete, roles, locales, ephemeral rules and the spec check. */
 
 const MEMBER = { id: '400000000000000011', username: 'mika' };
-
-function nextInteraction<T extends Interaction = ChatInputCommandInteraction>(client: Client): Promise<T> {
-  return once(client, 'interactionCreate').then(([i]) => i as T);
-}
-
-async function apiError(p: Promise<unknown>): Promise<DiscordAPIError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DiscordAPIError);
-  return err as DiscordAPIError;
-}
 
 /** The first `_errors` entry of a 50035 answer, with the path that leads to it. */
 function fieldError(err: DiscordAPIError): { path: string; code: string } {
