@@ -3,7 +3,7 @@ import { jobInput } from './support/job-input';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, type KV } from '../src/store/kv';
+import type { KV } from '../src/store/kv';
 import { JobRepo } from '../src/jobs/repo';
 import { appendBounded, GUILD_DAY_MAX, USER_HISTORY_MAX } from '../src/jobs/history';
 import { newJob, type Job } from '../src/jobs/record';
