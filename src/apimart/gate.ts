@@ -86,10 +86,20 @@ return {tostring(rps), tostring(inc), tostring(dec), tostring(lim)}
  * A busy gate wakes at most this often and hands out the turns that came due meanwhile, by class: one timer per
  * request (every 50 ms at 20/s, every 2.5 ms on bench/'s compressed clock) cost more CPU than the polling it
  * paces (bench/poller.ts, 10,000 jobs on a 20x compressed clock: 0.53 CPU s per simulated minute, 0.37 with
- * these batches, 0.31 with 1 s ones, which cost 429s against a provider's sliding window). A landing poll
- * waits for the next wake at most, and goes first in it.
+ * these batches). A landing poll waits for the next wake at most, and goes first in it.
  */
 const BATCH_MS = 250;
+
+/**
+ * A saturated gate (more waiters than one BATCH_MS batch serves) wakes once a second instead and hands out the
+ * second's turns together, still in class order and within `rate` turns in any second (windowFreeAt): its
+ * waiters wait for the rate whatever the batch, and the wake-ups and scattered HTTP exchanges of short batches
+ * cost CPU (bench/poller.ts, 10,000 jobs: ## CPU s per simulated minute with 250 ms batches, ## with these).
+ * Such a batch fills the second's window, so a landing poll that comes alone (no other landing poll waits) may
+ * borrow one turn of the next second: it goes at once, one request over the rate for that second at most, and
+ * the next batch gives one turn less. Without it a landing poll behind a rush would wait up to a second.
+ */
+const FULL_BATCH_MS = 1_000;
 
 /** The limiter counts milli-requests: a request costs POINTS / rate, so one 1 s window holds `rate` requests. */
 const POINTS = 1000;
@@ -153,7 +163,7 @@ export class PriorityGate implements RequestGate {
   private timerAt = Infinity;
   private syncing = false;
   private degraded = false;
-  /** When the last turns were given (a ring as long as the ceiling allows turns in a second). */
+  /** When the last turns were given (a ring as long as the ceiling allows turns in a second, and a borrowed one). */
   private readonly sent: Float64Array;
   private sentCount = 0;
   /** Since when requests have waited for their turn without a break (undefined: the queue emptied). */
@@ -171,7 +181,7 @@ export class PriorityGate implements RequestGate {
     const order = opts.order ?? REQUEST_ORDER;
     this.rank = Object.fromEntries(order.map((c, i) => [c, i])) as Record<RequestClass, number>;
     this.queue = new ClassQueue(order.length, STARVATION_EVERY);
-    this.sent = new Float64Array(Math.max(1, Math.ceil(ceilingRps)));
+    this.sent = new Float64Array(Math.max(1, Math.ceil(ceilingRps)) + 1);
     this.state = { rps: Math.min(ceilingRps, opts.startRps ?? AIMD.startRps), increasedAt: -Infinity, decreasedAt: -Infinity, limitedRps: 0 };
   }
 
@@ -201,22 +211,24 @@ export class PriorityGate implements RequestGate {
     }
   }
 
-  /** Hands out turns one at a time: the best waiter at the moment a turn is free gets it. */
+  /** Hands out the turns that are free, one at a time: the best waiter at the moment a turn is free gets it. */
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
     try {
       while (this.queue.size > 0) {
-        const wait = Math.max(this.nextSlotAt, this.pausedUntil, this.windowFreeAt()) - this.clock.now();
-        if (wait > 0) return this.wake(Math.max(wait, BATCH_MS));
+        const span = this.state.rps >= this.ceilingRps && this.queue.size > (this.state.rps * BATCH_MS) / 1000 ? FULL_BATCH_MS : BATCH_MS;
+        const borrow = span === FULL_BATCH_MS && this.queue.nextClass() === 0 && this.queue.sizeOf(0) === 1 ? 1 : 0;
+        const wait = Math.max(this.nextSlotAt, this.pausedUntil, this.windowFreeAt(borrow)) - this.clock.now();
+        if (wait > 0) return this.wake(Math.max(wait, borrow ? BATCH_MS : span));
         const denied = await this.take();
         if (denied > 0) return this.wake(denied);
         const now = this.clock.now();
-        // Turns on a fixed beat, not `now + interval`: the turns that came due while the gate slept (BATCH_MS, or
+        // Turns on a fixed beat, not `now + interval`: the turns that came due while the gate slept (a batch, or
         // a timer late by a millisecond) are handed out at the next wake, best waiters first, so the rate holds;
         // an idle gate catches up by one batch at most.
         const interval = 1000 / this.state.rps;
-        this.nextSlotAt = Math.max(this.nextSlotAt, now - BATCH_MS - interval) + interval;
+        this.nextSlotAt = Math.max(this.nextSlotAt, now - span - interval) + interval;
         this.sent[this.sentCount++ % this.sent.length] = now;
         this.queue.shift()!();
         // Requests have waited a whole step: the rate is what holds them back, so try a little more. Not on
@@ -238,8 +250,8 @@ export class PriorityGate implements RequestGate {
    * counts them: the beat alone lets a late timer's batch and the next one land in one second (bench/budget.ts
    * measured 429s at 8 to 9 requests/s against a limit of 10 before this bound).
    */
-  private windowFreeAt(): number {
-    const n = Math.max(1, Math.floor(this.state.rps));
+  private windowFreeAt(borrow: number): number {
+    const n = Math.max(1, Math.floor(this.state.rps)) + borrow;
     if (this.sentCount < n) return 0;
     return this.sent[(this.sentCount - n) % this.sent.length]! + 1000;
   }
