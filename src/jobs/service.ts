@@ -247,7 +247,8 @@ export class JobService implements PollHandler {
         else {
           try {
             atTurn = await this.deps.repo.update(job.id, (j) => (j.state === 'reserved' ? { ...j, state: 'submitting' } : undefined));
-            if (atTurn?.state !== 'submitting') notSent = 'gone';
+            if (atTurn?.state === 'submitting') this.emit(atTurn);
+            else notSent = 'gone';
           } catch (err) {
             notSent = 'store';
             throw err;
