@@ -101,9 +101,10 @@ const BATCH_MS = 250;
  * p99 625 s instead of 570 s); in real time it is a millisecond a second. Only at the ceiling: a rate under it
  * is being discovered or was cut by a 429, and a provider's sliding window meets a full second's batch at once
  * with 429s (bench/budget.ts, 150 jobs against 10/s: 2.6 % of requests with these batches below the ceiling).
- * Such a batch fills the second's window, so a landing poll that comes alone (no other landing poll waits)
- * borrows one turn of the next second: it goes at once, one request over the rate in that second at most, and
- * the next batch gives one turn less. Without it a landing poll behind a backlog would wait up to a second.
+ * Such a batch hands out one turn less than the rate, keeping the last of the second's window for a landing
+ * poll that comes meanwhile: it goes at once (without it, a landing poll behind a backlog would wait up to a
+ * second), and the ceiling holds in every second (APIMART_MAX_RPS is never exceeded); the price is one turn a
+ * second of a backlog's, 1/rate of its throughput, only while the gate is saturated at its ceiling.
  */
 const FULL_BATCH_MS = 1_000;
 
@@ -169,7 +170,7 @@ export class PriorityGate implements RequestGate {
   private timerAt = Infinity;
   private syncing = false;
   private degraded = false;
-  /** When the last turns were given (a ring as long as the ceiling allows turns in a second, and a borrowed one). */
+  /** When the last turns were given (a ring as long as the ceiling allows turns in a second). */
   private readonly sent: Float64Array;
   private sentCount = 0;
   /** Since when requests have waited for their turn without a break (undefined: the queue emptied). */
@@ -187,7 +188,7 @@ export class PriorityGate implements RequestGate {
     const order = opts.order ?? REQUEST_ORDER;
     this.rank = Object.fromEntries(order.map((c, i) => [c, i])) as Record<RequestClass, number>;
     this.queue = new ClassQueue(order.length, STARVATION_EVERY);
-    this.sent = new Float64Array(Math.max(1, Math.ceil(ceilingRps)) + 1);
+    this.sent = new Float64Array(Math.max(1, Math.ceil(ceilingRps)));
     this.state = { rps: Math.min(ceilingRps, opts.startRps ?? AIMD.startRps), increasedAt: -Infinity, decreasedAt: -Infinity, limitedRps: 0 };
   }
 
@@ -224,9 +225,10 @@ export class PriorityGate implements RequestGate {
     try {
       while (this.queue.size > 0) {
         const span = this.state.rps >= this.ceilingRps && this.queue.size > (this.state.rps * BATCH_MS) / 1000 ? FULL_BATCH_MS : BATCH_MS;
-        const borrow = span === FULL_BATCH_MS && this.queue.nextClass() === 0 && this.queue.sizeOf(0) === 1 ? 1 : 0;
-        const wait = Math.max(this.nextSlotAt, this.pausedUntil, this.windowFreeAt(borrow)) - this.clock.now();
-        if (wait > 0) return this.wake(Math.max(wait, borrow ? BATCH_MS : span));
+        const landingNext = this.queue.nextClass() === 0;
+        const kept = span === FULL_BATCH_MS && !landingNext ? 1 : 0;
+        const wait = Math.max(this.nextSlotAt, this.pausedUntil, this.windowFreeAt(kept)) - this.clock.now();
+        if (wait > 0) return this.wake(Math.max(wait, span === FULL_BATCH_MS && landingNext ? BATCH_MS : span));
         const denied = await this.take();
         if (denied > 0) return this.wake(denied);
         const now = this.clock.now();
@@ -256,8 +258,8 @@ export class PriorityGate implements RequestGate {
    * counts them: the beat alone lets a late timer's batch and the next one land in one second (bench/budget.ts
    * measured 429s at 8 to 9 requests/s against a limit of 10 before this bound).
    */
-  private windowFreeAt(borrow: number): number {
-    const n = Math.max(1, Math.floor(this.state.rps)) + borrow;
+  private windowFreeAt(kept: number): number {
+    const n = Math.max(1, Math.floor(this.state.rps) - kept);
     if (this.sentCount < n) return 0;
     return this.sent[(this.sentCount - n) % this.sent.length]! + 1000;
   }

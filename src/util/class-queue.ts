@@ -18,11 +18,6 @@ export class ClassQueue<T> {
     return this.count;
   }
 
-  /** Waiters of one class. */
-  sizeOf(cls: number): number {
-    return this.queues[cls]!.size;
-  }
-
   /** The class the next shift() takes from (-1: empty). */
   nextClass(): number {
     if (this.count === 0) return -1;
