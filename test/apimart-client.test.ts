@@ -111,6 +111,30 @@ describe('submit', () => {
     expect(wordFailure(submitFailure(err))).toBe('The video service could not be reached. Please try again in a minute.');
   });
 
+  it('runs onTurn once its turn is granted and before sending; when onTurn throws, nothing is sent nor retried', async () => {
+    const before = fake.submitCount();
+    let seenAtTurn = -1;
+    await client().submit(body, { idempotencyKey: 'turn-ok', onTurn: async () => void (seenAtTurn = fake.submitCount()) });
+    expect(seenAtTurn).toBe(before);
+    expect(fake.submitCount()).toBe(before + 1);
+
+    let turns = 0;
+    const refused = new Error('store down');
+    const err = await client()
+      .submit(body, { idempotencyKey: 'turn-refused', onTurn: async () => (turns++, Promise.reject(refused)) })
+      .catch((e: unknown) => e);
+    expect(err).toBe(refused);
+    expect(turns).toBe(1);
+    expect(fake.submitCount()).toBe(before + 1);
+  });
+
+  it('runs onTurn at the first attempt only: a 429 retried is the same submit', async () => {
+    let turns = 0;
+    fake.failSubmit(errors.rateLimited(1));
+    await client().submit(body, { idempotencyKey: 'turn-429', onTurn: async () => void turns++ });
+    expect(turns).toBe(1);
+  });
+
   it('answers Malformed for JSON it cannot read', async () => {
     fake.failSubmit(errors.malformed());
     await expect(client().submit(body, { idempotencyKey: 'mal' })).rejects.toBeInstanceOf(Malformed);

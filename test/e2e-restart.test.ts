@@ -33,9 +33,18 @@ async function startBot(): Promise<BotProcess> {
   return bot;
 }
 
-function sendVideo() {
+function sendVideo(userId = '222222222222222222') {
   const a = discord.addAttachment({ filename: 'ref.png', contentType: 'image/png', width: 640, height: 480, data: pngHeader(640, 480) });
-  return discord.sendCommand({ name: 'video', options: [{ name: 'prompt', type: 3, value: 'slow pan' }, { name: 'image1', type: 11, value: a.id }], attachments: [a], user: { id: '222222222222222222' } });
+  return discord.sendCommand({ name: 'video', options: [{ name: 'prompt', type: 3, value: 'slow pan' }, { name: 'image1', type: 11, value: a.id }], attachments: [a], user: { id: userId } });
+}
+
+/** Resolves once the fake APIMart has received more than `count` submits. */
+function submitsPast(count: number, timeoutMs = 10_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const tick = () => (apimart.submitCount() > count ? resolve() : Date.now() > deadline ? reject(new Error('no submit')) : setTimeout(tick, 20));
+    tick();
+  });
 }
 
 const uploadsFor = (token: string) => discord.callsTo('PATCH', new RegExp(`/webhooks/\\d+/${token}/messages/@original`)).filter((c) => c.files.length > 0 && c.status < 300);
@@ -81,11 +90,7 @@ describe('restart', () => {
     apimart.failSubmit(errors.slow(4_000)); // the provider creates the task but answers late
     const submitsBefore = apimart.submitCount();
     const sent = sendVideo();
-    await new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + 10_000;
-      const tick = () => (apimart.submitCount() > submitsBefore ? resolve() : Date.now() > deadline ? reject(new Error('no submit')) : setTimeout(tick, 20));
-      tick();
-    });
+    await submitsPast(submitsBefore);
     await first.kill('SIGKILL');
 
     const second = await startBot();
@@ -95,6 +100,36 @@ describe('restart', () => {
     expect(apimart.submitCount() - submitsBefore).toBe(1);
     await second.kill('SIGTERM');
   });
+
+  it('kill -9 while submits wait for their turn at the request gate: after the restart each is submitted, once', async () => {
+    // One request a second: of three members pressing /video at once, the first submit is sent (and answered
+    // late, so it cannot be confirmed), the other two wait for their turns, never sent, when the process dies.
+    const slowEnv = { ...env(), APIMART_MAX_RPS: '1' };
+    const first = spawnBot(slowEnv, dir);
+    bots.push(first);
+    await first.waitFor('"msg":"bot started"');
+    for (let i = 0; i < 3; i++) apimart.nextTask({ timeline: [{ at: 0, status: 'pending' }, { at: 2_000, status: 'completed' }], estimatedTime: 2, videoBytes: 16 * 1024 });
+    apimart.failSubmit(errors.slow(4_000));
+    const submitsBefore = apimart.submits().length;
+    const sent = ['222222222222222231', '222222222222222232', '222222222222222233'].map((user) => sendVideo(user));
+    await submitsPast(submitsBefore);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await first.kill('SIGKILL')).toBeNull();
+    expect(apimart.submits().length - submitsBefore).toBe(1);
+
+    const second = spawnBot(slowEnv, dir);
+    bots.push(second);
+    await second.waitFor('"msg":"bot started"');
+    expect(second.output()).toMatch(/"submitted":2/);
+    expect(second.output()).toMatch(/"unconfirmed":1/);
+    await eventually(() => sent.filter((s) => uploadsFor(s.token).length > 0).length === 2, 'two videos delivered', 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const submits = apimart.submits().slice(submitsBefore);
+    expect(submits).toHaveLength(3);
+    expect(new Set(submits.map((r) => r.headers['idempotency-key'])).size).toBe(3);
+    expect(sent.map((s) => uploadsFor(s.token).length).sort()).toEqual([0, 1, 1]);
+    await second.kill('SIGTERM');
+  }, 60_000);
 
   it('kill -9 between the 2nd and 3rd submit of variations:4: after the restart 4 tasks in all, each delivered once', async () => {
     // One request a second: the takes' submits are spaced, so the test can act between them. Four at once

@@ -102,6 +102,43 @@ describe('request gate: order', () => {
   });
 });
 
+describe('request gate: batches of a saturated gate', () => {
+  it('hands out a second of turns at once, in class order (every 5th to the oldest), never more than the rate in a second', async () => {
+    const clock = manualClock();
+    let timers = 0;
+    const counted: Clock = { ...clock, setTimeout: (fn, ms) => (timers++, clock.setTimeout(fn, ms)) };
+    const g = gate(10, counted, { startRps: 10 });
+    const r = recorder(g, clock);
+    for (const [prefix, cls] of [['r', 'routine'], ['s', 'submit'], ['e', 'early']] as const) for (let i = 0; i < 12; i++) r.ask(`${prefix}${i}`, cls);
+    await clock.advance(2_000);
+    const at = (t: number) => r.order.filter((x) => x.at === t).map((x) => x.name);
+    expect(at(0)).toEqual(['e0']);
+    // One turn of each second kept for a landing poll that may come: 9 of the 10.
+    expect(at(1000)).toEqual(['e1', 'e2', 'e3', 'r0', 'e4', 'e5', 'e6', 'e7', 'r1']);
+    expect(at(2000)).toEqual(['e8', 'e9', 'e10', 'e11', 'r2', 's0', 's1', 's2', 's3']);
+    expect(r.order).toHaveLength(19);
+    // One wake a second (at 1 s, at 2 s, and the next armed), not one per turn nor one per 250 ms.
+    expect(timers).toBe(3);
+  });
+
+  it('lets a landing poll that comes meanwhile go at once, on the turn each second keeps for one, never over the rate', async () => {
+    const clock = manualClock();
+    const g = gate(10, clock, { startRps: 10 });
+    const r = recorder(g, clock);
+    for (let i = 0; i < 40; i++) r.ask(`e${i}`, 'early');
+    await clock.advance(1_300);
+    r.ask('landing', 'landing');
+    await clock.advance(1);
+    expect(r.order.find((x) => x.name === 'landing')?.at).toBe(1300);
+    await clock.advance(5_000);
+    const times = r.order.map((x) => x.at);
+    // In any second: at most the rate.
+    for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10]! - times[i]!).toBeGreaterThanOrEqual(1000);
+    // And the backlog still went: all 40 and the landing poll within the 6.3 s.
+    expect(times).toHaveLength(41);
+  });
+});
+
 describe('request gate: rate discovery (AIMD)', () => {
   const fresh: RateState = { rps: 5, increasedAt: -Infinity, decreasedAt: -Infinity, limitedRps: 0 };
 

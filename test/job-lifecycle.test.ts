@@ -15,6 +15,7 @@ import { openStore } from '../src/store/kv';
 import { scaledClock } from '../src/util/clock';
 import { UNREAD } from './support/posted';
 import { jobInput } from './support/job-input';
+import { eventually } from './support/eventually';
 
 const MIN = 60_000;
 const logger = createLogger({ level: 'silent' });
@@ -77,9 +78,12 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
   const quota = { commit: async (j: Job) => void settled.push(`commit ${j.id}`), release: async (j: Job) => void settled.push(`release ${j.id}`) };
   const download = opts.download ?? (async () => ({ ok: true as const, data: Buffer.alloc(16) }));
   const view = new JobMessage({ messenger, download, logger, clock, notices: { undelivered: async () => undefined } });
-  const counts = { submits: 0, onSubmit: undefined as ((key: string) => Promise<void>) | undefined };
+  const counts = { submits: 0, onSubmit: undefined as ((key: string) => Promise<void>) | undefined, beforeTurn: undefined as (() => Promise<void>) | undefined };
   const apimart = {
-    submit: async (_r: unknown, o: { idempotencyKey: string }) => {
+    submit: async (_r: unknown, o: { idempotencyKey: string; onTurn?: () => Promise<void> }) => {
+      // The request gate's wait, then its turn.
+      await counts.beforeTurn?.();
+      await o.onTurn?.();
       counts.submits++;
       await counts.onSubmit?.(o.idempotencyKey);
       return { taskId: `task${counts.submits}`, status: 'submitted' };
@@ -105,6 +109,9 @@ async function service(opts: { download?: () => Promise<{ ok: true; data: Buffer
     set onSubmit(f: (key: string) => Promise<void>) {
       counts.onSubmit = f;
     },
+    set beforeTurn(f: () => Promise<void>) {
+      counts.beforeTurn = f;
+    },
   };
 }
 
@@ -124,7 +131,7 @@ describe('JobService', () => {
   it('a job cancelled before its task reached the provider gives its quota back and says so', async () => {
     const s = await service();
     // Left in `submitting` with no submit in flight in this process (as after a crash).
-    await s.repo.create(s.job('job00001'));
+    await s.repo.create({ ...s.job('job00001'), state: 'submitting' });
     expect(await s.jobs.cancel('job00001', '3')).toEqual({ outcome: 'cancelled', quotaKept: false });
     expect(s.settled).toEqual(['release job00001']);
     expect(textOf(s.edits.at(-1)!.payload)).toContain('It never reached the video service; your quota for it was given back.');
@@ -161,6 +168,37 @@ describe('JobService', () => {
       ['take0012', 'queued', 'submitting', 'reserved'],
       ['take0013', 'queued', 'queued', 'submitting'],
     ]);
+    await s.jobs.stop();
+  });
+
+  it('a store error writing `submitting` at the submit\'s turn sends nothing; a later turn sends it once', async () => {
+    const s = await service();
+    const update = s.repo.update.bind(s.repo);
+    let refused = 0;
+    s.repo.update = async (id, change) =>
+      update(id, (j) => {
+        const next = change(j);
+        if (next?.state === 'submitting' && refused++ === 0) throw new Error('store down');
+        return next;
+      });
+    const started = await s.jobs.start(s.job('job00003'));
+    expect(refused).toBe(2);
+    expect(started.state).toBe('queued');
+    expect(s.submits).toBe(1);
+    await s.jobs.stop();
+  });
+
+  it('a job cancelled while its submit waits for its turn is never sent and gets its quota back', async () => {
+    const s = await service();
+    let turn!: () => void;
+    s.beforeTurn = () => new Promise<void>((r) => (turn = r));
+    const started = s.jobs.start(s.job('job00004'));
+    await eventually(async () => (await s.repo.get('job00004'))?.state === 'reserved' && turn !== undefined, 'the submit waiting for its turn');
+    expect(await s.jobs.cancel('job00004', '3')).toEqual({ outcome: 'cancelled', quotaKept: false });
+    turn();
+    expect((await started).state).toBe('cancelled');
+    expect(s.submits).toBe(0);
+    expect(s.settled).toEqual(['release job00004']);
     await s.jobs.stop();
   });
 

@@ -35,8 +35,18 @@ export interface UploadFile {
   contentType: string;
 }
 
+export interface SubmitOptions {
+  idempotencyKey: string;
+  /**
+   * Called when the request gate grants the submit's first turn, before a byte is sent; when it throws, nothing
+   * is sent and its error is thrown as is. The job engine writes `submitting` here (src/jobs/service.ts), so a
+   * job that waits for its turn is stored as never sent (docs/architecture.md, states).
+   */
+  onTurn?: () => Promise<void>;
+}
+
 export interface Apimart {
-  submit(body: GenerationRequest, opts: { idempotencyKey: string }): Promise<Submitted>;
+  submit(body: GenerationRequest, opts: SubmitOptions): Promise<Submitted>;
   /**
    * `cls` is the poll's worth to the request budget (src/apimart/gate.ts); `language`, the failure reason's
    * language (docs/apimart.md), absent: the provider's default.
@@ -76,14 +86,24 @@ export class ApimartClient implements Apimart, ImageHost {
 
   /**
    * Submits once. Retried only when the provider provably did not get it (connection refused before
-   * sending) or answered 429: anything else could create a second, billed task.
+   * sending) or answered 429: anything else could create a second, billed task. `onTurn` runs at the first
+   * attempt's turn only: from then on the job is stored as maybe sent.
    */
-  async submit(body: GenerationRequest, { idempotencyKey }: { idempotencyKey: string }): Promise<Submitted> {
+  async submit(body: GenerationRequest, { idempotencyKey, onTurn }: SubmitOptions): Promise<Submitted> {
+    let turnFailed = false;
+    const turn =
+      onTurn &&
+      (() =>
+        onTurn().catch((err: unknown) => {
+          turnFailed = true;
+          throw err;
+        }));
     for (let attempt = 0; ; attempt++) {
       try {
-        const json = await this.call('POST', '/v1/videos/generations', 'submit', body, { 'idempotency-key': idempotencyKey });
+        const json = await this.call('POST', '/v1/videos/generations', 'submit', body, { 'idempotency-key': idempotencyKey }, attempt === 0 ? turn : undefined);
         return parseSubmit(json);
       } catch (err) {
+        if (turnFailed) throw err;
         const retriable = (err instanceof RateLimited || (err instanceof Transient && !err.maybeSent)) && attempt < this.submitRetries;
         if (!retriable) throw err;
         await this.sleep(this.backoff(attempt, err));
@@ -131,7 +151,7 @@ export class ApimartClient implements Apimart, ImageHost {
     return err instanceof RateLimited && err.retryAfterMs !== undefined ? err.retryAfterMs + jittered / 10 : jittered;
   }
 
-  private async call(method: 'GET' | 'POST', path: string, cls: RequestClass, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
+  private async call(method: 'GET' | 'POST', path: string, cls: RequestClass, body?: unknown, extraHeaders: Record<string, string> = {}, onTurn?: () => Promise<void>): Promise<unknown> {
     try {
       await this.opts.gate.acquire(cls);
     } catch (err) {
@@ -140,6 +160,7 @@ export class ApimartClient implements Apimart, ImageHost {
       this.opts.logger.warn({ method, path, err }, 'APIMart request gate unavailable; not sending');
       throw new Transient(`APIMart request gate unavailable (${(err as Error).message})`, { maybeSent: false });
     }
+    await onTurn?.();
     const started = performance.now();
     const op: ApiOp = body instanceof FormData ? 'upload' : method === 'POST' ? 'submit' : 'poll';
     try {

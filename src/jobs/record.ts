@@ -203,12 +203,14 @@ export type NewJob = JobOrigin &
   Partial<Pick<Job, 'wait' | 'approval'>>;
 
 /**
- * A job about to be submitted: written in `submitting` before the submit, so a crash cannot submit it twice. The
- * takes of a group are all written in `reserved` first (quota held, never sent) and each moves to `submitting`
- * just before its own submit, so a restart knows which were never sent (JobService.resume). One that waits (for a
- * slot or an approval) is written in that state instead, and submitted later.
+ * A job about to be submitted is written in `reserved` (quota held, never sent) and moves to `submitting` only
+ * when the request gate grants its submit the turn, just before the request goes out (JobService.submitReserved):
+ * a restart submits a job found `reserved` and reports one found `submitting` unconfirmed, so none is
+ * submitted twice and none that waited at the gate is lost. The takes of a group are all written in `reserved`
+ * before the first is submitted. One that waits (for a slot or an approval) is written in that state instead,
+ * and submitted later.
  */
-export function newJob(input: NewJob, now: number, state: 'submitting' | 'reserved' | 'waiting' | 'awaiting_approval' = 'submitting'): Job {
+export function newJob(input: NewJob, now: number, state: 'reserved' | 'waiting' | 'awaiting_approval' = 'reserved'): Job {
   return {
     ...input,
     v: JOB_RECORD_VERSION,

@@ -177,7 +177,7 @@ export class JobService implements PollHandler {
   /**
    * The takes of one request (`variations`), each quota-reserved, sharing one job message. Every record is
    * written in `reserved` before the first submit, then the takes are submitted one after the other, each moved
-   * to `submitting` just before its own submit: a crash anywhere leaves takes a restart can tell apart (never
+   * to `submitting` at its own submit's turn: a crash anywhere leaves takes a restart can tell apart (never
    * sent: submitted then; maybe sent: unconfirmed), and none is submitted twice. One take failing does not stop
    * the others. A store error before any submit throws, as start() does, with every reservation given back.
    */
@@ -209,7 +209,7 @@ export class JobService implements PollHandler {
   }
 
   private async createAndSubmit(input: NewJob): Promise<Job> {
-    const job = newJob(input, this.clock.now());
+    const job = newJob(input, this.clock.now(), 'reserved');
     try {
       await this.deps.repo.create(job);
     } catch (err) {
@@ -217,7 +217,7 @@ export class JobService implements PollHandler {
       throw err;
     }
     this.emit(job);
-    return this.submitWritten(job);
+    return this.submitReserved(job);
   }
 
   /**
@@ -238,36 +238,62 @@ export class JobService implements PollHandler {
     });
   }
 
-  /** A take written in `reserved` (never sent): moved to `submitting`, then submitted; not when it was cancelled meanwhile. */
+  /**
+   * Submits a job stored in `reserved` (never sent), records the task, shows the message and starts polling.
+   * The record moves to `submitting` when the request gate grants the submit its turn (onTurn), not before: a
+   * submit can wait there for seconds behind a rush, and a process killed meanwhile must leave a job a restart
+   * submits, not one it reports unconfirmed (resume). A job cancelled before its turn is not sent. When the store
+   * does not take `submitting`, nothing is sent and the submit waits for a later turn: holding the turn until
+   * the store answers would send every submit held so at once when it does, past the rate.
+   */
   private async submitReserved(job: Job): Promise<Job> {
-    let moved = false;
-    const now = await this.retrying(job, 'moving the take to submitting', () =>
-      this.deps.repo.update(job.id, (j) => {
-        if (j.state !== 'reserved') return undefined;
-        moved = true;
-        return { ...j, state: 'submitting' };
-      }),
-    );
-    if (!now || !moved) {
-      // Cancelled before its turn (its quota is settled by the Cancel), or the service stopped.
-      return now ?? job;
+    for (let storeFailures = 0; ; ) {
+      let atTurn: Job | undefined;
+      let notSent: 'stopping' | 'store' | 'gone' | undefined;
+      const onTurn = async () => {
+        // Stopping: left `reserved`, the next start submits it (a submit sent now might not get its answer recorded).
+        if (this.stopped) notSent = 'stopping';
+        else {
+          try {
+            atTurn = await this.deps.repo.update(job.id, (j) => (j.state === 'reserved' ? { ...j, state: 'submitting' } : undefined));
+            if (atTurn?.state === 'submitting') this.emit(atTurn);
+            else notSent = 'gone';
+          } catch (err) {
+            notSent = 'store';
+            throw err;
+          }
+        }
+        if (notSent) throw new Error(`submit not sent (${notSent})`);
+      };
+      let taskId: string;
+      try {
+        taskId = (await this.deps.apimart.submit(job.request, { idempotencyKey: job.id, onTurn })).taskId;
+      } catch (err) {
+        if (notSent === 'store') {
+          this.log(job).warn({ err, attempt: ++storeFailures }, 'recording the submit at its turn failed; not sent, waiting for another turn');
+          if (await this.wait(storeRetryDelay(storeFailures))) continue;
+          this.log(job).error({ attempts: storeFailures }, 'recording the submit at its turn kept failing; stopping without it');
+          return job;
+        }
+        if (notSent === 'stopping') return job;
+        // Cancelled (or gone) before its turn: its quota was settled by whoever ended it.
+        if (notSent === 'gone') return atTurn ?? job;
+        return this.submitRefused(job, err);
+      }
+      return this.recordAccepted(atTurn!, taskId);
     }
-    return this.submitWritten(now);
   }
 
-  /** Submits a job stored in `submitting`, records the task, shows the message and starts polling. */
-  private async submitWritten(job: Job): Promise<Job> {
-    let taskId: string;
-    try {
-      taskId = (await this.deps.apimart.submit(job.request, { idempotencyKey: job.id })).taskId;
-    } catch (err) {
-      const log = this.log(job);
-      if (isOperatorProblem(err)) log.error({ err }, 'submit failed: operator action needed');
-      else log.warn({ err }, 'submit failed');
-      // From the submit on, a store error retries the write: throwing would tell the member nothing was
-      // started while the reservation stays held by a job left in `submitting`.
-      return (await this.retrying(job, 'recording the refused submit', () => this.fail(job.id, submitFailure(err), { retryable: !(err instanceof InvalidRequest) }))) ?? job;
-    }
+  private async submitRefused(job: Job, err: unknown): Promise<Job> {
+    const log = this.log(job);
+    if (isOperatorProblem(err)) log.error({ err }, 'submit failed: operator action needed');
+    else log.warn({ err }, 'submit failed');
+    // From the submit on, a store error retries the write: throwing would tell the member nothing was
+    // started while the reservation stays held by a job left in `submitting`.
+    return (await this.retrying(job, 'recording the refused submit', () => this.fail(job.id, submitFailure(err), { retryable: !(err instanceof InvalidRequest) }))) ?? job;
+  }
+
+  private async recordAccepted(job: Job, taskId: string): Promise<Job> {
     const submittedAt = this.clock.now();
     // The provider accepted (and bills) the task: its id must be stored, or a Cancel or a restart would take
     // the job for one that never reached it and give its quota back.
@@ -421,21 +447,21 @@ export class JobService implements PollHandler {
     });
   }
 
-  /** A waiting job that got its slots: `submitting` is written before the submit, as for any job. */
+  /** A waiting job that got its slots: written `reserved` (slots held, never sent) and submitted as any job. */
   private async launch(waiting: Job): Promise<void> {
     const run = (async () => {
       const job = await this.retrying(waiting, 'recording the start of a waiting job', () =>
-        this.deps.repo.update(waiting.id, (j) => (j.state === 'waiting' ? { ...j, state: 'submitting' } : undefined)),
+        this.deps.repo.update(waiting.id, (j) => (j.state === 'waiting' ? { ...j, state: 'reserved' } : undefined)),
       );
       if (!job) return;
-      if (job.state !== 'submitting') {
+      if (job.state !== 'reserved') {
         // Cancelled while its slots were being taken: the Cancel settled before they were, so they go back now.
         if (isFinal(job.state)) await this.settleQuota(job);
         return;
       }
       this.log(job).info('a slot freed: starting the waiting job');
       this.emit(job);
-      await this.submitWritten(job);
+      await this.submitReserved(job);
     })();
     this.starting.set(waiting.id, run);
     try {
@@ -612,13 +638,13 @@ export class JobService implements PollHandler {
           counts.announced++;
           await this.recover(job, true);
         } else if (job.state === 'reserved') {
-          // A take written before the first submit of its request and never sent: send it now.
+          // Written before its submit's turn at the request gate, so never sent: send it now.
           counts.submitted++;
           const run = this.submitReserved(job);
           this.starting.set(job.id, run);
           this.track(run.finally(() => this.starting.delete(job.id)));
         } else if (job.state === 'submitting') {
-          // The process died between writing the job and recording the provider's answer: a second submit
+          // The process died between its submit's turn and recording the provider's answer: a second submit
           // could bill twice, so the job is reported as unconfirmed instead.
           counts.unconfirmed++;
           this.log(job).warn('job found in submitting after a restart; reporting it unconfirmed');

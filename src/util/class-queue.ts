@@ -18,6 +18,19 @@ export class ClassQueue<T> {
     return this.count;
   }
 
+  /** The class the next shift() takes from (-1: empty). */
+  nextClass(): number {
+    if (this.count === 0) return -1;
+    let pick = -1;
+    if ((this.takes + 1) % this.oldestEvery === 0) {
+      this.queues.forEach((q, i) => {
+        if (q.size > 0 && (pick < 0 || q.headSeq() < this.queues[pick]!.headSeq())) pick = i;
+      });
+      return pick;
+    }
+    return this.queues.findIndex((q) => q.size > 0);
+  }
+
   push(cls: number, value: T): void {
     this.queues[cls]!.push(value, this.seq++);
     this.count++;
