@@ -138,6 +138,8 @@ describe('/video variations', () => {
     const takes = await h.waitForTakes(sent.id, 4, ['delivered', 'failed']);
     expect(takes.map((t) => t.state)).toEqual(['delivered', 'failed', 'delivered', 'delivered']);
 
+    // The card's last edit follows the last take's end (a take that failed after the others were delivered too).
+    await eventually(() => textOf(cardOf(sent.id)).includes('3 of your 4 takes are ready'), 'the card shows how the request ended');
     const card = cardOf(sent.id);
     expect(galleryOf(card).map((i) => i.description)).toEqual(['Take 1', 'Take 3', 'Take 4']);
     expect(card.attachments).toHaveLength(3);
