@@ -111,6 +111,21 @@ export class JobRepo {
     return jobs;
   }
 
+  /**
+   * Whether the member has a job started by `interactionId` (a reply a restart may have left unanswered,
+   * src/interactions/pending.ts). The member's history lists a job before its record is written; it is read
+   * newest first, down to the jobs created before `since`, which no interaction of then can have started.
+   */
+  async startedBy(userId: string, interactionId: string, since: number): Promise<boolean> {
+    const ids = await this.history.ofUser(userId);
+    for (let i = 0; i < ids.length; i += HISTORY_READS_AT_ONCE) {
+      const page = await Promise.all(ids.slice(i, i + HISTORY_READS_AT_ONCE).map((id) => this.get(id)));
+      if (page.some((job) => job?.interactionId === interactionId)) return true;
+      if (page.some((job) => job !== undefined && job.createdAt < since)) return false;
+    }
+    return false;
+  }
+
   /** The server's jobs created from `fromMs` to `toMs`, newest first (/video-stats). */
   async ofGuild(guildId: string, fromMs: number, toMs: number): Promise<Job[]> {
     const ids = await this.history.ofGuild(guildId, fromMs, toMs);
