@@ -5,6 +5,10 @@ import { TOKEN_LIFETIME_MS } from '../src/discord/platform';
 import { startHarness, type Harness } from './support/harness';
 import { eventually } from './support/eventually';
 import { textOf } from './support/card';
+import { openStore } from '../src/store/kv';
+import { createLogger } from '../src/log';
+import type { ReplyTarget } from '../src/discord/messenger';
+import type { Outgoing } from '../src/discord/outgoing';
 
 describe('what a restart does with a marked reply', () => {
   const at = 1_000_000;
@@ -20,6 +24,47 @@ describe('what a restart does with a marked reply', () => {
   it('drops one whose token is dead or about to die', () => {
     expect(strandedAction(marker, at + TOKEN_LIFETIME_MS, false)).toEqual({ kind: 'expired' });
     expect(strandedAction(marker, at + TOKEN_LIFETIME_MS - 5_000, false)).toEqual({ kind: 'expired' });
+  });
+});
+
+describe('a start answers the replies its shards were left with', () => {
+  it('edits the ones no job took, in their language, drops the dead ones, leaves its own; each marker then goes', async () => {
+    const kv = await openStore('memory:');
+    let now = 10_000_000;
+    const edits: { target: ReplyTarget; message: Outgoing }[] = [];
+    const deps = {
+      logger: createLogger({ level: 'silent' }),
+      now: () => now,
+      editReply: async (target: ReplyTarget, message: Outgoing) => void edits.push({ target, message }),
+      // Interaction 3 had its job record written before the process died.
+      startedBy: async (_user: string, interactionId: string) => interactionId === '3',
+    };
+    const reply = (id: string, over: { locale?: string; createdAt?: number } = {}) => ({
+      shard: 0,
+      userId: '42',
+      applicationId: '7',
+      interactionId: id,
+      interactionToken: `token-${id}`,
+      tokenExpiresAt: (over.createdAt ?? now) + TOKEN_LIFETIME_MS,
+      locale: over.locale,
+    });
+    const dead = new PendingReplies(kv, deps);
+    dead.begin(reply('1', { locale: 'ja' }));
+    dead.begin(reply('3'));
+    now -= TOKEN_LIFETIME_MS; // marker 2 was written 15 minutes earlier: its token is dead by now
+    dead.begin(reply('2', { createdAt: now }));
+    now += TOKEN_LIFETIME_MS;
+    await eventually(async () => (await dead.list(0)).length === 3, 'three markers stored');
+
+    const next = new PendingReplies(kv, deps);
+    next.begin(reply('4')); // this process's own, answered by its router
+    now += STRANDED_GRACE_MS;
+    expect(await next.answerStranded([0])).toEqual({ answered: 1, expired: 1, started: 1 });
+    expect(edits.map((e) => e.target)).toEqual([{ applicationId: '7', interactionToken: 'token-1' }]);
+    expect(textOf(edits[0]!.message)).toContain('リクエストが始まる前にボットが再起動しました');
+    expect((await next.list(0)).map(([id]) => id)).toEqual(['4']);
+    next.stop();
+    await kv.close();
   });
 });
 
