@@ -135,24 +135,36 @@ export class PendingReplies {
     const counts: StrandedCounts = { answered: 0, expired: 0, started: 0 };
     let laterMs: number | undefined;
     for (const shard of shards) {
-      for (const [id, marker] of await this.list(shard)) {
+      let markers: [string, Marker][];
+      try {
+        markers = await this.list(shard);
+      } catch (err) {
+        // Not worth failing the start for: the markers stay, for the next start while their tokens live.
+        this.deps.logger.warn({ err, shard }, 'could not read the replies a restart may have left unanswered');
+        continue;
+      }
+      for (const [id, marker] of markers) {
         const action = strandedAction(marker, this.deps.now(), this.mine.has(id));
         if (action.kind === 'mine') continue;
         if (action.kind === 'later') {
           laterMs = Math.max(laterMs ?? 0, action.inMs);
           continue;
         }
-        if (action.kind === 'expired') {
-          counts.expired++;
-          this.deps.logger.info({ interactionId: id, shard }, 'a reply left unanswered by a restart has an expired token; dropping its marker');
-        } else if (await this.deps.startedBy(marker.userId, id, marker.createdAt)) {
-          // The job record was written before the process died: the job owns the message and its resume shows it.
-          counts.started++;
-        } else {
-          await this.answer(id, marker);
-          counts.answered++;
+        try {
+          if (action.kind === 'expired') {
+            counts.expired++;
+            this.deps.logger.info({ interactionId: id, shard }, 'a reply left unanswered by a restart has an expired token; dropping its marker');
+          } else if (await this.deps.startedBy(marker.userId, id, marker.createdAt)) {
+            // The job record was written before the process died: the job owns the message and its resume shows it.
+            counts.started++;
+          } else {
+            await this.answer(id, marker);
+            counts.answered++;
+          }
+          await this.remove(shard, id);
+        } catch (err) {
+          this.deps.logger.warn({ err, interactionId: id, shard }, 'could not settle a reply a restart may have left unanswered; the next start looks again');
         }
-        await this.remove(shard, id);
       }
     }
     if (again && laterMs !== undefined) this.after(laterMs, () => this.answerStranded(shards, false));
@@ -211,10 +223,12 @@ export class PendingReplies {
       async (current) => {
         const parsed = bucketSchema.safeParse(current);
         const entries: Record<string, Marker> = {};
+        // A marker a failed removal left behind, dead for longer than a start would still log it, goes too.
+        const longDead = this.deps.now() - (BUCKET_TTL_MS - TOKEN_LIFETIME_MS);
         if (parsed.success) {
           for (const [k, raw] of Object.entries(parsed.data)) {
             const m = markerSchema.safeParse(raw);
-            if (m.success) entries[k] = m.data;
+            if (m.success && m.data.tokenExpiresAt > longDead) entries[k] = m.data;
           }
         }
         return { result: undefined, next: edit(entries) };
