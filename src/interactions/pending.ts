@@ -39,6 +39,9 @@ const BUCKETS = 8;
 /** A marker outlives its token by a margin, so a restart still finds it and logs it as expired. */
 const BUCKET_TTL_MS = TOKEN_LIFETIME_MS + 60 * 60_000;
 
+/** A removal the store refused is tried again after this (the store's outages seen last seconds). */
+const REMOVE_RETRY_MS = 15_000;
+
 function bucketOf(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
@@ -116,13 +119,18 @@ export class PendingReplies {
   async end(interactionId: string): Promise<void> {
     const own = this.mine.get(interactionId);
     if (!own) return;
+    // Removed even after a write reported failed: a write that timed out may have landed all the same. It stays
+    // this process's own until it is gone, so that a second look (answerStranded) never answers it.
+    await own.written;
     try {
-      if (await own.written) await this.remove(own.shard, interactionId);
-    } catch (err) {
-      // Left over: the next start finds the interaction's job record, or answers a reply that is answered already.
-      this.deps.logger.warn({ err, interactionId }, 'the marker of an answered reply could not be removed');
-    } finally {
+      await this.remove(own.shard, interactionId);
       this.mine.delete(interactionId);
+    } catch (err) {
+      // Left over, a next start would take the answered reply for a stranded one: tried once more, a little later.
+      this.deps.logger.warn({ err, interactionId }, 'the marker of an answered reply could not be removed; trying again');
+      this.after(REMOVE_RETRY_MS, 'the marker of an answered reply could not be removed again; a next start may answer the reply', () =>
+        this.remove(own.shard, interactionId).finally(() => this.mine.delete(interactionId)),
+      );
     }
   }
 
@@ -167,11 +175,11 @@ export class PendingReplies {
         }
       }
     }
-    if (again && laterMs !== undefined) this.after(laterMs, () => this.answerStranded(shards, false));
+    if (again && laterMs !== undefined) this.after(laterMs, 'looking again at replies left unanswered by a restart failed', () => this.answerStranded(shards, false));
     return counts;
   }
 
-  /** Drops the timers of a second look. */
+  /** Drops the timers of a second look and of a removal tried again. */
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -188,10 +196,11 @@ export class PendingReplies {
     }
   }
 
-  private after(ms: number, work: () => Promise<unknown>): void {
+  /** `work` once, `ms` from now, unless stopped first; its failure is logged as `failed`. */
+  private after(ms: number, failed: string, work: () => Promise<unknown>): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void work().catch((err: unknown) => this.deps.logger.warn({ err }, 'looking again at replies left unanswered by a restart failed'));
+      void work().catch((err: unknown) => this.deps.logger.warn({ err }, failed));
     }, ms);
     timer.unref();
     this.timers.add(timer);

@@ -1,5 +1,6 @@
 import type { Job } from '../../src/jobs/record';
 import type { JobPlan } from './plan';
+import { STRANDED_GRACE_MS } from '../../src/interactions/stranded';
 
 /**
  * Judges a finished chaos run from what was observed outside the bot (the fakes' records, the bots' output)
@@ -166,12 +167,22 @@ export function storeDown(o: Pick<Observation, 'events'>): [number, number][] {
   });
 }
 
+/**
+ * A marked reply is answered through its token only (docs/discord.md), by the next start, or once its grace has
+ * passed (src/interactions/stranded.ts): one whose token the plan kills before then cannot be reached.
+ */
+function tokenDeadBeforeAnswer(j: ObservedJob, kill: number, o: Pick<Observation, 'events'>, at: number): boolean {
+  if (j.plan.expireTokenAfterMs === undefined) return false;
+  const nextStart = o.events.find((e) => e.at > kill && /^bot #\d+ started/.test(e.what))?.at ?? Infinity;
+  return j.dispatchedAt + j.plan.expireTokenAfterMs <= Math.max(nextStart, at + STRANDED_GRACE_MS);
+}
+
 export function strandedAtKill(j: ObservedJob, o: Pick<Observation, 'killsAt' | 'events'>): boolean {
   const at = j.ackedAt;
   if (at === undefined || j.jobIds.length > 0 || !j.messages.every((m) => m.kind === 'thinking')) return false;
   const kill = o.killsAt.find((k) => k >= at);
   if (kill === undefined) return false;
-  return kill <= at + STRANDED_MS || storeDown(o).some(([from, to]) => from <= at && to >= kill);
+  return kill <= at + STRANDED_MS || storeDown(o).some(([from, to]) => from <= at && to >= kill) || tokenDeadBeforeAnswer(j, kill, o, at);
 }
 
 const describe = (j: ObservedJob) =>
