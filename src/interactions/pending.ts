@@ -7,6 +7,7 @@ import type { ReplyTarget } from '../discord/messenger';
 import type { Outgoing } from '../discord/outgoing';
 import { renderError } from '../discord/render';
 import { messagesFor } from '../discord/messages';
+import { bucketOf } from '../util/bucket';
 import { strandedAction } from './stranded';
 
 /**
@@ -41,12 +42,6 @@ const BUCKET_TTL_MS = TOKEN_LIFETIME_MS + 60 * 60_000;
 
 /** A removal the store refused is tried again after this (the store's outages seen last seconds). */
 const REMOVE_RETRY_MS = 15_000;
-
-function bucketOf(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return h % BUCKETS;
-}
 
 const bucketKey = (shard: number, bucket: number) => `pending:${shard}:${bucket}`;
 
@@ -228,7 +223,7 @@ export class PendingReplies {
   /** One atomic read-modify-write of the interaction's bucket; markers that fail their schema are dropped on the way. */
   private change(shard: number, id: string, edit: (entries: Record<string, Marker>) => Record<string, Marker>): Promise<void> {
     return this.update(
-      bucketKey(shard, bucketOf(id)),
+      bucketKey(shard, bucketOf(id, BUCKETS)),
       async (current) => {
         const parsed = bucketSchema.safeParse(current);
         const entries: Record<string, Marker> = {};

@@ -2,6 +2,7 @@ import type { KV } from '../store/kv';
 import type { Logger } from '../log';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
+import { bucketOf } from '../util/bucket';
 import { JobHistory } from './history';
 import { isFinal, jobSchema, type Job } from './record';
 
@@ -15,11 +16,6 @@ const BUCKETS = 32;
 /** Records read at once for /video-history and /video-stats: a month of a busy server reads without flooding the store. */
 const HISTORY_READS_AT_ONCE = 16;
 
-function bucketOf(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return h % BUCKETS;
-}
 
 export class JobRepo {
   private readonly mutex = new KeyedMutex();
@@ -148,7 +144,7 @@ export class JobRepo {
 
   private async index(shard: number, id: string) {
     if (this.indexed.has(id)) return;
-    const key = this.indexKey(shard, bucketOf(id));
+    const key = this.indexKey(shard, bucketOf(id, BUCKETS));
     await this.mutex.run(key, async () => {
       const ids = (await this.kv.get<string[]>(key)) ?? [];
       if (!ids.includes(id)) await this.kv.set(key, [...ids, id]);
@@ -158,7 +154,7 @@ export class JobRepo {
 
   private async unindex(shard: number, id: string) {
     this.indexed.delete(id);
-    const key = this.indexKey(shard, bucketOf(id));
+    const key = this.indexKey(shard, bucketOf(id, BUCKETS));
     await this.mutex.run(key, async () => {
       const ids = (await this.kv.get<string[]>(key)) ?? [];
       if (ids.includes(id)) await this.kv.set(key, ids.filter((x) => x !== id));
