@@ -59,7 +59,7 @@ describe('a start answers the replies its shards were left with', () => {
     const next = new PendingReplies(kv, deps);
     next.begin(reply('4')); // this process's own, answered by its router
     now += STRANDED_GRACE_MS;
-    expect(await next.answerStranded([0])).toEqual({ answered: 1, expired: 1, started: 1 });
+    expect(await next.answerStranded([0])).toEqual({ answered: 1, unreachable: 0, expired: 1, started: 1 });
     expect(edits.map((e) => e.target)).toEqual([{ applicationId: '7', interactionToken: 'token-1' }]);
     expect(textOf(edits[0]!.message)).toContain('リクエストが始まる前にボットが再起動しました');
     expect((await next.list(0)).map(([id]) => id)).toEqual(['4']);

@@ -67,6 +67,8 @@ export interface PendingRepliesDeps {
 
 export interface StrandedCounts {
   answered: number;
+  /** Discord refused the edit. */
+  unreachable: number;
   expired: number;
   started: number;
 }
@@ -135,7 +137,7 @@ export class PendingReplies {
    * one whose token is dead is dropped. A marker still within its grace is looked at again once it has passed.
    */
   async answerStranded(shards: readonly number[], again = true): Promise<StrandedCounts> {
-    const counts: StrandedCounts = { answered: 0, expired: 0, started: 0 };
+    const counts: StrandedCounts = { answered: 0, unreachable: 0, expired: 0, started: 0 };
     let laterMs: number | undefined;
     for (const shard of shards) {
       let markers: [string, Marker][];
@@ -160,9 +162,10 @@ export class PendingReplies {
           } else if (await this.deps.startedBy(marker.userId, id, marker.createdAt)) {
             // The job record was written before the process died: the job owns the message and its resume shows it.
             counts.started++;
-          } else {
-            await this.answer(id, marker);
+          } else if (await this.answer(id, marker)) {
             counts.answered++;
+          } else {
+            counts.unreachable++;
           }
           await this.remove(shard, id);
         } catch (err) {
@@ -180,14 +183,17 @@ export class PendingReplies {
     this.timers.clear();
   }
 
-  private async answer(id: string, marker: Marker): Promise<void> {
+  /** The restart sentence in the reply; false when Discord refused it. */
+  private async answer(id: string, marker: Marker): Promise<boolean> {
     const m = messagesFor(marker.locale);
     try {
       await this.deps.editReply({ applicationId: marker.applicationId, interactionToken: marker.interactionToken }, renderError(m.router.restarted, undefined, m));
       this.deps.logger.info({ interactionId: id, shard: marker.shard }, 'answered a reply a restart had left unanswered');
+      return true;
     } catch (err) {
       // Discord refused the edit (the token died meanwhile, the reply was deleted): nothing else can reach it.
       this.deps.logger.warn({ err, interactionId: id, shard: marker.shard }, 'could not answer a reply a restart had left unanswered');
+      return false;
     }
   }
 
