@@ -13,6 +13,7 @@ import { shardOfGuild } from './discord/platform';
 import { routeInteractions } from './interactions/router';
 import { buttonHandlers, buttonModalHandlers } from './interactions/buttons';
 import { MakeVideoDrafts } from './interactions/drafts';
+import { PendingReplies } from './interactions/pending';
 import { commands } from '../commands';
 import * as makeAVideo from '../commands/make-a-video';
 import { JobMessage } from './discord/job-message';
@@ -130,6 +131,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       opts.events?.onDelivered?.(job, lag);
     },
   };
+  const pending = new PendingReplies(kv, {
+    logger,
+    now: () => clock.now(),
+    editReply: async (target, message) => void (await messenger.editOriginal(target, message)),
+    startedBy: (userId, interactionId, since) => repo.startedBy(userId, interactionId, since),
+  });
   const jobs = new JobService({ repo, apimart, view, quota: limits, logger, maxRps: config.apimartMaxRps, budget: gate, clock, events, queue: { line: new WaitQueue(kv), slots: limits } });
 
   const ctx: AppContext = {
@@ -150,6 +157,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     now: () => clock.now(),
     removeJobMessage: (job, at) => view.remove(job, at),
     drafts: new MakeVideoDrafts(kv),
+    pending,
     notices,
     history: repo,
     download,
@@ -168,6 +176,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 
   const shards = client.options.shards === 'auto' || client.options.shards === undefined ? [0] : ([] as number[]).concat(client.options.shards);
   let resumed: Awaited<ReturnType<JobService['resume']>>;
+  let stranded: Awaited<ReturnType<PendingReplies['answerStranded']>>;
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   try {
     // The shard manager registers the commands once for all its children.
@@ -176,17 +185,20 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     }
     await client.login(config.discordToken);
     resumed = await jobs.resume(shards);
+    // After the resume: a reply whose job was written is the job's; only the others are answered here.
+    stranded = await pending.answerStranded(shards);
     health = config.healthPort
       ? await startHealthServer(config.healthPort, metrics, () => ({ ready: client.isReady(), shards, jobsInFlight: jobs.poller.size, store: kv.health() }))
       : undefined;
   } catch (err) {
     // A start that fails half-way releases what it opened, and the caller reports the error that stopped it.
+    pending.stop();
     for (const release of [() => jobs.stop(), () => client.destroy(), () => apimart.close(), () => outbound.close(), () => kv.close()]) {
       await release().catch((e: unknown) => logger.warn({ err: e }, 'releasing what a failed start opened failed'));
     }
     throw err;
   }
-  logger.info({ shards, shardCount: client.options.shardCount, ...resumed, store: kv.kind, healthPort: config.healthPort }, 'bot started');
+  logger.info({ shards, shardCount: client.options.shardCount, ...resumed, stranded, store: kv.kind, healthPort: config.healthPort }, 'bot started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -198,6 +210,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       (stopping ??= (async () => {
         logger.info('shutting down');
         health?.close();
+        pending.stop();
         await jobs.stop();
         await client.destroy();
         await apimart.close();

@@ -8,6 +8,9 @@ import { killAll, spawnBot, type BotProcess } from './support/bot-process';
 import { pngHeader } from './support/images';
 import { textOf } from './support/card';
 import { eventually } from './support/eventually';
+import { openStore } from '../src/store/kv';
+import { createLogger } from '../src/log';
+import { PendingReplies } from '../src/interactions/pending';
 
 let apimart: FakeApimart;
 let discord: FakeDiscord;
@@ -174,6 +177,43 @@ describe('restart', () => {
     expect(second.output().match(/"msg":"video delivered"/g)).toHaveLength(4);
     await second.kill('SIGTERM');
   }, 60_000);
+
+  it('kill -9 after the deferral, before the job record: the restart answers the reply; nothing submitted, no quota used', async () => {
+    const first = await startBot();
+    const submitsBefore = apimart.submitCount();
+    const held = discord.holdAttachments();
+    const member = '222222222222222224';
+    let sent: ReturnType<FakeDiscord['sendCommand']>;
+    try {
+      // No dimensions: the bot reads the image's bytes after the deferral, before any reservation or record.
+      const a = discord.addAttachment({ filename: 'ref.png', contentType: 'image/png', data: pngHeader(640, 480) });
+      sent = discord.sendCommand({ name: 'video', options: [{ name: 'prompt', type: 3, value: 'slow pan' }, { name: 'image1', type: 11, value: a.id }], attachments: [a], user: { id: member }, locale: 'fr' });
+      await eventually(() => held.waiting() > 0, 'the probe of the image');
+      // The marker is written beside the probe; a moment for it to land.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await first.kill('SIGKILL')).toBeNull();
+    } finally {
+      held.release();
+    }
+    expect(discord.interactionMessages(sent.id).map((m) => m.flags! & (1 << 7))).toEqual([1 << 7]); // "thinking…"
+
+    const second = await startBot();
+    const original = new RegExp(`/webhooks/\\d+/${sent.token}/messages/@original`);
+    const edit = await discord.waitForCall('PATCH', original, { predicate: (c) => c.status < 300, timeoutMs: 15_000 });
+    expect(textOf(edit.body ?? {})).toContain('Le bot a redémarré avant que ta demande puisse commencer');
+    expect(edit.auth).toBeUndefined();
+    expect(apimart.submitCount() - submitsBefore).toBe(0);
+    await second.kill('SIGTERM');
+    // The store as the next process would read it: no usage for the member, and the marker gone.
+    const kv = await openStore(env().STORE_URL!);
+    try {
+      expect(await kv.get(`usage:${discord.guilds[0]!.id}:${member}`)).toBeUndefined();
+      const left = await new PendingReplies(kv, { logger: createLogger({ level: 'silent' }), now: Date.now, editReply: async () => undefined, startedBy: async () => false }).list(0);
+      expect(left.map(([id]) => id)).not.toContain(sent.id);
+    } finally {
+      await kv.close();
+    }
+  });
 
   it('npm run deploy-commands registers in DEV_GUILD_ID, even when unchanged', async () => {
     const guildId = discord.guilds[0]!.id;

@@ -13,6 +13,7 @@ import type { Semaphore } from '../util/semaphore';
 import type { MessagePayload } from '../discord/render';
 import type { MakeVideoDrafts } from './drafts';
 import type { Notices } from '../discord/notices';
+import type { PendingReplies } from './pending';
 
 /** The approval channel's posts: a new one (its message id; null when Discord's answer lacked it), and one updated once decided. */
 export interface ApprovalPosts {
@@ -47,6 +48,8 @@ export interface AppContext {
   /** Delete: the job message, through its webhook or the channel (src/discord/job-message.ts). */
   removeJobMessage: (job: Job, at: { channelId: string; messageId: string }) => Promise<boolean>;
   drafts: MakeVideoDrafts;
+  /** Job replies deferred and not yet answered for good, marked in the store for a restart (./pending.ts). */
+  pending: Pick<PendingReplies, 'begin' | 'end'>;
   /** What a member is told at their next command: a private video that reached them nowhere (src/discord/notices.ts). */
   notices: Pick<Notices, 'take'>;
   /** Each member's and each server's jobs (/video-history, /video-stats). */

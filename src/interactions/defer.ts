@@ -18,7 +18,7 @@ export async function deferForJob(
   // discord.js types a modal submit's channel as optional; Discord always sends it for one that can have a reply.
   if (interaction.channelId === null) throw new Error('an interaction without a channel cannot start a job');
   const deferred = await interaction.deferReply({ withResponse: true, ...(isPrivate ? { flags: MessageFlags.Ephemeral } : {}) });
-  return {
+  const origin: JobOrigin = {
     shard: ctx.shardOf(interaction.guildId),
     guildId: interaction.guildId,
     channelId: interaction.channelId,
@@ -32,4 +32,8 @@ export async function deferForJob(
     locale: interaction.locale,
     ...(isPrivate ? { private: true } : {}),
   };
+  // From here a restart must not leave the reply "thinking…": marked in the background, removed by the router
+  // once the request is answered (./pending.ts).
+  ctx.pending.begin(origin);
+  return origin;
 }

@@ -27,7 +27,7 @@ export function routeInteractions(
   const byName = new Map(commands.filter((c): c is SlashCommandModule => c.kind !== 'message').map((c) => [c.data.name, c]));
   const messageCommands = new Map(commands.filter((c): c is MessageCommandModule => c.kind === 'message').map((c) => [c.data.name, c]));
   client.on(Events.InteractionCreate, (interaction) => {
-    void handle(interaction).catch(async (err: unknown) => {
+    const answered = handle(interaction).catch(async (err: unknown) => {
       const who = { interactionId: interaction.id, user: interaction.user.id };
       const m = messagesFor(interaction.locale);
       let payload: ReturnType<typeof replyOptions>;
@@ -50,6 +50,8 @@ export function routeInteractions(
         ctx.logger.warn({ err: e, reference, ...who }, 'could not tell the user about the failure');
       }
     });
+    // Answered for good: a job took the reply, or it shows a refusal, a problem or the error above (./pending.ts).
+    void answered.finally(() => ctx.pending.end(interaction.id));
   });
 
   /**

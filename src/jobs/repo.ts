@@ -2,6 +2,7 @@ import type { KV } from '../store/kv';
 import type { Logger } from '../log';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
+import { bucketOf } from '../util/bucket';
 import { JobHistory } from './history';
 import { isFinal, jobSchema, type Job } from './record';
 
@@ -15,11 +16,6 @@ const BUCKETS = 32;
 /** Records read at once for /video-history and /video-stats: a month of a busy server reads without flooding the store. */
 const HISTORY_READS_AT_ONCE = 16;
 
-function bucketOf(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return h % BUCKETS;
-}
 
 export class JobRepo {
   private readonly mutex = new KeyedMutex();
@@ -111,6 +107,21 @@ export class JobRepo {
     return jobs;
   }
 
+  /**
+   * Whether the member has a job started by `interactionId` (a reply a restart may have left unanswered,
+   * src/interactions/pending.ts). The member's history lists a job before its record is written; it is read
+   * newest first, down to the jobs created before `since`, which no interaction of then can have started.
+   */
+  async startedBy(userId: string, interactionId: string, since: number): Promise<boolean> {
+    const ids = await this.history.ofUser(userId);
+    for (let i = 0; i < ids.length; i += HISTORY_READS_AT_ONCE) {
+      const page = await Promise.all(ids.slice(i, i + HISTORY_READS_AT_ONCE).map((id) => this.get(id)));
+      if (page.some((job) => job?.interactionId === interactionId)) return true;
+      if (page.some((job) => job !== undefined && job.createdAt < since)) return false;
+    }
+    return false;
+  }
+
   /** The server's jobs created from `fromMs` to `toMs`, newest first (/video-stats). */
   async ofGuild(guildId: string, fromMs: number, toMs: number): Promise<Job[]> {
     const ids = await this.history.ofGuild(guildId, fromMs, toMs);
@@ -133,7 +144,7 @@ export class JobRepo {
 
   private async index(shard: number, id: string) {
     if (this.indexed.has(id)) return;
-    const key = this.indexKey(shard, bucketOf(id));
+    const key = this.indexKey(shard, bucketOf(id, BUCKETS));
     await this.mutex.run(key, async () => {
       const ids = (await this.kv.get<string[]>(key)) ?? [];
       if (!ids.includes(id)) await this.kv.set(key, [...ids, id]);
@@ -143,7 +154,7 @@ export class JobRepo {
 
   private async unindex(shard: number, id: string) {
     this.indexed.delete(id);
-    const key = this.indexKey(shard, bucketOf(id));
+    const key = this.indexKey(shard, bucketOf(id, BUCKETS));
     await this.mutex.run(key, async () => {
       const ids = (await this.kv.get<string[]>(key)) ?? [];
       if (ids.includes(id)) await this.kv.set(key, ids.filter((x) => x !== id));

@@ -128,10 +128,20 @@ describe('the verdicts', () => {
   });
 
   it('a reply left thinking is excused only by a kill while nothing could be written', () => {
-    const stranded = job({ messages: [msg('thinking')], jobIds: [], records: {} });
+    const stranded = job({ messages: [msg('thinking')], jobIds: [], records: {}, plan: plan({ expireTokenAfterMs: undefined }) });
     expect(finalMessageProblems(observation([stranded], { killsAt: [1_100] }))).toEqual([]); // 90 ms after the deferral
-    expect(finalMessageProblems(observation([stranded], { killsAt: [2_400] }))).toEqual([]); // 1.39 s: still the window
+    expect(finalMessageProblems(observation([stranded], { killsAt: [1_300] }))).toEqual([]); // 290 ms: the marker may not have landed
+    // Past it, the reply was marked and the next start answers it: left "thinking…" it is the bot's doing.
+    expect(finalMessageProblems(observation([stranded], { killsAt: [1_400] }))).toHaveLength(1);
     expect(finalMessageProblems(observation([stranded], { killsAt: [3_000] }))).toHaveLength(1);
+    // Killed past the window, its token dead before the next start could answer it (at 7 s, or 5 s after the
+    // deferral when the start came sooner): only the token reaches a marked reply.
+    const tokenDiesAt = (ms: number) => job({ messages: [msg('thinking')], jobIds: [], records: {}, plan: plan({ expireTokenAfterMs: ms - 1_000 }) });
+    const restartAt = (at: number) => ({ killsAt: [3_000], events: [{ at, what: 'bot #1 started (pid 1)' }] });
+    expect(finalMessageProblems(observation([tokenDiesAt(6_500)], restartAt(7_000)))).toEqual([]);
+    expect(finalMessageProblems(observation([tokenDiesAt(5_500)], restartAt(4_000)))).toEqual([]);
+    expect(finalMessageProblems(observation([tokenDiesAt(7_500)], restartAt(4_000)))).toHaveLength(1);
+    expect(finalMessageProblems(observation([tokenDiesAt(7_500)], restartAt(7_000)))).toHaveLength(1);
     expect(finalMessageProblems(observation([stranded], { killsAt: [3_000], events: [{ at: 900, what: 'store outage 2500 ms' }] }))).toEqual([]);
     expect(finalMessageProblems(observation([stranded]))).toHaveLength(1); // no kill: the bot just hung
   });

@@ -1,5 +1,6 @@
 import type { Job } from '../../src/jobs/record';
 import type { JobPlan } from './plan';
+import { STRANDED_GRACE_MS } from '../../src/interactions/stranded';
 
 /**
  * Judges a finished chaos run from what was observed outside the bot (the fakes' records, the bots' output)
@@ -153,12 +154,10 @@ export function lostAtKill(j: ObservedJob, killsAt: number[]): boolean {
  * been unusable ever since, may leave the reply "thinking…" whatever the bot does. A reply left so by a store
  * call that hung on a working store, or with no kill at all, is the bot's doing.
  */
-// 1.5 s: between the deferral and the record the bot probes the images, checks the channel and the queue,
-// resolves role limits and reserves the member's quota and the server's budget (each a store round trip through
-// this suite's fault proxy), then writes the history indexes (docs/architecture.md). On a loaded 2-core machine
-// that window has been seen at 370-530 ms. Writing a record at the deferral would close it: a known gap,
-// docs/commands.md ("After a restart").
-const STRANDED_MS = 1_500;
+// 300 ms: once the deferral is answered, the bot marks the reply in the store (src/interactions/pending.ts: one
+// read and one write of its bucket through this suite's fault proxy, beside the request's own work), and the
+// next start answers a marked reply that no job took. Only a kill before that marker landed strands the reply.
+const STRANDED_MS = 300;
 
 /** When the store could not answer at all (stalls, hangs, outages), from the run's events. */
 export function storeDown(o: Pick<Observation, 'events'>): [number, number][] {
@@ -168,12 +167,22 @@ export function storeDown(o: Pick<Observation, 'events'>): [number, number][] {
   });
 }
 
+/**
+ * A marked reply is answered through its token only (docs/discord.md), by the next start, or once its grace has
+ * passed (src/interactions/stranded.ts): one whose token the plan kills before then cannot be reached.
+ */
+function tokenDeadBeforeAnswer(j: ObservedJob, kill: number, o: Pick<Observation, 'events'>, at: number): boolean {
+  if (j.plan.expireTokenAfterMs === undefined) return false;
+  const nextStart = o.events.find((e) => e.at > kill && /^bot #\d+ started/.test(e.what))?.at ?? Infinity;
+  return j.dispatchedAt + j.plan.expireTokenAfterMs <= Math.max(nextStart, at + STRANDED_GRACE_MS);
+}
+
 export function strandedAtKill(j: ObservedJob, o: Pick<Observation, 'killsAt' | 'events'>): boolean {
   const at = j.ackedAt;
   if (at === undefined || j.jobIds.length > 0 || !j.messages.every((m) => m.kind === 'thinking')) return false;
   const kill = o.killsAt.find((k) => k >= at);
   if (kill === undefined) return false;
-  return kill <= at + STRANDED_MS || storeDown(o).some(([from, to]) => from <= at && to >= kill);
+  return kill <= at + STRANDED_MS || storeDown(o).some(([from, to]) => from <= at && to >= kill) || tokenDeadBeforeAnswer(j, kill, o, at);
 }
 
 const describe = (j: ObservedJob) =>

@@ -231,6 +231,7 @@ export function bindMessages(t: Translate, lng: string): Messages {
     router: {
       crash: t('router.crash'),
       storeDown: t('router.storeDown'),
+      restarted: t('router.restarted'),
       buttonInvalid: t('router.buttonInvalid'),
       formInvalid: t('router.formInvalid'),
       privateUndelivered: (v) => t('router.privateUndelivered', { count: v.count }),

@@ -159,6 +159,8 @@ export interface Messages {
     /** Anything unexpected; the reply adds a reference id that is also in the log. */
     crash: string;
     storeDown: string;
+    /** A job's reply a restart left "thinking…" before the job was written or the request answered (src/interactions/pending.ts). */
+    restarted: string;
     buttonInvalid: string;
     formInvalid: string;
     /**

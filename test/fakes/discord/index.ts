@@ -99,6 +99,10 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
       return;
     }
     if (url.pathname.startsWith('/cdn/')) {
+      if (cdnHeld) {
+        cdnWaiting.push(url.pathname);
+        await cdnHeld;
+      }
       serveCdn(req, res, url);
       return;
     }
@@ -106,6 +110,10 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
     res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
     res.end(body);
   }
+
+  /** While set, CDN requests wait for it (holdAttachments). */
+  let cdnHeld: Promise<void> | undefined;
+  const cdnWaiting: string[] = [];
 
   function serveCdn(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const hit = state.cdn.lookup(url.toString());
@@ -259,6 +267,18 @@ export async function startFakeDiscord(opts: StartOptions = {}): Promise<FakeDis
       if (!state.cdn.delete(url)) throw new Error(`not a hosted attachment: ${url}`);
     },
     attachmentData: (url) => state.cdn.lookup(url)?.file.data,
+    holdAttachments() {
+      let release!: () => void;
+      cdnHeld = new Promise<void>((r) => (release = r));
+      cdnWaiting.length = 0;
+      return {
+        waiting: () => cdnWaiting.length,
+        release: () => {
+          cdnHeld = undefined;
+          release();
+        },
+      };
+    },
 
     messages: state.messages,
     channelMessages: (channelId) =>

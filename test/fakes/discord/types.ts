@@ -392,6 +392,11 @@ export interface FakeDiscord {
   deleteAttachment(url: string): void;
   /** Bytes of a hosted attachment (uploaded by the bot or added by the test), by any of its URLs. */
   attachmentData(url: string): Buffer | undefined;
+  /**
+   * CDN downloads wait from now on (the bot's probe of an image's bytes hangs) until `release`; `waiting` counts
+   * the requests held so far.
+   */
+  holdAttachments(): { waiting(): number; release(): void };
 
   messages: Map<string, FakeMessage>;
   /** Messages of a channel as its members see them, oldest first: deleted and ephemeral ones excluded. */

@@ -213,6 +213,7 @@ export const de: Resource = {
   router: {
     crash: 'Bei uns ist etwas schiefgelaufen. Versuch es bitte noch mal.',
     storeDown: 'Der Speicher des Bots antwortet gerade nicht, deshalb wurde nichts gestartet oder gezählt. Versuch es in einer Minute noch mal.',
+    restarted: 'Der Bot wurde neu gestartet, bevor deine Anfrage beginnen konnte. Es wurde nichts abgeschickt, also kommt dazu kein Video. Bitte starte sie noch mal.',
     buttonInvalid: 'Dieser Button ist nicht mehr gültig.',
     formInvalid: 'Dieses Formular ist nicht mehr gültig.',
     privateUndelivered_one: 'Ein privates Video von dir hat dich nicht erreicht: Die private Nachricht war abgelaufen und deine DMs sind für diesen Bot geschlossen. Erlaube DMs von Mitgliedern dieses Servers und lass es dir dann mit /video-history erneut senden.',

@@ -233,6 +233,10 @@ export const en = {
     // Handlers write nothing before their reads succeed and give a reservation back when the job cannot be
     // written (JobService.start), so nothing was started or counted.
     storeDown: "The bot's storage is not answering right now, so nothing was started or counted. Please try again in a minute.",
+    // Nothing is submitted before the job record is written, and no job record was found for the request. A
+    // reservation made just before the process died stays counted for the day (src/limits/usage.ts keeps the
+    // counts of ids without a record), so the sentence promises no quota back.
+    restarted: 'The bot restarted before your request could start. Nothing was submitted, so no video is coming from it. Please run it again.',
     buttonInvalid: 'This button is no longer valid.',
     formInvalid: 'This form is no longer valid.',
     privateUndelivered_one: 'A private video of yours could not reach you: the private message had expired and your DMs are closed to this bot. Allow DMs from this server\'s members, then use /video-history to send it again.',

@@ -226,6 +226,7 @@ export const esES: Resource = {
   router: {
     crash: 'Algo ha fallado por nuestra parte. Inténtalo de nuevo.',
     storeDown: 'El almacenamiento del bot no responde ahora mismo, así que no se ha iniciado ni contado nada. Inténtalo de nuevo en un minuto.',
+    restarted: 'El bot se reinició antes de que tu solicitud pudiera empezar. No se envió nada, así que no llegará ningún vídeo de ella. Vuelve a lanzarla, por favor.',
     buttonInvalid: 'Este botón ya no es válido.',
     formInvalid: 'Este formulario ya no es válido.',
     privateUndelivered_one: 'Uno de tus vídeos privados no te ha llegado: el mensaje privado había caducado y tus MD están cerrados a este bot. Permite los MD de los miembros de este servidor y usa /video-history para que te lo reenvíe.',

@@ -224,6 +224,7 @@ export const fr: Resource = {
   router: {
     crash: 'Un problème est survenu de notre côté. Réessaie.',
     storeDown: 'Le stockage du bot ne répond pas pour le moment, donc rien n’a été lancé ni compté. Réessaie dans une minute.',
+    restarted: 'Le bot a redémarré avant que ta demande puisse commencer. Rien n’a été envoyé, donc aucune vidéo n’en sortira. Relance-la, s’il te plaît.',
     buttonInvalid: 'Ce bouton n’est plus valide.',
     formInvalid: 'Ce formulaire n’est plus valide.',
     privateUndelivered_one: 'Une de tes vidéos privées n’a pas pu t’arriver : le message privé avait expiré et tes MP sont fermés à ce bot. Autorise les MP des membres de ce serveur, puis utilise /video-history pour te la renvoyer.',

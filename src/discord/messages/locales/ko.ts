@@ -199,6 +199,7 @@ export const ko: Resource = {
   router: {
     crash: '저희 쪽에서 문제가 생겼어요. 다시 시도해 주세요.',
     storeDown: '봇의 저장소가 지금 응답하지 않아서 아무것도 시작하거나 집계하지 않았어요. 잠시 후에 다시 시도해 주세요.',
+    restarted: '요청이 시작되기 전에 봇이 다시 시작됐어요. 아무것도 전송되지 않았으므로 이 요청의 영상은 오지 않아요. 다시 실행해 주세요.',
     buttonInvalid: '이 버튼은 더 이상 쓸 수 없어요.',
     formInvalid: '이 양식은 더 이상 쓸 수 없어요.',
     privateUndelivered_other: '비공개 영상 {{count}}개를 전해 드리지 못했어요. 비공개 메시지는 만료됐고 DM도 이 봇에게 막혀 있어요. 이 서버 멤버의 DM을 허용한 다음 /video-history로 다시 보내 주세요.',

@@ -224,6 +224,7 @@ export const ptBR: Resource = {
   router: {
     crash: 'Algo deu errado do nosso lado. Tente de novo.',
     storeDown: 'O armazenamento do bot não está respondendo agora, então nada foi iniciado nem contado. Tente de novo daqui a um minuto.',
+    restarted: 'O bot reiniciou antes que seu pedido pudesse começar. Nada foi enviado, então nenhum vídeo virá dele. Rode de novo, por favor.',
     buttonInvalid: 'Este botão não vale mais.',
     formInvalid: 'Este formulário não é mais válido.',
     privateUndelivered_one: 'Um vídeo privado seu não chegou até você: a mensagem privada tinha expirado e suas DMs estão fechadas para este bot. Permita DMs de membros deste servidor e use /video-history para enviar de novo.',

@@ -199,6 +199,7 @@ export const zhCN: Resource = {
   router: {
     crash: '我们这边出了点问题，请再试一次。',
     storeDown: '机器人的存储暂时没有响应，所以什么都没有开始，也没有计入额度。请过一分钟再试。',
+    restarted: '你的请求开始之前机器人重启了。没有提交任何内容，所以这个请求不会有视频。请重新运行一次。',
     buttonInvalid: '这个按钮已经失效了。',
     formInvalid: '这个表单已经失效了。',
     privateUndelivered_other: '你有 {{count}} 个私密视频没能送到：私密消息已过期，而你的私信对这个机器人是关闭的。请允许来自本服务器成员的私信，然后用 /video-history 重新发送。',
