@@ -103,10 +103,12 @@ const BATCH_MS = 250;
  * with 429s (bench/budget.ts, 150 jobs against 10/s: 2.6 % of requests with these batches below the ceiling).
  * Such a batch hands out one turn less than the rate, keeping the last of the second's window for a landing
  * poll that comes meanwhile: it goes at once (without it, a landing poll behind a backlog would wait up to a
- * second), and the ceiling holds in every second (APIMART_MAX_RPS is never exceeded); the price is one turn a
- * second of a backlog's, 1/rate of its throughput, only while the gate is saturated at its ceiling.
+ * second), and the ceiling holds in every second (APIMART_MAX_RPS is never exceeded). A kept turn no landing
+ * poll took by KEEP_MS into the second goes to the backlog then (one more wake a second), so the backlog loses
+ * no throughput; a landing poll later in the second waits for the next batch, 250 ms at most, as with BATCH_MS.
  */
 const FULL_BATCH_MS = 1_000;
+const KEEP_MS = 750;
 
 /** The limiter counts milli-requests: a request costs POINTS / rate, so one 1 s window holds `rate` requests. */
 const POINTS = 1000;
@@ -172,6 +174,8 @@ export class PriorityGate implements RequestGate {
   private degraded = false;
   /** When the last turns were given (a ring as long as the ceiling allows turns in a second). */
   private readonly sent: Float64Array;
+  /** When the turns of the current second began (a full batch's second, FULL_BATCH_MS). */
+  private batchAt = -Infinity;
   private sentCount = 0;
   /** Since when requests have waited for their turn without a break (undefined: the queue emptied). */
   private busySince: number | undefined;
@@ -225,10 +229,18 @@ export class PriorityGate implements RequestGate {
     try {
       while (this.queue.size > 0) {
         const span = this.state.rps >= this.ceilingRps && this.queue.size > (this.state.rps * BATCH_MS) / 1000 ? FULL_BATCH_MS : BATCH_MS;
+        const full = span === FULL_BATCH_MS;
         const landingNext = this.queue.nextClass() === 0;
-        const kept = span === FULL_BATCH_MS && !landingNext ? 1 : 0;
-        const wait = Math.max(this.nextSlotAt, this.pausedUntil, this.windowFreeAt(kept)) - this.clock.now();
-        if (wait > 0) return this.wake(Math.max(wait, span === FULL_BATCH_MS && landingNext ? BATCH_MS : span));
+        const keeping = full && !landingNext && this.clock.now() < this.batchAt + KEEP_MS;
+        const blocked = (kept: number) => Math.max(this.nextSlotAt, this.pausedUntil, this.windowFreeAt(kept)) - this.clock.now();
+        const wait = blocked(keeping ? 1 : 0);
+        if (wait > 0) {
+          // The turn kept for a landing poll goes to the backlog once none came for it by KEEP_MS into the second.
+          const release = keeping && blocked(0) <= 0 ? this.batchAt + KEEP_MS - this.clock.now() : Infinity;
+          // A backlog's batches keep to their second (batchAt), whatever woke the gate in between.
+          const next = !full ? Math.max(wait, span) : landingNext ? Math.max(wait, BATCH_MS) : Math.max(wait, this.batchAt + FULL_BATCH_MS - this.clock.now());
+          return this.wake(Math.min(next, release));
+        }
         const denied = await this.take();
         if (denied > 0) return this.wake(denied);
         const now = this.clock.now();
@@ -238,6 +250,7 @@ export class PriorityGate implements RequestGate {
         const interval = 1000 / this.state.rps;
         this.nextSlotAt = Math.max(this.nextSlotAt, now - span - interval) + interval;
         this.sent[this.sentCount++ % this.sent.length] = now;
+        if (now >= this.batchAt + FULL_BATCH_MS) this.batchAt = now;
         this.queue.shift()!();
         // Requests have waited a whole step: the rate is what holds them back, so try a little more. Not on
         // a short wait: a rate that rose while it was not used would send the next rush at a rate never tried.
