@@ -89,7 +89,7 @@ function world(w: World = {}) {
       ofGuild: async (guildId, from, to) => [...stored.values()].filter((j) => j.guildId === guildId && j.createdAt >= from && j.createdAt <= to),
     },
     download: async (url, max) => (downloads.push({ url, max }), w.download ?? { ok: true, data: Buffer.alloc(4096) }),
-    dm: async (userId, message, file) => {
+    dm: async (_userId, message, file) => {
       if (w.failDm) throw w.failDm;
       seen.push({ dm: textOf(message), ...(file ? { file: file.name } : {}) });
     },

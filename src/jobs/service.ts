@@ -4,7 +4,7 @@ import type { Logger } from '../log';
 import { systemClock, type Clock } from '../util/clock';
 import { KeyedMutex } from '../util/keyed-mutex';
 import { Semaphore } from '../util/semaphore';
-import type { DeliveryResult, JobEnding, JobView, QuotaSettler, SlotTaker, Takes } from './ports';
+import type { DeliveryResult, JobEnding, JobView, QuotaSettler, SlotTaker } from './ports';
 import { queueKeyOf, type WaitQueue } from './queue';
 import { isOperatorProblem, submitFailure, taskFailure, type Failure } from './failure';
 import { giveUpAt } from './overdue';
