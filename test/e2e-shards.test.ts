@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient } from '@keyv/redis';
-import { startFakeApimart, type FakeApimart } from './fakes/apimart';
-import { startFakeDiscord, type FakeDiscord } from './fakes/discord';
-import { killAll, spawnBot, type BotProcess } from './support/bot-process';
+import type { BotProcess } from './support/bot-process';
+import { botWorld } from './support/bot-world';
 import { pngHeader } from './support/images';
 import { redisAvailable } from './support/redis';
 
@@ -16,74 +12,47 @@ import { redisAvailable } from './support/redis';
  */
 const STORE_URL = 'redis://127.0.0.1:6379/7';
 
-let apimart: FakeApimart;
-let discord: FakeDiscord;
-let dir: string;
 let skip = false;
-const bots: BotProcess[] = [];
 
-beforeAll(async () => {
+async function freshRedis(): Promise<boolean> {
   skip = !(await redisAvailable());
-  if (skip) return;
+  if (skip) return false;
   const redis = createClient({ url: STORE_URL });
   await redis.connect();
   await redis.flushDb();
   await redis.quit();
-  dir = mkdtempSync(join(tmpdir(), 'vidu-shards-'));
-  apimart = await startFakeApimart();
-  discord = await startFakeDiscord({ shardCount: 2 });
-});
-afterAll(async () => {
-  try {
-    await killAll(bots);
-  } finally {
-    await discord?.close();
-    await apimart?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DISCORD_TOKEN: discord.botToken,
-    APIMART_API_KEY: apimart.apiKey,
-    APIMART_BASE_URL: apimart.url,
-    DISCORD_API_URL: discord.apiUrl,
-    STORE_URL,
-    LOG_LEVEL: 'info',
-    DEFAULT_COOLDOWN: '0',
-    ...extra,
-  };
+  return true;
 }
 
+const w = botWorld({ name: 'shards', store: () => STORE_URL, discord: { shardCount: 2 }, enabled: freshRedis });
+
 async function start(extra: Record<string, string>, entry?: string, ready = '"msg":"bot started"'): Promise<BotProcess> {
-  const bot = spawnBot(env(extra), dir, entry);
-  bots.push(bot);
+  const bot = w.spawn(w.env(extra), entry);
   await bot.waitFor(ready, 40_000);
   return bot;
 }
 
 function video(guildId: string, prompt: string) {
-  const a = discord.addAttachment({ filename: 'ref.png', contentType: 'image/png', width: 640, height: 480, data: pngHeader(640, 480) });
-  return discord.sendCommand({ name: 'video', guildId, options: [{ name: 'prompt', type: 3, value: prompt }, { name: 'image1', type: 11, value: a.id }], attachments: [a], user: { id: '666666666666666666' } });
+  const a = w.discord.addAttachment({ filename: 'ref.png', contentType: 'image/png', width: 640, height: 480, data: pngHeader(640, 480) });
+  return w.discord.sendCommand({ name: 'video', guildId, options: [{ name: 'prompt', type: 3, value: prompt }, { name: 'image1', type: 11, value: a.id }], attachments: [a], user: { id: '666666666666666666' } });
 }
 
-const jobIdOf = (prompt: string) => String(apimart.submits().find((r) => (r.body as { prompt: string }).prompt === prompt)!.headers['idempotency-key']);
+const jobIdOf = (prompt: string) => String(w.apimart.submits().find((r) => (r.body as { prompt: string }).prompt === prompt)!.headers['idempotency-key']);
 const deliveredBy = (bot: BotProcess, jobId: string) => bot.output().split('\n').some((l) => l.includes('"msg":"video delivered"') && l.includes(jobId));
 
 describe('two shards in two processes sharing Redis', () => {
   it('serve their own guilds, and one survives the other’s restart', async (t) => {
     if (skip) t.skip();
-    const [g0, g1] = [discord.guilds.find((g) => g.shard === 0)!.id, discord.guilds.find((g) => g.shard === 1)!.id];
+    const [g0, g1] = [w.discord.guilds.find((g) => g.shard === 0)!.id, w.discord.guilds.find((g) => g.shard === 1)!.id];
     const bot0 = await start({ SHARD_COUNT: '2', SHARD_IDS: '0' });
     let bot1 = await start({ SHARD_COUNT: '2', SHARD_IDS: '1' });
     const task = { timeline: [{ at: 0, status: 'pending' }, { at: 500, status: 'processing', progress: 20 }, { at: 7_000, status: 'completed' }], estimatedTime: 7, videoBytes: 8192 };
-    apimart.nextTask(task);
+    w.apimart.nextTask(task);
     const a = video(g0, 'shard zero job');
-    await discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${a.token}/messages/@original`));
-    apimart.nextTask(task);
+    await w.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${a.token}/messages/@original`));
+    w.apimart.nextTask(task);
     const b = video(g1, 'shard one job');
-    await discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${b.token}/messages/@original`));
+    await w.discord.waitForCall('PATCH', new RegExp(`/webhooks/\\d+/${b.token}/messages/@original`));
     const [jobA, jobB] = [jobIdOf('shard zero job'), jobIdOf('shard one job')];
     // Log lines cross a pipe: wait for them rather than racing the HTTP call that followed them.
     await bot0.waitFor(`"jobId":"${jobA}"`, 5_000);
@@ -108,8 +77,8 @@ describe('two shards in two processes sharing Redis', () => {
       tick();
     });
     expect(deliveredBy(bot0, jobB)).toBe(false);
-    expect(apimart.submits().filter((r) => ['shard zero job', 'shard one job'].includes((r.body as { prompt: string }).prompt))).toHaveLength(2);
-    const uploads = discord.calls.filter((c) => c.method === 'PATCH' && c.files.length > 0 && (c.path.includes(a.token) || c.path.includes(b.token)));
+    expect(w.apimart.submits().filter((r) => ['shard zero job', 'shard one job'].includes((r.body as { prompt: string }).prompt))).toHaveLength(2);
+    const uploads = w.discord.calls.filter((c) => c.method === 'PATCH' && c.files.length > 0 && (c.path.includes(a.token) || c.path.includes(b.token)));
     expect(uploads).toHaveLength(2);
     await Promise.all([bot0.kill('SIGTERM'), bot1.kill('SIGTERM')]);
   });
@@ -126,8 +95,7 @@ describe('two shards in two processes sharing Redis', () => {
 
   it('start:sharded refuses a SQLite store with one clear line', async (t) => {
     if (skip) t.skip();
-    const bot = spawnBot(env({ STORE_URL: 'sqlite://x.sqlite' }), dir, 'src/sharded.ts');
-    bots.push(bot);
+    const bot = w.spawn(w.env({ STORE_URL: 'sqlite://x.sqlite' }), 'src/sharded.ts');
     expect(await bot.exited).toBe(1);
     expect(bot.output().trim()).toBe('Configuration error: STORE_URL must be redis://host:port for npm run start:sharded (the shards share jobs, limits and the API cap)');
   });
