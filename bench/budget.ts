@@ -22,7 +22,7 @@ import type { TaskView } from '../src/apimart/parse';
 import { HISTORY, TaskHistory, taskKind } from '../src/jobs/task-history';
 import { Poller } from '../src/jobs/poller';
 import { scaledClock, type Clock } from '../src/util/clock';
-import { argValue, emitResult, percentile, printRows, seeded, silentLogger, sortedNumbers, type BenchRow } from './lib/common';
+import { argValue, detections, emitResult, percentile, printRows, seeded, silentLogger, sortedNumbers, type BenchRow } from './lib/common';
 
 interface Scenario {
   name: string;
@@ -106,19 +106,12 @@ async function trial(sc: Scenario, variant: Variant, scale: number, seed: number
   const client = new ApimartClient({ baseUrl: fake.url, apiKey: fake.apiKey, gate, logger, sleep: (ms) => clock.sleep(ms) });
   const pressAt = Array.from({ length: sc.jobs }, () => rand() * SUBMIT_WINDOW_MS);
   const taskOf: string[] = new Array(sc.jobs);
-  const detectedWall = new Float64Array(sc.jobs).fill(NaN);
   const queuedSim = new Float64Array(sc.jobs).fill(NaN);
-  let remaining = sc.jobs;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const detect = (i: number) => {
-    if (!Number.isNaN(detectedWall[i]!)) return;
-    detectedWall[i] = Date.now();
-    if (--remaining === 0) finish();
-  };
+  const seen = detections(sc.jobs);
+  const { wall: detectedWall, detect, finished } = seen;
   const isEnd = (v: TaskView) => v.state === 'completed' || v.state === 'failed' || v.state === 'cancelled';
   const t0 = clock.now();
-  const deadline = setTimeout(finish, ((sc.maxSec * 3 * 1000) / scale) + 30_000);
+  const deadline = setTimeout(seen.finish, ((sc.maxSec * 3 * 1000) / scale) + 30_000);
 
   let startPolling: (i: number) => void;
   let stop: () => Promise<void>;
@@ -178,10 +171,7 @@ async function trial(sc: Scenario, variant: Variant, scale: number, seed: number
           queuedSim[idx] = clock.now() - pressed;
           startPolling(idx);
         })
-        .catch(() => {
-          detectedWall[idx] = NaN;
-          if (--remaining === 0) finish();
-        });
+        .catch(() => seen.skip());
     }, pressAt[idx]!);
   }
   await finished;

@@ -19,7 +19,7 @@ import type { RequestGate } from '../src/apimart/gate';
 import type { TaskView } from '../src/apimart/parse';
 import { Poller as SrcPoller } from '../src/jobs/poller';
 import { scaledClock, type Clock } from '../src/util/clock';
-import { argValue, emitResult, forkTs, MB, percentile, printRows, sampleRss, seeded, silentLogger, sortedNumbers, type BenchRow } from './lib/common';
+import { argValue, detections, emitResult, forkTs, MB, percentile, printRows, sampleRss, seeded, silentLogger, sortedNumbers, type BenchRow } from './lib/common';
 
 const SELF = fileURLToPath(import.meta.url);
 /** The API's cap, in simulated requests per second. */
@@ -108,21 +108,14 @@ async function clientMain(): Promise<void> {
   const n = taskIds.length;
   // Tasks were created at resumeWall (the fake's clock was frozen while they were submitted).
   const t0 = clock.now() - (Date.now() - msg.resumeWall) * scale;
-  const detectedWall = new Float64Array(n).fill(NaN);
-  let remaining = n;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const detect = (i: number) => {
-    if (!Number.isNaN(detectedWall[i]!)) return;
-    detectedWall[i] = Date.now();
-    if (--remaining === 0) finish();
-  };
+  const seen = detections(n);
+  const { wall: detectedWall, detect, finished } = seen;
 
   const rssBaseline = process.memoryUsage.rss();
   const rss = sampleRss(20);
   const cpu0 = process.cpuUsage();
   const startWall = Date.now();
-  const deadline = setTimeout(finish, maxWallMs);
+  const deadline = setTimeout(seen.finish, maxWallMs);
   let stop: () => Promise<void>;
 
   if (variant === 'ours') {
@@ -152,7 +145,7 @@ async function clientMain(): Promise<void> {
     let queue: number[] = Array.from({ length: n }, (_, i) => i);
     let head = 0;
     const worker = async () => {
-      while (!stopped && remaining > 0) {
+      while (!stopped && seen.remaining() > 0) {
         if (head >= queue.length) {
           await clock.sleep(100);
           continue;

@@ -152,3 +152,31 @@ export function argValue(name: string): string | undefined {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * When each of `n` tasks was seen to end (wall ms; NaN until then, or for one that never started), and a
+ * promise settled once every task was seen or given up (`skip`), or `finish` is called (a deadline).
+ */
+export function detections(n: number) {
+  const wall = new Float64Array(n).fill(NaN);
+  let remaining = n;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  const count = () => {
+    if (--remaining === 0) finish();
+  };
+  return {
+    wall,
+    finished,
+    finish: () => finish(),
+    remaining: () => remaining,
+    /** Task `i` was seen at its end now (a second sighting changes nothing). */
+    detect(i: number) {
+      if (!Number.isNaN(wall[i]!)) return;
+      wall[i] = Date.now();
+      count();
+    },
+    /** Task `i` will never be seen (its submit failed). */
+    skip: count,
+  };
+}
