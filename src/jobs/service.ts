@@ -847,12 +847,16 @@ export class JobService implements PollHandler {
       this.deliveries.run(() =>
         this.edits.run(key, async () => {
           const takes = await this.takesOf(job);
-          return toDeliver(takes) ? { takes, result: await this.deps.view.deliver(takes) } : undefined;
+          if (!toDeliver(takes)) return undefined;
+          const result = await this.deps.view.deliver(takes);
+          // Recorded before the message's next edit reads the takes: one read before would render a take just
+          // sent as not in the message, and drop it from the gallery while the message still carries its file.
+          return { takes, result, recorded: await this.recordDelivery(takes, result) };
         }),
       );
     this.track(
       this.retrying(job, 'delivery', send)
-        .then((sent) => sent && this.recordDelivery(sent.takes, sent.result))
+        .then((sent) => sent && this.afterDelivery(sent.takes, sent.result, sent.recorded))
         .finally(() => {
           this.delivering.delete(key);
           if (this.deliverAgain.delete(key) && !this.stopped) this.deliverInBackground(job);
@@ -860,7 +864,8 @@ export class JobService implements PollHandler {
     );
   }
 
-  private async recordDelivery(takes: readonly Job[], result: DeliveryResult): Promise<void> {
+  /** Stores what a delivery sent; never throws (a store error retries the record, never the post). The takes it moved out of `completed`. */
+  private async recordDelivery(takes: readonly Job[], result: DeliveryResult): Promise<Job[]> {
     const now = this.clock.now();
     const recorded: Job[] = [];
     const deliveryOf = (id: string, route: DeliveryRoute): NonNullable<Job['delivery']> => {
@@ -897,6 +902,10 @@ export class JobService implements PollHandler {
       this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
       recorded.push(done);
     }
+    return recorded;
+  }
+
+  private async afterDelivery(takes: readonly Job[], result: DeliveryResult, recorded: readonly Job[]): Promise<void> {
     for (const done of recorded) {
       this.ended(done);
       await this.settleQuota(done);

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskView } from '../src/apimart/parse';
+import type { KeptFile, Messenger, VideoFile } from '../src/discord/messenger';
+import type { Outgoing } from '../src/discord/outgoing';
+import { createLogger } from '../src/log';
+import { JobMessage } from '../src/discord/job-message';
+import { newJob } from '../src/jobs/record';
+import { JobRepo } from '../src/jobs/repo';
+import { JobService } from '../src/jobs/service';
+import { openStore } from '../src/store/kv';
+import { scaledClock } from '../src/util/clock';
+import { galleryOf, textOf } from './support/card';
+import { eventually } from './support/eventually';
+import { jobInput } from './support/job-input';
+
+/**
+ * The takes of a `variations` request joining one card (docs/commands.md, variations), against a messenger that
+ * keeps the message's files as Discord does: an edit listing attachments keeps only those (docs/discord.md).
+ */
+
+const MIN = 60_000;
+const logger = createLogger({ level: 'silent' });
+const CHANNEL = '223456789012345678';
+const MESSAGE = '623456789012345678';
+
+async function world() {
+  const repo = new JobRepo(await openStore('memory:'), logger);
+  const clock = scaledClock(20);
+  let files: KeptFile[] = [];
+  let nextId = 900000000000000000n;
+  const shown: { payload: Outgoing; files: string[] }[] = [];
+  let hold: Promise<void> | undefined;
+  const edit = async (payload: Outgoing, add: readonly VideoFile[] = [], keep: readonly KeptFile[] = []) => {
+    if (add.length) await hold;
+    if (add.length || keep.length) files = [...keep, ...add.map((f) => ({ id: String(nextId++), filename: f.name }))];
+    shown.push({ payload, files: files.map((f) => f.filename) });
+    return { channelId: CHANNEL, messageId: MESSAGE, attachments: files };
+  };
+  const messenger: Messenger = {
+    editOriginal: (_t, p, f, k) => edit(p, f, k),
+    editChannelMessage: (_c, _m, p, f, k) => edit(p, f, k),
+    sendChannel: () => Promise.reject(new Error('no channel posts here')),
+    sendDm: () => Promise.reject(new Error('no DMs here')),
+    deleteOriginal: async () => undefined,
+    deleteChannelMessage: async () => undefined,
+    refreshAttachmentUrls: async () => new Map(),
+  };
+  const view = new JobMessage({ messenger, download: async () => ({ ok: true, data: Buffer.alloc(16) }), logger, clock, notices: { undelivered: async () => undefined } });
+  const quota = { commit: async () => undefined, release: async () => undefined };
+  const apimart = { submit: () => Promise.reject(new Error('not used')), getTask: () => Promise.reject(new Error('not used')) };
+  const jobs = new JobService({ repo, apimart, view, quota, logger, maxRps: 10, clock });
+  const ids = ['take0101', 'take0102'];
+  for (const [i, id] of ids.entries()) {
+    const input = jobInput({ id, tokenExpiresAt: clock.now() + 15 * MIN, replyMessageId: MESSAGE, channelId: CHANNEL, request: { ...jobInput({ id }).request, seed: 7 + i }, group: { id: ids[0]!, index: i + 1, jobIds: ids } });
+    await repo.create({ ...newJob(input, clock.now()), state: 'generating', taskId: `task${i}`, submittedAt: clock.now(), progress: 10 });
+  }
+  const task = (state: TaskView['state'], progress?: number): TaskView => ({
+    taskId: 't',
+    state,
+    rawStatus: state,
+    known: true,
+    progress,
+    createdAt: undefined,
+    estimatedTimeSec: undefined,
+    videoUrl: state === 'completed' ? 'https://cdn.example/v.mp4' : undefined,
+    expiresAt: undefined,
+    error: undefined,
+  });
+  return {
+    repo,
+    jobs,
+    ids,
+    shown,
+    task,
+    hold(p: Promise<void>) {
+      hold = p;
+    },
+  };
+}
+
+/** A gallery item names a file of the message's, and every file the message carries plays in the card. */
+function matches(edit: { payload: Outgoing; files: string[] }): boolean {
+  const gallery = galleryOf(edit.payload).map((i) => i.media.url.replace('attachment://', ''));
+  return gallery.length === edit.files.length && gallery.every((g) => edit.files.includes(g));
+}
+
+describe('variations: a take joins the card while the others run', () => {
+  it('a progress edit queued behind a take\'s upload still shows that take playing', async () => {
+    const w = await world();
+    let upload!: () => void;
+    w.hold(new Promise<void>((r) => (upload = r)));
+    await w.jobs.onTask(w.ids[0]!, w.task('completed'));
+    // Take 2's progress comes in while take 1 uploads: its edit waits its turn behind the delivery.
+    const progress = w.jobs.onTask(w.ids[1]!, w.task('processing', 60));
+    upload();
+    await progress;
+    await eventually(async () => (await w.repo.get(w.ids[0]!))?.state === 'delivered', 'take 1 delivered');
+    await eventually(() => w.shown.some((e) => textOf(e.payload).includes('60%')), 'the progress edit');
+    for (const e of w.shown) expect(matches(e), textOf(e.payload)).toBe(true);
+    expect(galleryOf(w.shown.at(-1)!.payload)).toHaveLength(1);
+    await w.jobs.stop();
+  });
+});
