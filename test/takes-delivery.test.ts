@@ -9,7 +9,7 @@ import { JobRepo } from '../src/jobs/repo';
 import { JobService } from '../src/jobs/service';
 import { openStore } from '../src/store/kv';
 import { scaledClock } from '../src/util/clock';
-import { galleryOf, textOf } from './support/card';
+import { buttonsOf, galleryOf, textOf } from './support/card';
 import { eventually } from './support/eventually';
 import { jobInput } from './support/job-input';
 
@@ -30,8 +30,10 @@ async function world() {
   let nextId = 900000000000000000n;
   const shown: { payload: Outgoing; files: string[] }[] = [];
   let hold: Promise<void> | undefined;
+  let uploadsFail = false;
   const edit = async (payload: Outgoing, add: readonly VideoFile[] = [], keep: readonly KeptFile[] = []) => {
     if (add.length) await hold;
+    if (add.length && uploadsFail) throw Object.assign(new Error('upload timed out'), { status: 500 });
     if (add.length || keep.length) files = [...keep, ...add.map((f) => ({ id: String(nextId++), filename: f.name }))];
     shown.push({ payload, files: files.map((f) => f.filename) });
     return { channelId: CHANNEL, messageId: MESSAGE, attachments: files };
@@ -75,6 +77,9 @@ async function world() {
     hold(p: Promise<void>) {
       hold = p;
     },
+    failUploads() {
+      uploadsFail = true;
+    },
   };
 }
 
@@ -98,6 +103,23 @@ describe('variations: a take joins the card while the others run', () => {
     await eventually(() => w.shown.some((e) => textOf(e.payload).includes('60%')), 'the progress edit');
     for (const e of w.shown) expect(matches(e), textOf(e.payload)).toBe(true);
     expect(galleryOf(w.shown.at(-1)!.payload)).toHaveLength(1);
+    await w.jobs.stop();
+  });
+
+  it('a take no route would take after another was delivered: the card keeps playing the first and links the second', async () => {
+    const w = await world();
+    await w.jobs.onTask(w.ids[0]!, w.task('completed'));
+    await eventually(async () => (await w.repo.get(w.ids[0]!))?.state === 'delivered', 'take 1 delivered');
+    // Every upload fails from here (the channel post and the DM are refused anyway); plain edits still work.
+    w.failUploads();
+    await w.jobs.onTask(w.ids[1]!, w.task('completed'));
+    await eventually(async () => (await w.repo.get(w.ids[1]!))?.announced === true, 'take 2 ended and shown');
+    const last = w.shown.at(-1)!;
+    expect(matches(last), textOf(last.payload)).toBe(true);
+    expect(galleryOf(last.payload).map((i) => i.description)).toEqual(['Take 1']);
+    expect(textOf(last.payload)).toContain('1 of your 2 takes are ready');
+    expect(textOf(last.payload)).toContain('**Take 2** · seed 8 · ⚠️ made, not posted');
+    expect(buttonsOf(last.payload).map((b) => b.label)).toContain('Take 2');
     await w.jobs.stop();
   });
 });

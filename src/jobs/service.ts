@@ -913,6 +913,9 @@ export class JobService implements PollHandler {
     // Takes still running go on in this card; the message is over once none does.
     if (takes.some(inFlight)) return;
     const [lead] = recorded;
+    // A take delivered before still plays in the card: its last state is a delivery with nothing new to upload
+    // (run once this one ends), not the end of a request that delivered nothing.
+    if (!result.route && lead && takes.some((t) => t.state === 'delivered')) return this.deliverInBackground(lead);
     // The video was made (and billed) either way; an undeliverable one still gets its message, with the link.
     if (!result.route && lead) await this.showFinal(lead, { kind: 'undeliverable' });
     // Takes that ended without a video were shown in the delivered message.
