@@ -864,7 +864,10 @@ export class JobService implements PollHandler {
     );
   }
 
-  /** Stores what a delivery sent; never throws (a store error retries the record, never the post). The takes it moved out of `completed`. */
+  /**
+   * Stores what a delivery sent, in the delivery's turn at the message; never throws, since a throw there would
+   * send the videos again (a store error retries the record, never the post). The takes it moved out of `completed`.
+   */
   private async recordDelivery(takes: readonly Job[], result: DeliveryResult): Promise<Job[]> {
     const now = this.clock.now();
     const recorded: Job[] = [];
@@ -896,17 +899,15 @@ export class JobService implements PollHandler {
               : { ...j, state: 'undeliverable', failure: { code: 'undeliverable' }, finishedAt: now, announced: false },
         ),
       );
-      if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) continue;
-      const attached = done.delivery?.attached === true;
-      this.log(done).info({ route: result.route, attached, take: done.group?.index }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
-      this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
-      recorded.push(done);
+      if (done && (done.state === 'delivered' || done.state === 'undeliverable')) recorded.push(done);
     }
     return recorded;
   }
 
   private async afterDelivery(takes: readonly Job[], result: DeliveryResult, recorded: readonly Job[]): Promise<void> {
     for (const done of recorded) {
+      this.log(done).info({ route: result.route, attached: done.delivery?.attached === true, take: done.group?.index }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
+      this.deps.events?.onDelivered?.(done, done.completedAt && done.finishedAt ? done.finishedAt - done.completedAt : undefined);
       this.ended(done);
       await this.settleQuota(done);
     }
