@@ -30,10 +30,10 @@ async function world() {
   let nextId = 900000000000000000n;
   const shown: { payload: Outgoing; files: string[] }[] = [];
   let hold: Promise<void> | undefined;
-  let uploadsFail = false;
+  let uploadsFail: { status: number; code?: number } | undefined;
   const edit = async (payload: Outgoing, add: readonly VideoFile[] = [], keep: readonly KeptFile[] = []) => {
     if (add.length) await hold;
-    if (add.length && uploadsFail) throw Object.assign(new Error('upload timed out'), { status: 500 });
+    if (add.length && uploadsFail) throw Object.assign(new Error('upload refused'), uploadsFail);
     if (add.length || keep.length) files = [...keep, ...add.map((f) => ({ id: String(nextId++), filename: f.name }))];
     shown.push({ payload, files: files.map((f) => f.filename) });
     return { channelId: CHANNEL, messageId: MESSAGE, attachments: files };
@@ -77,8 +77,8 @@ async function world() {
     hold(p: Promise<void>) {
       hold = p;
     },
-    failUploads() {
-      uploadsFail = true;
+    failUploads(answer: { status: number; code?: number } = { status: 500 }) {
+      uploadsFail = answer;
     },
   };
 }
@@ -120,6 +120,22 @@ describe('variations: a take joins the card while the others run', () => {
     expect(textOf(last.payload)).toContain('1 of your 2 takes are ready');
     expect(textOf(last.payload)).toContain('**Take 2** · seed 8 · ⚠️ made, not posted');
     expect(buttonsOf(last.payload).map((b) => b.label)).toContain('Take 2');
+    await w.jobs.stop();
+  });
+
+  it('a take Discord refuses as too large below its stated limit is a link, and the take before it keeps playing', async () => {
+    const w = await world();
+    await w.jobs.onTask(w.ids[0]!, w.task('completed'));
+    await eventually(async () => (await w.repo.get(w.ids[0]!))?.state === 'delivered', 'take 1 delivered');
+    w.failUploads({ status: 413, code: 40005 });
+    await w.jobs.onTask(w.ids[1]!, w.task('completed'));
+    await eventually(async () => (await w.repo.get(w.ids[1]!))?.state === 'delivered', 'take 2 delivered');
+    const last = w.shown.at(-1)!;
+    expect(last.files).toEqual([`vidu-${w.ids[0]}.mp4`]);
+    expect(matches(last), textOf(last.payload)).toBe(true);
+    expect(textOf(last.payload)).toContain('Your 2 takes are ready');
+    expect(textOf(last.payload)).toContain('**Take 2** · seed 8 · ✅ ready, linked below');
+    expect((await w.repo.get(w.ids[1]!))?.delivery).toMatchObject({ attached: false, linked: { code: 'refused' } });
     await w.jobs.stop();
   });
 });
