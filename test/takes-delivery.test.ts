@@ -23,7 +23,7 @@ const logger = createLogger({ level: 'silent' });
 const CHANNEL = '223456789012345678';
 const MESSAGE = '623456789012345678';
 
-async function world() {
+async function world(opts: { answerAttachments?: boolean } = {}) {
   const repo = new JobRepo(await openStore('memory:'), logger);
   const clock = scaledClock(20);
   let files: KeptFile[] = [];
@@ -36,7 +36,7 @@ async function world() {
     if (add.length && uploadsFail) throw Object.assign(new Error('upload refused'), uploadsFail);
     if (add.length || keep.length) files = [...keep, ...add.map((f) => ({ id: String(nextId++), filename: f.name }))];
     shown.push({ payload, files: files.map((f) => f.filename) });
-    return { channelId: CHANNEL, messageId: MESSAGE, attachments: files };
+    return { channelId: CHANNEL, messageId: MESSAGE, attachments: opts.answerAttachments === false ? [] : files };
   };
   const messenger: Messenger = {
     editOriginal: (_t, p, f, k) => edit(p, f, k),
@@ -136,6 +136,23 @@ describe('variations: a take joins the card while the others run', () => {
     expect(textOf(last.payload)).toContain('Your 2 takes are ready');
     expect(textOf(last.payload)).toContain('**Take 2** · seed 8 · ✅ ready, linked below');
     expect((await w.repo.get(w.ids[1]!))?.delivery).toMatchObject({ attached: false, linked: { code: 'refused' } });
+    await w.jobs.stop();
+  });
+
+  it('an upload Discord answered without its attachments still plays in the progress edits after it', async () => {
+    const w = await world({ answerAttachments: false });
+    await w.jobs.onTask(w.ids[0]!, w.task('completed'));
+    await eventually(async () => (await w.repo.get(w.ids[0]!))?.state === 'delivered', 'take 1 delivered');
+    await w.jobs.onTask(w.ids[1]!, w.task('processing', 60));
+    const progress = w.shown.at(-1)!;
+    expect(textOf(progress.payload)).toContain('60%');
+    expect(matches(progress), textOf(progress.payload)).toBe(true);
+    // Its id unknown, the next upload sends it again in place of the copy it cannot list: one file per take.
+    await w.jobs.onTask(w.ids[1]!, w.task('completed'));
+    await eventually(async () => (await w.repo.get(w.ids[1]!))?.state === 'delivered', 'take 2 delivered');
+    const last = w.shown.at(-1)!;
+    expect(last.files.sort()).toEqual(w.ids.map((id) => `vidu-${id}.mp4`).sort());
+    expect(matches(last), textOf(last.payload)).toBe(true);
     await w.jobs.stop();
   });
 });
