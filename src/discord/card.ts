@@ -197,13 +197,20 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
   const mention = opts.mention ? `<@${opts.mention}> ` : '';
   const what = (t: Job) => (group ? takeLabel(t, m) : m.job.theVideo);
 
+  const isMade = (t: Job) => t.state === 'completed' || t.state === 'delivered';
   /**
    * The made takes' part of the card: each in the gallery when the message carries its file, else its link
-   * button and why it is one (with when the link expires); a Final per take below 1080p.
+   * button and why it is one (with when the link expires); a Final per take below 1080p. A take made but
+   * posted on no route (undeliverable) gets its link only.
    */
   const showMade = (made: readonly Job[], files: ReadonlySet<string>, notAttached: ReadonlyMap<string, NotAttached>) => {
-    if (group) finals.push(...finalButtons(made, m));
+    if (group) finals.push(...finalButtons(made.filter(isMade), m));
     for (const t of made) {
+      // Made but posted on no route (docs/commands.md, the job message): its link, as on an undeliverable card.
+      if (t.state === 'undeliverable') {
+        if (t.videoUrl && videoLink(t.videoUrl).ok) links.push(linkButton(takeLabel(t, m), t.videoUrl));
+        continue;
+      }
       const why = files.has(t.id) ? undefined : (notAttached.get(t.id) ?? t.delivery?.linked);
       if (files.has(t.id)) gallery.push({ media: { url: `attachment://${videoFileName(t)}` }, ...(group ? { description: takeLabel(t, m) } : {}) });
       if (why?.code === 'link_refused') {
@@ -227,7 +234,6 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
       }
     }
   };
-  const isMade = (t: Job) => t.state === 'completed' || t.state === 'delivered';
   const madeLine = (t: Job, files: ReadonlySet<string>) => (files.has(t.id) ? m.job.takeReady : m.job.takeLinked);
 
   if (view.kind === 'running') {
@@ -240,7 +246,7 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
       const shown = (t: Job) => t.state === 'delivered' || files.has(t.id) || notAttached.has(t.id);
       lines.push(`${mention}${m.job.runningTakes({ count: takes.length, elapsed: time })}`);
       for (const t of takes) lines.push(takeLine(t, shown(t) ? madeLine(t, files) : `${status(t, m)}${eta(t, m)}`, m));
-      showMade(takes.filter(shown), files, notAttached);
+      showMade(takes.filter((t) => shown(t) || t.state === 'undeliverable'), files, notAttached);
     } else {
       const note = waitNote(lead, m);
       // A waiting job has not started: its place or the approval, not a running time.
@@ -256,7 +262,7 @@ export function renderCard(takes: Takes, view: CardView, opts: { mention?: strin
     lines.push(`${mention}${title}`);
     buttons.push(rerollButton(lead.id, m), ...finishedButtons(lead, m, !group));
     if (group) for (const t of takes) lines.push(takeLine(t, isMade(t) ? madeLine(t, files) : status(t, m), m));
-    showMade(made, files, view.notAttached);
+    showMade(group ? takes.filter((t) => isMade(t) || t.state === 'undeliverable') : made, files, view.notAttached);
   } else {
     const { ending } = view;
     if (ending.kind === 'failed') {

@@ -71,14 +71,15 @@ function homeOf(takes: Takes): Home | undefined {
   return home && { route: home.route, channelId: home.channelId, messageId: home.messageId };
 }
 
-/** The files a message already carries: the takes delivered into it as files, with their attachment ids. */
+/** The takes delivered into a message as files: it carries them, whether or not Discord's answer gave their ids. */
+function carriedIn(takes: Takes, messageId: string | null): Job[] {
+  return messageId === null ? [] : takes.filter((t) => t.state === 'delivered' && t.delivery?.attached && t.delivery.message?.messageId === messageId);
+}
+
+/** The files a message carries that an edit can list to keep: those whose attachment ids are known. */
 function keptIn(takes: Takes, messageId: string | null): Map<string, KeptFile> {
   const kept = new Map<string, KeptFile>();
-  if (messageId === null) return kept;
-  for (const t of takes) {
-    const d = t.delivery;
-    if (t.state === 'delivered' && d?.attached && d.attachmentId && d.message?.messageId === messageId) kept.set(t.id, { id: d.attachmentId, filename: videoFileName(t) });
-  }
+  for (const t of carriedIn(takes, messageId)) if (t.delivery?.attachmentId) kept.set(t.id, { id: t.delivery.attachmentId, filename: videoFileName(t) });
   return kept;
 }
 
@@ -101,8 +102,9 @@ export class JobMessage implements JobView {
     const job = takes[0]!;
     const m = messagesFor(job.locale);
     for (const r of this.routes(job, 'in place', homeOf(takes))) {
-      // Takes already delivered play on: the edit lists no files, so the message keeps the ones it has.
-      const card = renderCard(takes, { kind: 'running', now, files: new Set(keptIn(takes, r.messageId).keys()) }, {}, m);
+      // Takes already delivered play on: the edit lists no files, so the message keeps every one it has, even
+      // those whose ids Discord's answer left out (a delivery sends those again, as it cannot list them).
+      const card = renderCard(takes, { kind: 'running', now, files: new Set(carriedIn(takes, r.messageId).map((t) => t.id)) }, {}, m);
       if (await this.trySend(job, r, () => r.send(card).then(() => true))) return true;
     }
     return false;

@@ -847,12 +847,16 @@ export class JobService implements PollHandler {
       this.deliveries.run(() =>
         this.edits.run(key, async () => {
           const takes = await this.takesOf(job);
-          return toDeliver(takes) ? { takes, result: await this.deps.view.deliver(takes) } : undefined;
+          if (!toDeliver(takes)) return undefined;
+          const result = await this.deps.view.deliver(takes);
+          // Recorded before the message's next edit reads the takes: one read before would render a take just
+          // sent as not in the message, and drop it from the gallery while the message still carries its file.
+          return { takes, result, recorded: await this.recordDelivery(takes, result) };
         }),
       );
     this.track(
       this.retrying(job, 'delivery', send)
-        .then((sent) => sent && this.recordDelivery(sent.takes, sent.result))
+        .then((sent) => sent && this.afterDelivery(sent.takes, sent.result, sent.recorded))
         .finally(() => {
           this.delivering.delete(key);
           if (this.deliverAgain.delete(key) && !this.stopped) this.deliverInBackground(job);
@@ -860,7 +864,11 @@ export class JobService implements PollHandler {
     );
   }
 
-  private async recordDelivery(takes: readonly Job[], result: DeliveryResult): Promise<void> {
+  /**
+   * Stores what a delivery sent, in the delivery's turn at the message; never throws, since a throw there would
+   * send the videos again (a store error retries the record, never the post). The takes it moved out of `completed`.
+   */
+  private async recordDelivery(takes: readonly Job[], result: DeliveryResult): Promise<Job[]> {
     const now = this.clock.now();
     const recorded: Job[] = [];
     const deliveryOf = (id: string, route: DeliveryRoute): NonNullable<Job['delivery']> => {
@@ -891,19 +899,24 @@ export class JobService implements PollHandler {
               : { ...j, state: 'undeliverable', failure: { code: 'undeliverable' }, finishedAt: now, announced: false },
         ),
       );
-      if (!done || (done.state !== 'delivered' && done.state !== 'undeliverable')) continue;
-      const attached = done.delivery?.attached === true;
-      this.log(done).info({ route: result.route, attached, take: done.group?.index }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
-      this.deps.events?.onDelivered?.(done, done.completedAt ? now - done.completedAt : undefined);
-      recorded.push(done);
+      if (done && (done.state === 'delivered' || done.state === 'undeliverable')) recorded.push(done);
     }
+    return recorded;
+  }
+
+  private async afterDelivery(takes: readonly Job[], result: DeliveryResult, recorded: readonly Job[]): Promise<void> {
     for (const done of recorded) {
+      this.log(done).info({ route: result.route, attached: done.delivery?.attached === true, take: done.group?.index }, done.state === 'delivered' ? 'video delivered' : 'video undeliverable');
+      this.deps.events?.onDelivered?.(done, done.completedAt && done.finishedAt ? done.finishedAt - done.completedAt : undefined);
       this.ended(done);
       await this.settleQuota(done);
     }
     // Takes still running go on in this card; the message is over once none does.
     if (takes.some(inFlight)) return;
     const [lead] = recorded;
+    // A take delivered before still plays in the card: its last state is a delivery with nothing new to upload
+    // (run once this one ends), not the end of a request that delivered nothing.
+    if (!result.route && lead && takes.some((t) => t.state === 'delivered')) return this.deliverInBackground(lead);
     // The video was made (and billed) either way; an undeliverable one still gets its message, with the link.
     if (!result.route && lead) await this.showFinal(lead, { kind: 'undeliverable' });
     // Takes that ended without a video were shown in the delivered message.
