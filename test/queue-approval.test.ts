@@ -21,6 +21,7 @@ import { redisAvailable, REDIS_TEST_URL } from './support/redis';
 import { buttonsOf, textOf } from './support/card';
 import type { Job } from '../src/jobs/record';
 import { UNREAD } from './support/posted';
+import { jobInput } from './support/job-input';
 
 const renderRunning = (job: Job, now: number) => renderCard([job], { kind: 'running', now });
 import { storeForSuite } from './support/store-suite';
@@ -110,23 +111,14 @@ describe('approval thresholds', () => {
 });
 
 describe('messages', () => {
-  const input: NewJob = {
+  const input: NewJob = jobInput({
     id: 'job0000000000001',
-    shard: 0,
     guildId: '900000000000000004',
     channelId: '800000000000000002',
     userId: '100000000000000002',
-    applicationId: '700000000000000001',
-    interactionId: '600000000000000001',
-    interactionToken: 'tok',
     tokenExpiresAt: NOW + 900_000,
-    replyMessageId: null,
-    attachmentSizeLimit: 10 * 1024 * 1024,
     request: { model: 'viduq3', prompt: 'a *bear* waves', duration: 10, resolution: '720p', aspect_ratio: '16:9', image_urls: ['https://x/a.png'] },
-    imageNames: ['a.png'],
-    usage: null,
-    rerollOf: null,
-  };
+  });
 
   it('a waiting job shows its place in line (1st, 2nd, 3rd, 11th, 22nd) and Cancel', () => {
     const place = (n: number) => textOf(renderRunning({ ...newJob({ ...input, wait: { concurrent: 1, place: n } }, NOW, 'waiting') }, NOW)).split('\n')[0];
@@ -202,25 +194,20 @@ describe('the approval timeout', () => {
     const apimart = { submit: async () => ({ taskId: 't', status: 'submitted' }), getTask: async () => { throw new Error('no polls expected'); } };
     const jobs = new JobService({ repo: new JobRepo(kv, logger, () => now), apimart, view: new JobMessage({ messenger, download: async () => ({ ok: false, reason: 'x' }) as never, logger, clock, notices: new Notices(kv) }), quota, logger, maxRps: 10, clock, queue: { line: new WaitQueue(kv), slots: { takeSlots: async () => 'taken' as const } } });
     const id = 'timeout000000001';
-    const job = await jobs.start({
-      id,
-      shard: 0,
-      guildId: '900000000000000005',
-      channelId: '800000000000000002',
-      userId: '100000000000000002',
-      applicationId: '700000000000000001',
-      interactionId: '600000000000000001',
-      interactionToken: 'tok',
-      tokenExpiresAt: NOW + 900_000,
-      replyMessageId: '500000000000000001',
-      attachmentSizeLimit: 10 * 1024 * 1024,
-      request: { model: 'viduq3', prompt: 'pan', duration: 10, resolution: '720p', aspect_ratio: '16:9', image_urls: ['https://x/a.png'] },
-      imageNames: ['a.png'],
-      usage: { key: 'usage:g:u', day: '2025-01-15', seconds: 10 },
-      rerollOf: null,
-      wait: { concurrent: 1, place: 1 },
-      approval: { channelId: '800000000000000003', messageId: null, expiresAt: NOW + APPROVAL_TIMEOUT_MS, by: null },
-    });
+    const job = await jobs.start(
+      jobInput({
+        id,
+        guildId: '900000000000000005',
+        channelId: '800000000000000002',
+        userId: '100000000000000002',
+        tokenExpiresAt: NOW + 900_000,
+        replyMessageId: '500000000000000001',
+        request: { model: 'viduq3', prompt: 'pan', duration: 10, resolution: '720p', aspect_ratio: '16:9', image_urls: ['https://x/a.png'] },
+        usage: { key: 'usage:g:u', day: '2025-01-15', seconds: 10 },
+        wait: { concurrent: 1, place: 1 },
+        approval: { channelId: '800000000000000003', messageId: null, expiresAt: NOW + APPROVAL_TIMEOUT_MS, by: null },
+      }),
+    );
     expect(job.state).toBe('awaiting_approval');
     await jobs.notePost(id, '400000000000000001');
     const advance = async (ms: number) => {
