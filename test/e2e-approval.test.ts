@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually';
 import type { Harness } from './support/harness';
-import { harnessOn, STORES } from './support/stores';
+import { describeOnStores } from './support/stores';
 import type { SentInteraction } from './fakes/discord/types';
 import { textOf } from './support/card';
 
@@ -54,14 +54,7 @@ const press = (action: 'approve' | 'deny', jobId: string, messageId: string, use
 
 const usageOf = (guildId: string, user: { id: string }) => answerTo(h.discord.sendCommand({ name: 'video-usage', options: [], user, guildId }));
 
-describe.each(STORES)('on $name', ({ redis }) => {
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    ({ h, stop } = await harnessOn(redis, { env: { DEFAULT_DAILY_VIDEOS: '3', DEFAULT_CONCURRENT: '2', DEFAULT_COOLDOWN: '0' } }));
-  });
-  afterAll(async () => {
-    await stop?.();
-  });
+describeOnStores({ env: { DEFAULT_DAILY_VIDEOS: '3', DEFAULT_CONCURRENT: '2', DEFAULT_COOLDOWN: '0' } }, (started) => (h = started), () => {
 
   describe('approval above 8 s', () => {
     it("a 10 s request waits; a member's Approve is refused; a moderator's Approve submits it", async () => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Harness } from './support/harness';
-import { harnessOn, STORES } from './support/stores';
+import { describeOnStores } from './support/stores';
 
 /**
  * The server's own limits end to end through the fakes: per-role limits, the channels /video may run in, the
@@ -44,14 +44,7 @@ async function videoReply(sent: { id: string; token: string }): Promise<string> 
   return h.discord.messages.get(h.discord.originalMessageId(sent.id)!)!.content ?? '';
 }
 
-describe.each(STORES)('on $name', ({ redis }) => {
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    ({ h, stop } = await harnessOn(redis, { env: { DEFAULT_DAILY_VIDEOS: '3', DEFAULT_CONCURRENT: '5', DEFAULT_COOLDOWN: '0' } }));
-  });
-  afterAll(async () => {
-    await stop?.();
-  });
+describeOnStores({ env: { DEFAULT_DAILY_VIDEOS: '3', DEFAULT_CONCURRENT: '5', DEFAULT_COOLDOWN: '0' } }, (started) => (h = started), () => {
 
   describe('/video-limits role', () => {
     it('a member with two roles (2 and 5 videos) gets 5; their override of 1 wins; show names the role', async () => {

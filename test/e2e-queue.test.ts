@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually';
 import type { Harness } from './support/harness';
-import { harnessOn, STORES } from './support/stores';
+import { describeOnStores } from './support/stores';
 import type { SentInteraction } from './fakes/discord/types';
 import type { Job } from '../src/jobs/record';
 import { buttonsOf, textOf } from './support/card';
@@ -33,14 +33,7 @@ async function answerTo(sent: SentInteraction): Promise<string> {
 
 const usageOf = (guildId: string, user: { id: string }) => answerTo(h.discord.sendCommand({ name: 'video-usage', options: [], user, guildId }));
 
-describe.each(STORES)('on $name', ({ redis }) => {
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    ({ h, stop } = await harnessOn(redis, { env: { DEFAULT_CONCURRENT: '1', DEFAULT_DAILY_VIDEOS: '2', DEFAULT_COOLDOWN: '0' } }));
-  });
-  afterAll(async () => {
-    await stop?.();
-  });
+describeOnStores({ env: { DEFAULT_CONCURRENT: '1', DEFAULT_DAILY_VIDEOS: '2', DEFAULT_COOLDOWN: '0' } }, (started) => (h = started), () => {
 
   describe('concurrency 1', () => {
     it('the second request waits with "1st in line" and starts by itself when the first finishes', async () => {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buttonsOf, textOf } from './support/card';
 import type { SentInteraction } from './fakes/discord/types';
 import { FLAG_EPHEMERAL } from './fakes/discord';
 import type { Harness } from './support/harness';
-import { harnessOn, STORES } from './support/stores';
+import { describeOnStores } from './support/stores';
 import { pngHeader } from './support/images';
 import type { Job } from '../src/jobs/record';
 
@@ -46,15 +46,7 @@ async function finishedVideo(user: { id: string }, opts: Parameters<Harness['vid
   return { sent, job };
 }
 
-describe.each(STORES)('on $name', ({ redis }) => {
-  let stop: () => Promise<void>;
-  beforeAll(async () => {
-    ({ h, stop } = await harnessOn(redis));
-  });
-  afterAll(async () => {
-    // Also fails when any request body the bot sent (forms included) is one Discord's published spec refuses.
-    await stop?.();
-  });
+describeOnStores({}, (started) => (h = started), () => {
 
   describe('"Make a video" on a message', () => {
     it('is registered as a message command for servers, the bot\'s DMs and private channels, server and user installs', () => {

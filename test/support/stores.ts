@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { ownRedis } from './redis';
 import { startHarness, type Harness } from './harness';
 
@@ -24,4 +25,23 @@ export async function harnessOn(redis: boolean, opts: Parameters<typeof startHar
       server?.kill();
     },
   };
+}
+
+/**
+ * `suite` once on each store, with the harness (harnessOn) started before its tests, handed to `started`, and
+ * closed after them (which also fails the suite on any request body Discord's spec refuses, harness.ts).
+ */
+export function describeOnStores(opts: Parameters<typeof startHarness>[0], started: (h: Harness) => void, suite: () => void): void {
+  describe.each(STORES)('on $name', ({ redis }) => {
+    let stop: (() => Promise<void>) | undefined;
+    beforeAll(async () => {
+      const on = await harnessOn(redis, opts);
+      stop = on.stop;
+      started(on.h);
+    });
+    afterAll(async () => {
+      await stop?.();
+    });
+    suite();
+  });
 }
