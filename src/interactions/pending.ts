@@ -8,6 +8,7 @@ import type { Outgoing } from '../discord/outgoing';
 import { renderError } from '../discord/render';
 import { messagesFor } from '../discord/messages';
 import { bucketOf } from '../util/bucket';
+import type { JobOrigin } from '../jobs/record';
 import { strandedAction } from './stranded';
 
 /**
@@ -35,6 +36,16 @@ type Marker = z.infer<typeof markerSchema>;
 
 const bucketSchema = z.record(z.string().regex(/^\d+$/), z.unknown());
 
+/** A bucket record's markers that pass their schema, by interaction id; a record that fails its own has none. */
+function entriesOf(raw: unknown): [string, Marker][] {
+  const parsed = bucketSchema.safeParse(raw);
+  if (!parsed.success) return [];
+  return Object.entries(parsed.data).flatMap(([id, v]) => {
+    const m = markerSchema.safeParse(v);
+    return m.success ? [[id, m.data] as [string, Marker]] : [];
+  });
+}
+
 /** A shard's markers: few in flight at once (the deferred work runs a few at a time, src/app.ts). */
 const BUCKETS = 8;
 /** A marker outlives its token by a margin, so a restart still finds it and logs it as expired. */
@@ -45,16 +56,8 @@ const REMOVE_RETRY_MS = 15_000;
 
 const bucketKey = (shard: number, bucket: number) => `pending:${shard}:${bucket}`;
 
-/** What the deferral knows of the reply (src/interactions/defer.ts). */
-export interface DeferredReply {
-  shard: number;
-  userId: string;
-  applicationId: string;
-  interactionId: string;
-  interactionToken: string;
-  tokenExpiresAt: number;
-  locale?: string | undefined;
-}
+/** What the deferral knows of the reply (src/interactions/defer.ts) that a restart needs to answer it. */
+export type DeferredReply = Pick<JobOrigin, 'shard' | 'userId' | 'applicationId' | 'interactionId' | 'interactionToken' | 'tokenExpiresAt' | 'locale'>;
 
 export interface PendingRepliesDeps {
   logger: Pick<Logger, 'info' | 'warn'>;
@@ -214,12 +217,7 @@ export class PendingReplies {
   }
 
   private async read(shard: number, bucket: number): Promise<[string, Marker][]> {
-    const parsed = bucketSchema.safeParse(await this.kv.get(bucketKey(shard, bucket)));
-    if (!parsed.success) return [];
-    return Object.entries(parsed.data).flatMap(([id, raw]) => {
-      const m = markerSchema.safeParse(raw);
-      return m.success ? [[id, m.data] as [string, Marker]] : [];
-    });
+    return entriesOf(await this.kv.get(bucketKey(shard, bucket)));
   }
 
   private remove(shard: number, id: string): Promise<void> {
@@ -231,16 +229,9 @@ export class PendingReplies {
     return this.update(
       bucketKey(shard, bucketOf(id, BUCKETS)),
       async (current) => {
-        const parsed = bucketSchema.safeParse(current);
-        const entries: Record<string, Marker> = {};
         // A marker a failed removal left behind, dead for longer than a start would still log it, goes too.
         const longDead = this.deps.now() - (BUCKET_TTL_MS - TOKEN_LIFETIME_MS);
-        if (parsed.success) {
-          for (const [k, raw] of Object.entries(parsed.data)) {
-            const m = markerSchema.safeParse(raw);
-            if (m.success && m.data.tokenExpiresAt > longDead) entries[k] = m.data;
-          }
-        }
+        const entries = Object.fromEntries(entriesOf(current).filter(([, m]) => m.tokenExpiresAt > longDead));
         return { result: undefined, next: edit(entries) };
       },
       BUCKET_TTL_MS,
