@@ -16,7 +16,6 @@ const BUCKETS = 32;
 /** Records read at once for /video-history and /video-stats: a month of a busy server reads without flooding the store. */
 const HISTORY_READS_AT_ONCE = 16;
 
-
 export class JobRepo {
   private readonly mutex = new KeyedMutex();
   /** Ids this process knows to be indexed: progress writes then cost no index read. */
@@ -100,9 +99,9 @@ export class JobRepo {
     const ids = await this.history.ofUser(userId);
     const jobs: Job[] = [];
     // Most entries have their record: read a page at a time until `limit` are found.
-    for (let i = 0; i < ids.length && jobs.length < limit; i += limit) {
-      const page = await Promise.all(ids.slice(i, i + limit).map((id) => this.get(id)));
+    for await (const page of this.pages(ids, limit)) {
       for (const job of page) if (job && job.userId === userId && jobs.length < limit) jobs.push(job);
+      if (jobs.length >= limit) break;
     }
     return jobs;
   }
@@ -114,8 +113,7 @@ export class JobRepo {
    */
   async startedBy(userId: string, interactionId: string, since: number): Promise<boolean> {
     const ids = await this.history.ofUser(userId);
-    for (let i = 0; i < ids.length; i += HISTORY_READS_AT_ONCE) {
-      const page = await Promise.all(ids.slice(i, i + HISTORY_READS_AT_ONCE).map((id) => this.get(id)));
+    for await (const page of this.pages(ids, HISTORY_READS_AT_ONCE)) {
       if (page.some((job) => job?.interactionId === interactionId)) return true;
       if (page.some((job) => job !== undefined && job.createdAt < since)) return false;
     }
@@ -128,6 +126,11 @@ export class JobRepo {
     const reads = new Semaphore(HISTORY_READS_AT_ONCE);
     const found = await Promise.all(ids.map((id) => reads.run(() => this.get(id))));
     return found.filter((j): j is Job => j !== undefined && j.guildId === guildId && j.createdAt >= fromMs && j.createdAt <= toMs);
+  }
+
+  /** The records of `ids`, in order, `size` read at once: a caller that has found what it wanted stops reading. */
+  private async *pages(ids: readonly string[], size: number): AsyncGenerator<(Job | undefined)[]> {
+    for (let i = 0; i < ids.length; i += size) yield await Promise.all(ids.slice(i, i + size).map((id) => this.get(id)));
   }
 
   private async write(job: Job): Promise<void> {
